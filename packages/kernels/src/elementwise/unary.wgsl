@@ -1,0 +1,20 @@
+// y = f(x) elementwise, f chosen by the ACT override (codes in activations.wgsl), plus the two
+// affine ops that need parameters: SCALE (y = alpha·x + beta) and CLAMP (y = clamp(x, alpha, beta)).
+override OP: u32 = 0u;
+const OP_SCALE: u32 = 100u;
+const OP_CLAMP: u32 = 101u;
+
+struct Params { n: u32, alpha: f32, beta: f32 }
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * 256u;
+  if (i >= params.n) { return; }
+  let v = x[i];
+  if (OP == OP_SCALE) { y[i] = params.alpha * v + params.beta; }
+  else if (OP == OP_CLAMP) { y[i] = clamp(v, params.alpha, params.beta); }
+  else { y[i] = activate(OP, v); }
+}

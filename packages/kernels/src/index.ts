@@ -1,0 +1,8 @@
+// @clipgpu/kernels: WebGPU device set-up, the kernel runtime, and hand-written WGSL kernels with
+// their backward passes. Each kernel family lives in its own folder beside its float64 reference.
+export { requestDevice, adapterName, type AdapterReport, type DeviceHandle, type RequestDeviceOptions } from './device.js';
+export { Gpu, type BufferArg, type BufferSlice, type RunArgs } from './gpu.js';
+export { Program, KernelError, grid, type ProgramBinding, type UniformField, type Workgroups } from './program.js';
+export { TOLERANCE } from './tolerances.js';
+export * from './elementwise/elementwise.js';
+export * from './reduce/sum_columns.js';

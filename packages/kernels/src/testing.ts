@@ -1,0 +1,106 @@
+// Helpers for kernel tests in Node and the browser: one device per test process, fresh random
+// inputs (seed reported on failure), relative L2 error, NaN poisoning and finite differences.
+import { Gpu } from './gpu.js';
+
+let shared: Promise<Gpu> | undefined;
+
+/** The test process's Gpu. No adapter is a failure with the reason, never a skip. */
+export function testGpu(): Promise<Gpu> {
+  shared ??= Gpu.create().catch((e: Error) => {
+    throw new Error(`kernel tests need a WebGPU adapter and none could be had: ${e.message}`);
+  });
+  return shared;
+}
+
+/** mulberry32: small, fast, good enough for test data. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A seed that differs on every run; tests print it in failure messages so a failure reproduces. */
+export function freshSeed(): number {
+  const fromEnv = typeof process !== 'undefined' ? process.env?.CLIPGPU_TEST_SEED : undefined;
+  return fromEnv ? Number(fromEnv) : Math.floor(Math.random() * 2 ** 31);
+}
+
+/** Normal(0, scale) samples (Box-Muller), as f32. */
+export function randn(n: number, random: () => number, scale = 1): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const u = 1 - random();
+    out[i] = scale * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+  }
+  return out;
+}
+
+/** Uniform samples in [lo, hi). */
+export function randu(n: number, random: () => number, lo = -1, hi = 1): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * random();
+  return out;
+}
+
+/** ‖actual − expected‖₂ / ‖expected‖₂ (absolute when the reference is all zeros); NaN anywhere gives Infinity. */
+export function relL2(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  if (actual.length !== expected.length) throw new Error(`length ${actual.length} != ${expected.length}`);
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const d = actual[i] - expected[i];
+    if (!Number.isFinite(actual[i])) return Infinity;
+    num += d * d;
+    den += expected[i] * expected[i];
+  }
+  return Math.sqrt(num) / (den > 0 ? Math.sqrt(den) : 1);
+}
+
+/** Throws unless relL2(actual, expected) ≤ tol, saying where the first bad element is. */
+export function expectClose(what: string, actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, seed?: number): void {
+  const err = relL2(actual, expected);
+  if (err <= tol) return;
+  let worst = 0;
+  let firstNaN = -1;
+  for (let i = 0; i < expected.length; i++) {
+    if (firstNaN < 0 && !Number.isFinite(actual[i])) firstNaN = i;
+    if (Math.abs(actual[i] - expected[i]) > Math.abs(actual[worst] - expected[worst])) worst = i;
+  }
+  const where = firstNaN >= 0 ? `element ${firstNaN} is ${actual[firstNaN]} (unwritten?)` : `worst element ${worst}: ${actual[worst]} vs ${expected[worst]}`;
+  throw new Error(`${what}: relative L2 error ${err.toExponential(3)} > ${tol} (${where})${seed !== undefined ? `; seed ${seed}` : ''}`);
+}
+
+/** Central finite differences of a scalar float64 function, for checking analytic gradients. */
+export function finiteDifferences(f: (x: Float64Array) => number, x: ArrayLike<number>, eps = 1e-6): Float64Array {
+  const p = Float64Array.from(x);
+  const grad = new Float64Array(p.length);
+  for (let i = 0; i < p.length; i++) {
+    const orig = p[i];
+    p[i] = orig + eps;
+    const up = f(p);
+    p[i] = orig - eps;
+    const down = f(p);
+    p[i] = orig;
+    grad[i] = (up - down) / (2 * eps);
+  }
+  return grad;
+}
+
+/** Σ w·y: the scalar a gradient check differentiates, so dy = w. */
+export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+/** A poisoned (NaN-filled) output buffer of `count` floats. */
+export function poisoned(gpu: Gpu, count: number, label = 'out'): GPUBuffer {
+  const b = gpu.createBuffer(count * 4, label);
+  gpu.poison(b);
+  return b;
+}

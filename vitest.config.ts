@@ -1,0 +1,21 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  plugins: [
+    {
+      name: 'wgsl-as-text',
+      transform(code, id) {
+        if (id.endsWith('.wgsl')) return { code: `export default ${JSON.stringify(code)};`, map: null };
+      },
+    },
+  ],
+  test: {
+    include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
+    // Dawn is a native addon: forks, not worker threads. SwiftShader already uses both cores, so
+    // two test files at once is the most that helps.
+    pool: 'forks',
+    maxWorkers: 2,
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+  },
+});
