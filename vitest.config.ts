@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -9,6 +10,10 @@ export default defineConfig({
       },
     },
   ],
+  // Tests run on the sources; the built dist/ bundles are checked by the browser suite and smoke tests.
+  resolve: {
+    alias: { '@clipgpu/kernels': fileURLToPath(new URL('./packages/kernels/src/index.ts', import.meta.url)) },
+  },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
     // Dawn is a native addon: forks, not worker threads. SwiftShader already uses both cores, so

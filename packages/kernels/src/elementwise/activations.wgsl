@@ -84,8 +84,9 @@ fn activate_grad(act: u32, x: f32) -> f32 {
       return s * (1.0 - s);
     }
     case 4u: {
-      let t = tanh_f(x);
-      return 1.0 - t * t;
+      // sech²(x) = 4e/(1+e)² with e = exp(-2|x|): 1 − tanh² cancels catastrophically for large |x|
+      let e = exp(-2.0 * abs(x));
+      return 4.0 * e / ((1.0 + e) * (1.0 + e));
     }
     case 5u: { return sincos_f(x).y; }
     case 6u: { return select(0.0, 1.0, x > 0.0); }

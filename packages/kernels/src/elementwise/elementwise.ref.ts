@@ -82,20 +82,22 @@ const BINARY: Record<BinaryOp, (u: number, v: number) => number> = {
   div: (u, v) => u / v,
 };
 
-export function binaryRef(op: BinaryOp, a: ArrayLike<number>, b: ArrayLike<number>): Float64Array {
-  return Float64Array.from(a, (u, i) => BINARY[op](u, b[i % b.length]));
+/** b broadcast over a: a viewed as [outer, b.length, inner] reads b[(i / inner) % b.length]. */
+export function binaryRef(op: BinaryOp, a: ArrayLike<number>, b: ArrayLike<number>, inner = 1): Float64Array {
+  return Float64Array.from(a, (u, i) => BINARY[op](u, b[Math.floor(i / inner) % b.length]));
 }
 
-export function binaryBackwardRef(op: BinaryOp, a: ArrayLike<number>, b: ArrayLike<number>, dout: ArrayLike<number>): { da: Float64Array; db: Float64Array } {
+export function binaryBackwardRef(op: BinaryOp, a: ArrayLike<number>, b: ArrayLike<number>, dout: ArrayLike<number>, inner = 1): { da: Float64Array; db: Float64Array } {
   const da = new Float64Array(a.length);
   const db = new Float64Array(b.length);
   for (let i = 0; i < a.length; i++) {
     const u = a[i];
-    const v = b[i % b.length];
+    const j = Math.floor(i / inner) % b.length;
+    const v = b[j];
     const g = dout[i];
     const [ga, gb] = op === 'add' ? [g, g] : op === 'sub' ? [g, -g] : op === 'mul' ? [g * v, g * u] : [g / v, (-g * u) / (v * v)];
     da[i] = ga;
-    db[i % b.length] += gb;
+    db[j] += gb;
   }
   return { da, db };
 }

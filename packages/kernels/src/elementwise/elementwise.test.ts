@@ -51,9 +51,9 @@ describe('unary', () => {
 
 describe('binary', () => {
   const OPS: BinaryOp[] = ['add', 'sub', 'mul', 'div'];
-  for (const [n, nb] of [[1, 1], [7, 7], [50 * 768, 768], [12, 1], [77 * 3, 3]]) {
+  for (const [n, nb, inner] of [[1, 1, 1], [7, 7, 1], [50 * 768, 768, 1], [12, 1, 1], [77 * 3, 3, 1], [6 * 512, 6, 512], [2 * 3 * 5, 3, 5]]) {
     for (const op of OPS) {
-      it(`${op} forward and backward, n=${n}, b broadcast from ${nb}`, async () => {
+      it(`${op} forward and backward, n=${n}, b of ${nb} broadcast with inner ${inner}`, async () => {
         const seed = freshSeed();
         const r = rng(seed);
         const a = randn(n, r);
@@ -62,10 +62,10 @@ describe('binary', () => {
         const dout = randn(n, r);
         const A = gpu.upload(a), B = gpu.upload(b), DOUT = gpu.upload(dout);
         const OUT = poisoned(gpu, n), DA = poisoned(gpu, n), DB = poisoned(gpu, nb);
-        binary(gpu, op, A, B, OUT, n, nb);
-        binaryBackward(gpu, op, A, B, DOUT, DA, DB, n, nb);
-        const ref = binaryBackwardRef(op, a, b, dout);
-        expectClose(`${op} out`, await gpu.readF32(OUT, n), binaryRef(op, a, b), TOLERANCE.f32, seed);
+        binary(gpu, op, A, B, OUT, n, { nb, inner });
+        binaryBackward(gpu, op, A, B, DOUT, DA, DB, n, { nb, inner });
+        const ref = binaryBackwardRef(op, a, b, dout, inner);
+        expectClose(`${op} out`, await gpu.readF32(OUT, n), binaryRef(op, a, b, inner), TOLERANCE.f32, seed);
         expectClose(`${op} da`, await gpu.readF32(DA, n), ref.da, TOLERANCE.f32, seed);
         expectClose(`${op} db`, await gpu.readF32(DB, nb), ref.db, TOLERANCE.f32, seed);
         [A, B, DOUT, OUT, DA, DB].forEach((x) => gpu.destroyBuffer(x));
@@ -91,7 +91,7 @@ describe('wrong calls', () => {
     const small = gpu.createBuffer(16);
     const big = gpu.createBuffer(4096);
     expect(() => unary(gpu, 'gelu', small, big, 100)).toThrow(/unary: buffer 'x' holds 16 bytes, needs 400/);
-    expect(() => binary(gpu, 'add', big, big, big, 10, 3)).toThrow(/binary: operand 'b' of 3 elements does not broadcast/);
+    expect(() => binary(gpu, 'add', big, big, big, 10, 3)).toThrow(/binary: operand 'b' of 3 elements \(repeated 1×\) does not broadcast/);
     expect(() => unary(gpu, 'nope' as UnaryOp, big, big, 4)).toThrow(/unary: unknown op 'nope'/);
     gpu.destroyBuffer(small);
     gpu.destroyBuffer(big);

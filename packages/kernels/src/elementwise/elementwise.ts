@@ -1,10 +1,10 @@
 // Launchers for elementwise ops, forward and backward side by side.
 import type { BufferArg, Gpu } from '../gpu.js';
 import { grid, KernelError, Program } from '../program.js';
-import { sumColumns } from '../reduce/sum_columns.js';
 import activations from './activations.wgsl';
 import binarySource from './binary.wgsl';
 import binaryBackwardSource from './binary_backward.wgsl';
+import broadcastSumSource from './broadcast_sum.wgsl';
 import unarySource from './unary.wgsl';
 import unaryBackwardSource from './unary_backward.wgsl';
 
@@ -33,6 +33,7 @@ const programs = {
   unaryBackward: new Program('unary_backward', activations + unaryBackwardSource),
   binary: new Program('binary', binarySource),
   binaryBackward: new Program('binary_backward', binaryBackwardSource),
+  broadcastSum: new Program('broadcast_sum', broadcastSumSource),
 };
 
 export interface UnaryParams {
@@ -69,16 +70,27 @@ export function unaryBackward(gpu: Gpu, op: UnaryOp, x: BufferArg, dy: BufferArg
   });
 }
 
-function checkBroadcast(kernel: string, n: number, nb: number): void {
-  if (nb < 1 || n % nb !== 0) throw new KernelError(kernel, `operand 'b' of ${nb} elements does not broadcast over 'a' of ${n}`);
+/**
+ * How b broadcasts over a: a viewed as [n / (nb·inner), nb, inner] reads b[(i / inner) % nb].
+ * Default: b is a suffix of a (inner 1); a per-row column vector has inner = row length.
+ */
+export interface Broadcast {
+  nb: number;
+  inner?: number;
 }
 
-/** out = a ∘ b, with b (nb elements) repeated over a (n elements). */
-export function binary(gpu: Gpu, op: BinaryOp, a: BufferArg, b: BufferArg, out: BufferArg, n: number, nb = n): void {
-  checkBroadcast('binary', n, nb);
+function checkBroadcast(kernel: string, n: number, nb: number, inner: number): void {
+  if (nb < 1 || inner < 1 || n % (nb * inner) !== 0)
+    throw new KernelError(kernel, `operand 'b' of ${nb} elements (repeated ${inner}×) does not broadcast over 'a' of ${n}`);
+}
+
+/** out = a ∘ b over n elements, b broadcast as `bc` (default: same size). */
+export function binary(gpu: Gpu, op: BinaryOp, a: BufferArg, b: BufferArg, out: BufferArg, n: number, bc: Broadcast | number = n): void {
+  const { nb, inner = 1 } = typeof bc === 'number' ? { nb: bc } : bc;
+  checkBroadcast('binary', n, nb, inner);
   gpu.run(programs.binary, {
     buffers: { a, b, out },
-    uniforms: { n, nb },
+    uniforms: { n, nb, inner },
     constants: { OP: BINARY_CODE[op] },
     workgroups: grid(n, 256),
     minBytes: { a: n * 4, b: nb * 4, out: n * 4 },
@@ -86,23 +98,34 @@ export function binary(gpu: Gpu, op: BinaryOp, a: BufferArg, b: BufferArg, out: 
 }
 
 /**
- * da (n elements) and db (nb elements) from dout. When b was broadcast, db sums its n/nb repeats;
+ * da (n elements) and db (nb elements) from dout. When b was broadcast, db sums its repeats;
  * `scratch` (n floats) then holds the unreduced gradient (allocated and freed here if not given).
  */
 export function binaryBackward(
-  gpu: Gpu, op: BinaryOp, a: BufferArg, b: BufferArg, dout: BufferArg, da: BufferArg, db: BufferArg, n: number, nb = n, scratch?: GPUBuffer,
+  gpu: Gpu, op: BinaryOp, a: BufferArg, b: BufferArg, dout: BufferArg, da: BufferArg, db: BufferArg, n: number, bc: Broadcast | number = n, scratch?: GPUBuffer,
 ): void {
-  checkBroadcast('binary_backward', n, nb);
+  const { nb, inner = 1 } = typeof bc === 'number' ? { nb: bc } : bc;
+  checkBroadcast('binary_backward', n, nb, inner);
   const full = nb === n ? db : (scratch ?? gpu.createBuffer(n * 4, 'binary_backward db_full'));
   gpu.run(programs.binaryBackward, {
     buffers: { a, b, dout, da, db_full: full },
-    uniforms: { n, nb },
+    uniforms: { n, nb, inner },
     constants: { OP: BINARY_CODE[op] },
     workgroups: grid(n, 256),
     minBytes: { a: n * 4, b: nb * 4, dout: n * 4, da: n * 4, db_full: n * 4 },
   });
   if (nb !== n) {
-    sumColumns(gpu, full, db, n / nb, nb);
+    broadcastSum(gpu, full, db, { outer: n / (nb * inner), nb, inner });
     if (!scratch) gpu.destroyBuffer(full as GPUBuffer);
   }
+}
+
+/** db[j] = Σ over the repeats of a broadcast operand: full viewed as [outer, nb, inner]. */
+export function broadcastSum(gpu: Gpu, full: BufferArg, db: BufferArg, s: { outer: number; nb: number; inner: number }): void {
+  gpu.run(programs.broadcastSum, {
+    buffers: { full, db },
+    uniforms: s,
+    workgroups: grid(s.nb, 64),
+    minBytes: { full: s.outer * s.nb * s.inner * 4, db: s.nb * 4 },
+  });
 }
