@@ -6,3 +6,6 @@ export { Program, KernelError, grid, type ProgramBinding, type UniformField, typ
 export { TOLERANCE } from './tolerances.js';
 export * from './elementwise/elementwise.js';
 export * from './reduce/sum_columns.js';
+export * from './layout/layout.js';
+export * from './image/image.js';
+export * from './optim/optim.js';

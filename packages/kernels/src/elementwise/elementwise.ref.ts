@@ -49,6 +49,7 @@ export function unaryRef(op: UnaryOp, x: ArrayLike<number>, p: UnaryParams = {})
     leakyRelu: (v: number) => (v > 0 ? v : 0.2 * v),
     scale: (v: number) => alpha * v + beta,
     clamp: (v: number) => Math.min(Math.max(v, alpha), beta),
+    round: (v: number) => Math.sign(v) * Math.floor(Math.abs(v) + 0.5),
   }[op];
   return Float64Array.from(x, f);
 }
@@ -71,6 +72,7 @@ export function unaryBackwardRef(op: UnaryOp, x: ArrayLike<number>, dy: ArrayLik
     leakyRelu: (v: number) => (v > 0 ? 1 : 0.2),
     scale: () => alpha,
     clamp: (v: number) => (v >= alpha && v <= beta ? 1 : 0),
+    round: () => 0,
   }[op];
   return Float64Array.from(x, (v, i) => dy[i] * d(v));
 }

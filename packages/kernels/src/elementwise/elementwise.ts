@@ -22,8 +22,8 @@ export const Activation = {
 } as const;
 export type ActivationName = keyof typeof Activation;
 
-export type UnaryOp = ActivationName | 'scale' | 'clamp';
-const UNARY_CODE: Record<UnaryOp, number> = { ...Activation, scale: 100, clamp: 101 };
+export type UnaryOp = ActivationName | 'scale' | 'clamp' | 'round';
+const UNARY_CODE: Record<UnaryOp, number> = { ...Activation, scale: 100, clamp: 101, round: 102 };
 
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
 const BINARY_CODE: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3 };

@@ -1,8 +1,10 @@
 // y = f(x) elementwise, f chosen by the ACT override (codes in activations.wgsl), plus the two
-// affine ops that need parameters: SCALE (y = alpha·x + beta) and CLAMP (y = clamp(x, alpha, beta)).
+// affine ops that need parameters: SCALE (y = alpha·x + beta) and CLAMP (y = clamp(x, alpha, beta)),
+// and ROUND (half away from zero, as PIL rounds 8-bit results; no gradient).
 override OP: u32 = 0u;
 const OP_SCALE: u32 = 100u;
 const OP_CLAMP: u32 = 101u;
+const OP_ROUND: u32 = 102u;
 
 struct Params { n: u32, alpha: f32, beta: f32 }
 @group(0) @binding(0) var<uniform> params: Params;
@@ -16,5 +18,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let v = x[i];
   if (OP == OP_SCALE) { y[i] = params.alpha * v + params.beta; }
   else if (OP == OP_CLAMP) { y[i] = clamp(v, params.alpha, params.beta); }
+  else if (OP == OP_ROUND) { y[i] = sign(v) * floor(abs(v) + 0.5); }
   else { y[i] = activate(OP, v); }
 }

@@ -2,6 +2,7 @@
 override OP: u32 = 0u;
 const OP_SCALE: u32 = 100u;
 const OP_CLAMP: u32 = 101u;
+const OP_ROUND: u32 = 102u;
 
 struct Params { n: u32, alpha: f32, beta: f32 }
 @group(0) @binding(0) var<uniform> params: Params;
@@ -18,6 +19,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (OP == OP_SCALE) { d = params.alpha; }
   // the gradient passes where the clamp did not bite (PyTorch's convention at the bounds)
   else if (OP == OP_CLAMP) { d = select(0.0, 1.0, v >= params.alpha && v <= params.beta); }
+  else if (OP == OP_ROUND) { d = 0.0; }
   else { d = activate_grad(OP, v); }
   dx[i] = dy[i] * d;
 }

@@ -1,0 +1,23 @@
+// out[i, d] = table[ids[i], d]; ids int32 of `count`, table [vocab, dim].
+// The runtime validates ids on the CPU before upload (validateIds); should an id be out of range
+// anyway, its row is written as NaN so the mistake is loud, never a silent read of another row.
+// `invalid` is NaN, passed in because WGSL cannot spell a NaN constant.
+struct Params { n: u32, dim: u32, vocab: u32, invalid: f32 }
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> table: array<f32>;
+@group(0) @binding(2) var<storage, read> ids: array<i32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * 256u;
+  if (i >= params.n) { return; }
+  let row = i / params.dim;
+  let d = i % params.dim;
+  let id = ids[row];
+  if (id < 0 || u32(id) >= params.vocab) {
+    out[i] = params.invalid;
+    return;
+  }
+  out[i] = table[u32(id) * params.dim + d];
+}
