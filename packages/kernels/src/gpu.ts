@@ -278,6 +278,7 @@ export class Gpu {
     const querySet = this.device.createQuerySet({ type: 'timestamp', count: 2 });
     const resolve = this.device.createBuffer({ size: 16, usage: 0x200 /* QUERY_RESOLVE */ | 0x4 });
     this.begin();
+    this.pass!.end(); // begin() opened an untimed pass
     this.pass = this.encoder!.beginComputePass({ label: 'clipgpu timed pass', timestampWrites: { querySet, beginningOfPassWriteIndex: 0 } });
     record();
     this.pass?.end();

@@ -9,3 +9,6 @@ export * from './reduce/sum_columns.js';
 export * from './layout/layout.js';
 export * from './image/image.js';
 export * from './optim/optim.js';
+export * from './layernorm/layernorm.js';
+export * from './softmax/softmax.js';
+export * from './reduce/reduce.js';

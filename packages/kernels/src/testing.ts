@@ -75,6 +75,23 @@ export function expectClose(what: string, actual: ArrayLike<number>, expected: A
   throw new Error(`${what}: relative L2 error ${err.toExponential(3)} > ${tol} (${where})${seed !== undefined ? `; seed ${seed}` : ''}`);
 }
 
+/**
+ * ‖actual − expected‖₂ ≤ tol·‖scale‖₂, scale (≥ |expected| elementwise) being the size of the terms
+ * the kernel adds. For outputs that cancel (a row sum near 0, a gradient of a near-one-hot softmax)
+ * f32 rounding is relative to those terms, so plain relative L2 would measure the conditioning of
+ * the data, not the kernel. Elsewhere the tests use expectClose.
+ */
+export function expectCloseScaled(what: string, actual: ArrayLike<number>, expected: ArrayLike<number>, scale: ArrayLike<number>, tol: number, seed?: number): void {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < expected.length; i++) {
+    num += (actual[i] - expected[i]) ** 2;
+    den += scale[i] ** 2;
+  }
+  // scale ≥ |expected| makes plain relative L2 fail too: it reports the worst element
+  if (!(Math.sqrt(num) <= tol * Math.sqrt(den))) expectClose(`${what} (relative to the size of its terms)`, actual, expected, tol, seed);
+}
+
 /** Central finite differences of a scalar float64 function, for checking analytic gradients. */
 export function finiteDifferences(f: (x: Float64Array) => number, x: ArrayLike<number>, eps = 1e-6): Float64Array {
   const p = Float64Array.from(x);

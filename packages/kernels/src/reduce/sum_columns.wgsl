@@ -1,15 +1,23 @@
-// out[c] = Σ_r x[r, c] for x of shape [rows, cols]: the gradient of a broadcast over rows
-// (bias, row-vector operands). One invocation per column sums in a fixed order: deterministic.
-struct Params { rows: u32, cols: u32 }
+// out[b, c] = Σ_{r in block b} x[r, c] for x of shape [rows, cols], blocks of `block` rows: the
+// gradient of a broadcast over rows (bias, row-vector operands). With block = rows it is the whole
+// column sum; the launcher sums large inputs in stages of row blocks. One invocation per (block,
+// column) adds its rows in order: deterministic.
+struct Params { rows: u32, cols: u32, block: u32 }
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let c = gid.x + gid.y * nwg.x * 64u;
-  if (c >= params.cols) { return; }
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let cols = params.cols;
+  let colGroups = (cols + 63u) / 64u;
+  let g = wid.x + wid.y * nwg.x;
+  let b = g / colGroups;
+  let c = (g % colGroups) * 64u + lid;
+  let r0 = b * params.block;
+  if (c >= cols || r0 >= params.rows) { return; }
+  let r1 = min(r0 + params.block, params.rows);
   var s = 0.0;
-  for (var r = 0u; r < params.rows; r++) { s += x[r * params.cols + c]; }
-  out[c] = s;
+  for (var r = r0; r < r1; r++) { s += x[r * cols + c]; }
+  out[b * cols + c] = s;
 }

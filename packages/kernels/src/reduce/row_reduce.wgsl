@@ -1,0 +1,65 @@
+// Row-wise reductions shared by layernorm, softmax and reduce (prepended by their launchers).
+// A workgroup of 256 invocations handles 256/TPR rows of x [rows, cols], each row by a segment of
+// TPR consecutive invocations (TPR a power of two in 1..256, chosen by rowLayout() in rows.ts so
+// each invocation strides over ~4 columns). A segment reduces in workgroup memory in a fixed order
+// (segSum): deterministic and without subgroups, which not every adapter has. Every invocation must
+// call segSum/segMax (they hold barriers), also those whose row is past the end.
+override TPR: u32 = 256u;
+const WG: u32 = 256u;
+// Largest finite f32: the identity of max (infinities are not guaranteed in WGSL).
+const F32_LOWEST: f32 = -3.4028234663852886e38;
+
+var<workgroup> red: array<f32, 256>;
+
+struct RowSlot {
+  row: u32,  // this segment's row (may be ≥ rows: then it only takes part in the barriers)
+  lane: u32, // 0..TPR-1 within the segment
+  base: u32, // first slot of the segment in `red`
+}
+
+fn rowSlot(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> RowSlot {
+  let lane = lid % TPR;
+  return RowSlot((wid.x + wid.y * nwg.x) * (WG / TPR) + lid / TPR, lane, lid - lane);
+}
+
+// Sum over the segment in two fixed-order levels of at most 16 (3 barriers, where a binary tree
+// over 256 lanes takes 10): with G = TPR/16 groups, lane j < G adds slots j, j + G, j + 2G, …
+// (consecutive lanes, consecutive banks) into slot j, then every lane adds slots 0..G-1
+// (broadcast reads). The same order on every run: deterministic.
+const RADIX: u32 = 16u;
+
+fn segSum(s: RowSlot, v: f32) -> f32 {
+  let width = min(RADIX, TPR);
+  let groups = TPR / width;
+  red[s.base + s.lane] = v;
+  workgroupBarrier();
+  if (s.lane < groups) {
+    let at = s.base + s.lane;
+    var t = red[at];
+    for (var i = 1u; i < width; i++) { t += red[at + i * groups]; }
+    red[at] = t;
+  }
+  workgroupBarrier();
+  var total = red[s.base];
+  for (var j = 1u; j < groups; j++) { total += red[s.base + j]; }
+  workgroupBarrier(); // `red` is reused by the next reduction
+  return total;
+}
+
+fn segMax(s: RowSlot, v: f32) -> f32 {
+  let width = min(RADIX, TPR);
+  let groups = TPR / width;
+  red[s.base + s.lane] = v;
+  workgroupBarrier();
+  if (s.lane < groups) {
+    let at = s.base + s.lane;
+    var t = red[at];
+    for (var i = 1u; i < width; i++) { t = max(t, red[at + i * groups]); }
+    red[at] = t;
+  }
+  workgroupBarrier();
+  var m = red[s.base];
+  for (var j = 1u; j < groups; j++) { m = max(m, red[s.base + j]); }
+  workgroupBarrier();
+  return m;
+}

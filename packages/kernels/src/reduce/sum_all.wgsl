@@ -1,0 +1,24 @@
+// First stage of a full sum: partial[g] = Σ x[i] over the g-th chunk of 4096 elements
+// (each invocation adds 16 elements 256 apart in order, then a fixed-order tree over the
+// workgroup); the launcher sums the partials with reduce_last_axis. Deterministic.
+// Needs row_reduce.wgsl prepended (used with TPR = 256: one segment per workgroup).
+const CHUNK: u32 = 4096u;
+
+struct Params { n: u32 }
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> partial: array<f32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let s = rowSlot(wid, nwg, lid);
+  let g = s.row; // with TPR = 256, the workgroup's index
+  let base = g * CHUNK;
+  var acc = 0.0;
+  for (var k = 0u; k < CHUNK / WG; k++) {
+    let i = base + k * WG + lid;
+    if (i < params.n) { acc += x[i]; }
+  }
+  let total = segSum(s, acc);
+  if (lid == 0u && g < (params.n + CHUNK - 1u) / CHUNK) { partial[g] = total; }
+}

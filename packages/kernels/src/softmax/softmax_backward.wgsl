@@ -1,0 +1,28 @@
+// dx of softmax.wgsl from its saved output y [rows, cols] and dy, per row:
+// softmax dx = y∘(dy − Σ dy∘y); with LOG (y = log-softmax) dx = dy − exp(y)·Σ dy.
+// Needs row_reduce.wgsl prepended.
+override LOG: bool = false;
+
+struct Params { rows: u32, cols: u32 }
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> y: array<f32>;
+@group(0) @binding(2) var<storage, read> dy: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let s = rowSlot(wid, nwg, lid);
+  let cols = params.cols;
+  let off = s.row * cols;
+  let n = select(0u, cols, s.row < params.rows);
+  var acc = 0.0;
+  for (var c = s.lane; c < n; c += TPR) {
+    if (LOG) { acc += dy[off + c]; } else { acc += dy[off + c] * y[off + c]; }
+  }
+  let total = segSum(s, acc);
+  for (var c = s.lane; c < n; c += TPR) {
+    let v = y[off + c];
+    let g = dy[off + c];
+    if (LOG) { dx[off + c] = g - exp(v) * total; } else { dx[off + c] = v * (g - total); }
+  }
+}
