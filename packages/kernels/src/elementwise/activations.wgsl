@@ -9,6 +9,7 @@ const ACT_SIN: u32 = 5u;
 const ACT_RELU: u32 = 6u;
 const ACT_EXP: u32 = 7u;
 const ACT_LEAKY_RELU: u32 = 8u;
+const ACT_ASIN: u32 = 9u;
 
 fn sigmoid_f(x: f32) -> f32 {
   return 1.0 / (1.0 + exp(-x));
@@ -50,6 +51,13 @@ fn sincos_f(x: f32) -> vec2<f32> {
   }
 }
 
+// asin on [-1, 1] (clamped): asin(x) = atan2(x, √(1−x²)), whose builtin is accurate where asin's
+// is not guaranteed; used by the spherical distance loss of guided generation.
+fn asin_f(x: f32) -> f32 {
+  let c = clamp(x, -1.0, 1.0);
+  return atan2(c, sqrt(max(1.0 - c * c, 0.0)));
+}
+
 fn tanh_f(x: f32) -> f32 {
   // tanh() of a large |x| is NaN on some drivers (exp overflow inside)
   return tanh(clamp(x, -15.0, 15.0));
@@ -65,6 +73,7 @@ fn activate(act: u32, x: f32) -> f32 {
     case 6u: { return max(x, 0.0); }
     case 7u: { return exp(x); }
     case 8u: { return select(0.2 * x, x, x > 0.0); }
+    case 9u: { return asin_f(x); }
     default: { return x; }
   }
 }
@@ -92,6 +101,8 @@ fn activate_grad(act: u32, x: f32) -> f32 {
     case 6u: { return select(0.0, 1.0, x > 0.0); }
     case 7u: { return exp(x); }
     case 8u: { return select(0.2, 1.0, x > 0.0); }
+    // 1/√(1−x²), finite at the domain's edge (where rounding puts spherical distances)
+    case 9u: { return inverseSqrt(max(1.0 - x * x, 1e-12)); }
     default: { return 1.0; }
   }
 }

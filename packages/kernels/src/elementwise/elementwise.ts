@@ -19,6 +19,7 @@ export const Activation = {
   relu: 6,
   exp: 7,
   leakyRelu: 8,
+  asin: 9,
 } as const;
 export type ActivationName = keyof typeof Activation;
 
