@@ -1,0 +1,394 @@
+// CLIP's byte-level BPE tokenizer, a port of OpenAI's clip/simple_tokenizer.py (openai/CLIP, MIT
+// License, Copyright (c) 2021 OpenAI). Runs in browsers and Node: no zlib, no fs at module level.
+import { decodeHTML, decodeHTMLStrict, replaceCodePoint } from 'entities/decode';
+
+export type ClipTokenizerSource =
+  | string
+  | { vocab: string | Record<string, number>; merges: string }
+  | { bpe: Uint8Array | string };
+
+export interface TokenizeOptions {
+  /** Tokens per row, default 77. */
+  contextLength?: number;
+  /** Cut texts that are too long, keeping the end token last (default); `false` throws instead. */
+  truncate?: boolean;
+  /** Id after the end token, default 0 as in OpenAI's clip.tokenize (some HF models pad with 49407). */
+  padToken?: number;
+}
+
+const START = '<|startoftext|>';
+const END = '<|endoftext|>';
+/** The merges simple_tokenizer.py keeps from bpe_simple_vocab_16e6.txt (lines 1 .. 48894). */
+const OPENAI_MERGES = 49152 - 256 - 2;
+const BPE_FILE = 'bpe_simple_vocab_16e6.txt.gz';
+const CACHE_LIMIT = 100_000;
+
+/** bytes_to_unicode: [byte, printable symbol] in the reference's order (vocab ids 0..255). */
+const BYTE_SYMBOLS: ReadonlyArray<readonly [number, string]> = (() => {
+  const keep = (b: number) => (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
+  const out: [number, string][] = [];
+  for (let b = 0; b < 256; b++) if (keep(b)) out.push([b, String.fromCharCode(b)]);
+  let n = 0;
+  for (let b = 0; b < 256; b++) if (!keep(b)) out.push([b, String.fromCharCode(256 + n++)]);
+  return out;
+})();
+const BYTE_TO_SYMBOL: string[] = [];
+const SYMBOL_TO_BYTE = new Map<string, number>();
+for (const [b, s] of BYTE_SYMBOLS) {
+  BYTE_TO_SYMBOL[b] = s;
+  SYMBOL_TO_BYTE.set(s, b);
+}
+
+// Python's str.isspace() (used by str.strip) and the `regex` module's \s differ: isspace also has
+// U+001C..U+001F. JS's \s differs from both (it has U+FEFF, lacks U+0085), so neither is used.
+const REGEX_SPACE = '\\t\\n\\v\\f\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const PY_STRIP = new RegExp(`^[${REGEX_SPACE}\\x1c-\\x1f]+|[${REGEX_SPACE}\\x1c-\\x1f]+$`, 'gu');
+const SPACE_RUNS = new RegExp(`[${REGEX_SPACE}]+`, 'gu');
+/**
+ * The reference pattern, run on lowercased text with IGNORECASE. After lowercasing, IGNORECASE
+ * only matters in two places, both spelled out here so no `i` flag is needed: U+017F (long s)
+ * matches `s`, and U+0345 (combining ypogegrammeni, which folds to a letter) is matched by no
+ * alternative in Python's `regex`, so it is dropped like whitespace (JS's /iu would call it a letter).
+ */
+const WORDS = new RegExp(
+  `<\\|[s\\u017f]tartoftext\\|>|<\\|endoftext\\|>|'[s\\u017f]|'t|'re|'ve|'m|'ll|'d|\\p{L}+|\\p{N}|[^${REGEX_SPACE}\\p{L}\\p{N}\\u0345]+`,
+  'gu',
+);
+/** Python's html.unescape: the same character-reference pattern (names up to 32 code points). */
+const CHARREF = /&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)/gu;
+
+function numericCharRef(num: number): string {
+  if (num === 0 || num === 0x0d || (num >= 0x80 && num <= 0x9f)) return String.fromCodePoint(replaceCodePoint(num));
+  if ((num >= 0xd800 && num <= 0xdfff) || !(num <= 0x10ffff)) return '\uFFFD';
+  // Python drops the code points HTML calls invalid in a reference (WHATWG keeps them).
+  const invalid = (num >= 1 && num <= 8) || num === 0x0b || (num >= 0x0e && num <= 0x1f) || num === 0x7f ||
+    (num >= 0xfdd0 && num <= 0xfdef) || (num & 0xfffe) === 0xfffe;
+  return invalid ? '' : String.fromCodePoint(num);
+}
+
+/** Python's html.unescape (HTML5 named references from `entities`, longest legacy prefix without ';'). */
+export function htmlUnescape(text: string): string {
+  if (!text.includes('&')) return text;
+  return text.replace(CHARREF, (match: string, ref: string) => {
+    if (ref[0] !== '#') return decodeHTML(match);
+    const hex = ref[1] === 'x' || ref[1] === 'X';
+    return numericCharRef(parseInt(ref.slice(hex ? 2 : 1), hex ? 16 : 10));
+  });
+}
+
+// ---- ftfy.fix_text (ftfy 6, default settings) without its encoding repair ---------------------
+const FTFY_ENTITY = /&#?[0-9A-Za-z]{1,24};/g;
+const C1_CONTROLS = /[\x80-\x9f]/g;
+// ftfy's LIGATURES table: Latin typographic ligatures and legacy digraphs.
+const LIGATURES: Record<string, string> = {
+  '\u0132': 'IJ', '\u0133': 'ij', '\u0149': '\u02bcn', '\u01f1': 'DZ', '\u01f2': 'Dz', '\u01f3': 'dz',
+  '\u01c4': 'D\u017d', '\u01c5': 'D\u017e', '\u01c6': 'd\u017e', '\u01c7': 'LJ', '\u01c8': 'Lj', '\u01c9': 'lj',
+  '\u01ca': 'NJ', '\u01cb': 'Nj', '\u01cc': 'nj', '\ufb00': 'ff', '\ufb01': 'fi', '\ufb02': 'fl', '\ufb03': 'ffi',
+  '\ufb04': 'ffl', '\ufb05': '\u017ft', '\ufb06': 'st',
+};
+const LIGATURE_CHARS = new RegExp(`[${Object.keys(LIGATURES).join('')}]`, 'g');
+const WIDE_CHARS = /[\u3000\uff01-\uffef]/g;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const TERMINAL_ESCAPE = /\x1b\[(?:\p{Nd}|;)*[a-zA-Z]/gu;
+const CONTROL_CHARS = /[\x00-\x08\x0b\x0e-\x1f\x7f\u206a-\u206f\ufeff\ufff9-\ufffc]/g;
+const FTFY_SEGMENT = 1_000_000;
+
+/** ftfy's unescape_html: only `&...;` forms, plus upper-cased names of lower-case entities. */
+function ftfyEntity(ref: string): string {
+  if (ref[1] === '#') {
+    const text = htmlUnescape(ref);
+    return text.includes(';') ? ref : text;
+  }
+  const exact = decodeHTMLStrict(ref);
+  if (exact !== ref) return exact;
+  const name = ref.slice(1, -1);
+  if (name !== name.toUpperCase() || name === name.toLowerCase() || htmlUnescape(ref) !== ref) return ref;
+  const lower = `&${name.toLowerCase()};`;
+  const char = decodeHTMLStrict(lower);
+  return char === lower ? ref : char.toUpperCase();
+}
+
+function ftfySegment(text: string, unescape: boolean): string {
+  for (;;) {
+    const before = text;
+    if (unescape) text = text.replace(FTFY_ENTITY, ftfyEntity);
+    text = text
+      .replace(C1_CONTROLS, (c) => String.fromCodePoint(replaceCodePoint(c.charCodeAt(0)))) // as Windows-1252
+      .replace(LIGATURE_CHARS, (c) => LIGATURES[c]!)
+      .replace(WIDE_CHARS, (c) => (c === '\u3000' ? ' ' : c.normalize('NFKC')))
+      .replace(/[\u201c-\u201f]/g, '"')
+      .replace(/[\u02bc\u2018-\u201b]/g, "'")
+      .replace(/\r\n?|[\u2028\u2029\x85]/g, '\n')
+      .replace(LONE_SURROGATE, '\ufffd')
+      .replace(TERMINAL_ESCAPE, '')
+      .replace(CONTROL_CHARS, '')
+      .normalize('NFC');
+    if (text === before) return text;
+  }
+}
+
+/**
+ * ftfy.fix_text(text, fix_encoding=False): per line (and per 1,000,000 code points), until
+ * nothing changes: HTML entities (not after a line holding "<"), C1 controls, ligatures, full
+ * width, curly quotes, line breaks, surrogates, terminal escapes, control characters, NFC.
+ */
+export function ftfyFixText(text: string): string {
+  let out = '';
+  let unescape = true;
+  for (let pos = 0; pos < text.length; ) {
+    let end = text.indexOf('\n', pos) + 1 || text.length;
+    if (end - pos > FTFY_SEGMENT) {
+      let i = pos;
+      for (let n = 0; n < FTFY_SEGMENT && i < end; n++) i += (text.codePointAt(i) ?? 0) > 0xffff ? 2 : 1;
+      end = i;
+    }
+    const segment = text.slice(pos, end);
+    if (segment.includes('<')) unescape = false;
+    out += ftfySegment(segment, unescape);
+    pos = end;
+  }
+  return out;
+}
+
+/** basic_clean (ftfy without encoding repair, html.unescape twice, strip), whitespace_clean, lower. */
+export function cleanText(text: string): string {
+  const unescaped = htmlUnescape(htmlUnescape(ftfyFixText(text))).replace(PY_STRIP, '');
+  return unescaped.replace(SPACE_RUNS, ' ').replace(PY_STRIP, '').toLowerCase();
+}
+
+/** The text of a gzip stream, read only until it holds `lines` complete lines (or to its end). */
+async function gunzipLines(bytes: Uint8Array, lines: number): Promise<string> {
+  const stream = new DecompressionStream('gzip');
+  const writer = stream.writable.getWriter();
+  // Errors surface through the readable side; these promises only need a handler.
+  writer.write(bytes as Uint8Array<ArrayBuffer>).catch(() => {});
+  writer.close().catch(() => {});
+  const reader = stream.readable.getReader();
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  let text = '';
+  for (let newlines = 0; ; ) {
+    const { done, value } = await reader.read();
+    if (done) return text + utf8.decode();
+    const chunk = utf8.decode(value, { stream: true });
+    text += chunk;
+    for (let i = chunk.indexOf('\n'); i >= 0; i = chunk.indexOf('\n', i + 1)) newlines++;
+    if (newlines >= lines) {
+      await reader.cancel();
+      return text;
+    }
+  }
+}
+
+/** Lines 1 .. count of a text (Python's text.split('\n')[1:count + 1]) without splitting the rest. */
+function linesAfterHeader(text: string, count: number): string[] {
+  let end = -1;
+  for (let n = 0; n <= count; n++) {
+    end = text.indexOf('\n', end + 1);
+    if (end < 0) break;
+  }
+  return (end < 0 ? text : text.slice(0, end)).split('\n').slice(1);
+}
+
+/**
+ * OpenAI CLIP's tokenizer, equal to `clip/simple_tokenizer.py` on any text with one exception:
+ * the reference's `ftfy.fix_text` step is ported except its encoding repair (`fix_encoding`:
+ * mojibake such as "cafÃ©" -> "café"), which is not done here. Everything else is the reference's:
+ * ftfy's other fixes (NFC, curly quotes, ligatures, full width, control characters, ...),
+ * html.unescape twice (HTML5 names from `entities`), Python's whitespace classes, str.lower, the
+ * `regex` word pattern with IGNORECASE and the BPE merges. Lone UTF-16 surrogates become U+FFFD
+ * as ftfy makes them. Left over are differences of Unicode version (characters newer than the
+ * Python side's tables). Special-token strings inside a text become the special tokens, as there.
+ */
+export class ClipTokenizer {
+  readonly vocabSize: number;
+  readonly startToken: number;
+  readonly endToken: number;
+  private readonly encoder: Map<string, number>;
+  private readonly decoder: string[] = [];
+  private readonly ranks = new Map<string, number>();
+  private readonly cache = new Map<string, number[]>();
+  private readonly utf8 = new TextEncoder();
+
+  private constructor(vocab: Map<string, number>, merges: [string, string][]) {
+    this.encoder = vocab;
+    merges.forEach(([a, b], i) => this.ranks.set(`${a} ${b}`, i));
+    let max = -1;
+    for (const [tok, id] of vocab) {
+      this.decoder[id] = tok;
+      max = Math.max(max, id);
+    }
+    this.vocabSize = max + 1;
+    const special = (s: string) => {
+      const id = vocab.get(s);
+      if (id === undefined) throw new Error(`ClipTokenizer: the vocabulary has no ${s}`);
+      return id;
+    };
+    this.startToken = special(START);
+    this.endToken = special(END);
+    for (const sym of SYMBOL_TO_BYTE.keys()) {
+      if (!vocab.has(sym) || !vocab.has(sym + '</w>')) throw new Error(`ClipTokenizer: the vocabulary lacks byte symbol ${sym}`);
+    }
+    for (const [a, b] of merges) {
+      if (!vocab.has(a + b)) throw new Error(`ClipTokenizer: merge "${a} ${b}" has no vocabulary entry`);
+    }
+  }
+
+  /** From OpenAI's bpe_simple_vocab_16e6.txt.gz: the gzipped bytes or the decompressed text. */
+  static async fromBpeVocab(gzOrText: Uint8Array | string): Promise<ClipTokenizer> {
+    let text: string;
+    if (typeof gzOrText === 'string') text = gzOrText;
+    else {
+      const gz = gzOrText.length >= 2 && gzOrText[0] === 0x1f && gzOrText[1] === 0x8b;
+      text = gz ? await gunzipLines(gzOrText, OPENAI_MERGES + 1) : new TextDecoder('utf-8', { fatal: true }).decode(gzOrText);
+    }
+    const merges = linesAfterHeader(text, OPENAI_MERGES).map((line, i) => parseMerge(line, i + 2));
+    const tokens = [
+      ...BYTE_SYMBOLS.map(([, s]) => s),
+      ...BYTE_SYMBOLS.map(([, s]) => s + '</w>'),
+      ...merges.map(([a, b]) => a + b),
+      START,
+      END,
+    ];
+    // A repeated token keeps its last index, as dict(zip(vocab, range(len(vocab)))) does.
+    const vocab = new Map<string, number>();
+    tokens.forEach((tok, i) => vocab.set(tok, i));
+    return new ClipTokenizer(vocab, merges);
+  }
+
+  /** From Hugging Face's vocab.json (text or parsed) and merges.txt ("#version" header optional). */
+  static fromHuggingFace(vocabJson: string | Record<string, number>, mergesTxt: string): ClipTokenizer {
+    const obj: unknown = typeof vocabJson === 'string' ? JSON.parse(vocabJson) : vocabJson;
+    if (typeof obj !== 'object' || obj === null) throw new Error('ClipTokenizer: vocab.json is not an object');
+    const vocab = new Map<string, number>();
+    for (const [tok, id] of Object.entries(obj)) {
+      if (!Number.isInteger(id) || (id as number) < 0) throw new Error(`ClipTokenizer: vocab.json id of ${JSON.stringify(tok)} is not an index`);
+      vocab.set(tok, id as number);
+    }
+    const lines = mergesTxt.split('\n');
+    const merges: [string, string][] = [];
+    lines.forEach((line, i) => {
+      if ((i === 0 && line.startsWith('#version')) || line.trim() === '') return;
+      merges.push(parseMerge(line, i + 1));
+    });
+    return new ClipTokenizer(vocab, merges);
+  }
+
+  /**
+   * From a folder (Node only: vocab.json + merges.txt, else bpe_simple_vocab_16e6.txt.gz; a path
+   * to the .gz file itself also works) or from file contents.
+   */
+  static async load(source: ClipTokenizerSource): Promise<ClipTokenizer> {
+    if (typeof source !== 'string') {
+      return 'bpe' in source ? ClipTokenizer.fromBpeVocab(source.bpe) : ClipTokenizer.fromHuggingFace(source.vocab, source.merges);
+    }
+    let fs: typeof import('node:fs/promises');
+    try {
+      fs = await import('node:fs/promises');
+    } catch {
+      throw new Error('ClipTokenizer.load(path) needs Node; in a browser pass { vocab, merges } or { bpe } contents');
+    }
+    const isFile = async (p: string) => fs.stat(p).then((s) => s.isFile(), () => false);
+    if (await isFile(source)) return ClipTokenizer.fromBpeVocab(await fs.readFile(source));
+    const dir = source.replace(/[\\/]+$/, '');
+    const [vocab, merges, bpe] = [`${dir}/vocab.json`, `${dir}/merges.txt`, `${dir}/${BPE_FILE}`];
+    if ((await isFile(vocab)) && (await isFile(merges))) {
+      return ClipTokenizer.fromHuggingFace(await fs.readFile(vocab, 'utf8'), await fs.readFile(merges, 'utf8'));
+    }
+    if (await isFile(bpe)) return ClipTokenizer.fromBpeVocab(await fs.readFile(bpe));
+    throw new Error(`ClipTokenizer.load: ${source} has neither vocab.json + merges.txt nor ${BPE_FILE}`);
+  }
+
+  /** BPE ids of a text, without the start and end tokens. */
+  encode(text: string): number[] {
+    const ids: number[] = [];
+    for (const m of cleanText(text).matchAll(WORDS)) {
+      for (const id of this.wordIds(m[0])) ids.push(id);
+    }
+    return ids;
+  }
+
+  /** Text of ids as the reference's decode: UTF-8 with U+FFFD for bad bytes, "</w>" -> " ". */
+  decode(ids: ArrayLike<number>): string {
+    let symbols = '';
+    for (let i = 0; i < ids.length; i++) {
+      const tok = this.decoder[ids[i]!];
+      if (tok === undefined) throw new Error(`ClipTokenizer.decode: unknown token id ${ids[i]}`);
+      symbols += tok;
+    }
+    const bytes = new Uint8Array(symbols.length);
+    for (let i = 0; i < symbols.length; i++) {
+      const b = SYMBOL_TO_BYTE.get(symbols[i]!);
+      if (b === undefined) throw new Error(`ClipTokenizer.decode: ${JSON.stringify(symbols[i])} is not a byte symbol`);
+      bytes[i] = b;
+    }
+    return new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes).replaceAll('</w>', ' ');
+  }
+
+  /**
+   * Rows of [start, ...ids, end] padded with `padToken` (0) to `contextLength` (77), as OpenAI's
+   * clip.tokenize. A text that is too long is cut to keep the end token last unless truncate is false.
+   */
+  tokenize(texts: string[], opts: TokenizeOptions = {}): { ids: Int32Array; shape: [number, number] } {
+    const length = opts.contextLength ?? 77;
+    if (!Number.isInteger(length) || length < 1) throw new Error(`ClipTokenizer.tokenize: bad contextLength ${length}`);
+    const ids = new Int32Array(texts.length * length).fill(opts.padToken ?? 0);
+    texts.forEach((text, i) => {
+      const row = [this.startToken, ...this.encode(text), this.endToken];
+      if (row.length > length) {
+        if (opts.truncate === false) {
+          throw new Error(`text ${i} has ${row.length} tokens, more than the context length ${length}`);
+        }
+        row.length = length;
+        row[length - 1] = this.endToken;
+      }
+      ids.set(row, i * length);
+    });
+    return { ids, shape: [texts.length, length] };
+  }
+
+  private wordIds(word: string): number[] {
+    const hit = this.cache.get(word);
+    if (hit) return hit;
+    let ids: number[];
+    if (word === START || word === END) ids = [this.encoder.get(word)!];
+    else {
+      const bytes = this.utf8.encode(word);
+      const parts = Array.from(bytes, (b) => BYTE_TO_SYMBOL[b]!);
+      parts[parts.length - 1] += '</w>';
+      ids = this.bpe(parts).map((tok) => this.encoder.get(tok)!);
+    }
+    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+    this.cache.set(word, ids);
+    return ids;
+  }
+
+  /** Merge the lowest-ranked adjacent pair everywhere, left to right, until none is ranked. */
+  private bpe(parts: string[]): string[] {
+    while (parts.length > 1) {
+      let best = Infinity;
+      let first = '';
+      let second = '';
+      for (let i = 0; i + 1 < parts.length; i++) {
+        const rank = this.ranks.get(`${parts[i]} ${parts[i + 1]}`);
+        if (rank !== undefined && rank < best) [best, first, second] = [rank, parts[i]!, parts[i + 1]!];
+      }
+      if (best === Infinity) break;
+      const merged: string[] = [];
+      for (let i = 0; i < parts.length; i++) {
+        if (i + 1 < parts.length && parts[i] === first && parts[i + 1] === second) {
+          merged.push(first + second);
+          i++;
+        } else merged.push(parts[i]!);
+      }
+      parts = merged;
+    }
+    return parts;
+  }
+}
+
+/** A merges line "a b" (split as Python's str.split(): whitespace runs, ends ignored). */
+function parseMerge(line: string, lineNo: number): [string, string] {
+  const pair = line.trim().split(/\s+/);
+  if (pair.length !== 2 || !pair[0]) throw new Error(`ClipTokenizer: merges line ${lineNo} is not "a b": ${JSON.stringify(line)}`);
+  return [pair[0], pair[1]!];
+}
