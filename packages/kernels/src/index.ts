@@ -12,3 +12,4 @@ export * from './optim/optim.js';
 export * from './layernorm/layernorm.js';
 export * from './softmax/softmax.js';
 export * from './reduce/reduce.js';
+export * from './matmul/matmul.js';

@@ -1,0 +1,203 @@
+import { describe, expect, it } from 'vitest';
+import { TOLERANCE } from '../tolerances.js';
+import { dot, expectClose, finiteDifferences, freshSeed, poisoned, randn, rng, testGpu } from '../testing.js';
+import {
+  MATMUL_CONFIGS, matmul, matmulBackward, matmulF16, packF16, roundToF16, type MatmulActivation, type MatmulConfig, type MatmulShape,
+} from './matmul.js';
+import { matmulBackwardRef, matmulPreActivationRef, matmulRef, type MatmulEpilogueValues } from './matmul.ref.js';
+
+const gpu = await testGpu();
+// Small and odd shapes run on 8×8 tiles, which compile in a fraction of the time of the default
+// config (SwiftShader compiles each variant on the CPU) and cross many tile edges; CLIP's shapes
+// run on the default config, and every candidate config runs once below.
+const SMALL: MatmulConfig = { name: 'test 4x4/2x2/k4', tm: 4, tn: 4, wgx: 2, wgy: 2, tk: 4 };
+
+interface Case {
+  name: string;
+  shape: MatmulShape;
+  bias?: boolean;
+  activation?: MatmulActivation;
+  /** 'inplace': the residual is c itself (c += …) */
+  residual?: boolean | 'inplace';
+  pre?: boolean;
+  alpha?: number;
+  tol?: number;
+  config?: MatmulConfig;
+}
+
+const sizes = (s: MatmulShape) => {
+  const batch = s.batch ?? 1;
+  return { a: (s.broadcastA ? 1 : batch) * s.M * s.K, b: (s.broadcastB ? 1 : batch) * s.K * s.N, c: batch * s.M * s.N };
+};
+
+/** Random operands for a case, scaled so every output is O(1). */
+function operands(c: Case, seed: number) {
+  const r = rng(seed);
+  const n = sizes(c.shape);
+  return {
+    a: randn(n.a, r),
+    b: randn(n.b, r, 1 / Math.sqrt(c.shape.K)),
+    bias: c.bias ? randn(c.shape.N, r) : undefined,
+    residual: c.residual ? randn(n.c, r) : undefined,
+  };
+}
+
+const FORWARD: Case[] = [
+  { name: '1×7×3', config: SMALL, shape: { M: 1, N: 7, K: 3 } },
+  { name: '7×5×3 with bias, preActivation, alpha', config: SMALL, shape: { M: 7, N: 5, K: 3 }, bias: true, pre: true, alpha: -0.75 },
+  { name: 'QKV 50×768 · [2304,768]ᵀ + bias', shape: { M: 50, N: 2304, K: 768, transB: true }, bias: true },
+  { name: 'text fc1 77×512 · 512×2048 + bias, quickGelu', shape: { M: 77, N: 2048, K: 512 }, bias: true, activation: 'quickGelu', pre: true },
+  { name: 'vision 257×1024 · [1024,1024]ᵀ + bias', shape: { M: 257, N: 1024, K: 1024, transB: true }, bias: true },
+  { name: 'fc2 50×3072 · [768,3072]ᵀ + bias + residual', shape: { M: 50, N: 768, K: 3072, transB: true }, bias: true, residual: true },
+  { name: 'batch 3, transA (vec4 along M), broadcastB', config: SMALL, shape: { batch: 3, M: 12, N: 20, K: 9, transA: true, broadcastB: true } },
+  { name: 'K=1', config: SMALL, shape: { M: 33, N: 65, K: 1 }, bias: true },
+  {
+    name: 'gelu, alpha, residual in place', config: SMALL, shape: { M: 19, N: 24, K: 40 }, bias: true, activation: 'gelu', residual: 'inplace',
+    alpha: 0.125, pre: true, tol: TOLERANCE.f32Transcendental,
+  },
+  { name: 'ragged, batch 2, transA, transB, broadcastA', config: SMALL, shape: { batch: 2, M: 67, N: 70, K: 130, transA: true, transB: true, broadcastA: true }, activation: 'quickGelu' },
+];
+
+describe('matmul forward', () => {
+  for (const c of FORWARD) {
+    it(c.name, async () => {
+      const seed = freshSeed();
+      const x = operands(c, seed);
+      const n = sizes(c.shape);
+      const A = gpu.upload(x.a), B = gpu.upload(x.b), C = poisoned(gpu, n.c);
+      const BIAS = x.bias && gpu.upload(x.bias);
+      const PRE = c.pre ? poisoned(gpu, n.c) : undefined;
+      let RES: GPUBuffer | undefined;
+      if (c.residual === 'inplace') gpu.write(C, x.residual!);
+      else if (c.residual) RES = gpu.upload(x.residual!);
+      const ep = { bias: BIAS, activation: c.activation, residual: c.residual === 'inplace' ? C : RES, preActivation: PRE, alpha: c.alpha };
+      matmul(gpu, A, B, C, c.shape, ep, c.config);
+      const values: MatmulEpilogueValues = { bias: x.bias, activation: c.activation, residual: x.residual, alpha: c.alpha };
+      expectClose(`${c.name} c`, await gpu.readF32(C, n.c), matmulRef(x.a, x.b, c.shape, values), c.tol ?? TOLERANCE.f32, seed);
+      if (PRE) expectClose(`${c.name} preActivation`, await gpu.readF32(PRE, n.c), matmulPreActivationRef(x.a, x.b, c.shape, values), TOLERANCE.f32, seed);
+      [A, B, C, BIAS, PRE, RES].forEach((b) => b && gpu.destroyBuffer(b));
+    });
+  }
+});
+
+describe('every candidate config', () => {
+  // ragged in M, N and K against every tile size; vec4 loads of A and B, vec4 stores of C
+  const shape: MatmulShape = { batch: 2, M: 37, N: 72, K: 44, transB: true, broadcastB: true };
+  for (const config of MATMUL_CONFIGS) {
+    it(config.name, async () => {
+      const seed = freshSeed();
+      const c: Case = { name: config.name, shape, bias: true, residual: true };
+      const x = operands(c, seed);
+      const n = sizes(shape);
+      const A = gpu.upload(x.a), B = gpu.upload(x.b), C = poisoned(gpu, n.c), BIAS = gpu.upload(x.bias!), RES = gpu.upload(x.residual!);
+      matmul(gpu, A, B, C, shape, { bias: BIAS, residual: RES }, config);
+      expectClose(config.name, await gpu.readF32(C, n.c), matmulRef(x.a, x.b, shape, { bias: x.bias, residual: x.residual }), TOLERANCE.f32, seed);
+      [A, B, C, BIAS, RES].forEach((b) => gpu.destroyBuffer(b));
+    });
+  }
+});
+
+describe('matmulF16', () => {
+  const cases: Case[] = [
+    { name: 'QKV 50×768 · [768,768]ᵀ f16 + bias', shape: { M: 50, N: 768, K: 768, transB: true }, bias: true },
+    { name: 'odd 5×7×9 f16, batch 2 (odd batch stride), gelu', config: SMALL, shape: { batch: 2, M: 5, N: 7, K: 9 }, activation: 'gelu' },
+    { name: '6×10×12 f16 (vec4 along N), batch 2, broadcastB', config: SMALL, shape: { batch: 2, M: 6, N: 12, K: 10, broadcastB: true } },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const seed = freshSeed();
+      const x = operands(c, seed);
+      const n = sizes(c.shape);
+      const A = gpu.upload(x.a), B = gpu.upload(packF16(x.b)), C = poisoned(gpu, n.c);
+      const BIAS = x.bias && gpu.upload(x.bias);
+      matmulF16(gpu, A, B, C, c.shape, { bias: BIAS, activation: c.activation }, c.config);
+      const ref = matmulRef(x.a, roundToF16(x.b), c.shape, { bias: x.bias, activation: c.activation });
+      expectClose(`${c.name} c`, await gpu.readF32(C, n.c), ref, TOLERANCE.f16Weights, seed);
+      [A, B, C, BIAS].forEach((b) => b && gpu.destroyBuffer(b));
+    });
+  }
+
+  it('packF16 rounds to nearest even, pads odd lengths, saturates to Inf', () => {
+    const v = new Float32Array([1, -2, 1 / 3, 65504, 65520, 2 ** -24, 2 ** -25, 3 * 2 ** -26, 1 + 2 ** -11, 1 + 3 * 2 ** -11, NaN]);
+    expect(Array.from(roundToF16(v))).toEqual([1, -2, 0.333251953125, 65504, Infinity, 2 ** -24, 0, 2 ** -24, 1, 1 + 2 ** -9, NaN]);
+    const packed = packF16(v.subarray(0, 3));
+    expect(Array.from(packed)).toEqual([(0x3c00 | (0xc000 << 16)) >>> 0, 0x3555]);
+  });
+});
+
+interface BackwardCase extends Case {
+  grads: ('da' | 'db' | 'dbias')[];
+}
+
+describe('matmulBackward', () => {
+  const cases: BackwardCase[] = [
+    {
+      name: 'batch 3, broadcastB, transB, bias, quickGelu (dB as one product over batch·M)',
+      shape: { batch: 3, M: 77, N: 64, K: 96, transB: true, broadcastB: true }, bias: true, activation: 'quickGelu', grads: ['da', 'db', 'dbias'],
+    },
+    {
+      name: 'batch 2, transA, broadcastB, gelu, alpha (dB summed per batch)',
+      shape: { batch: 2, M: 10, N: 12, K: 7, transA: true, broadcastB: true }, activation: 'gelu', alpha: 0.5, grads: ['da', 'db', 'dbias'],
+      tol: TOLERANCE.f32Transcendental,
+    },
+    { name: 'batch 2, broadcastA, transB (dA summed per batch)', shape: { batch: 2, M: 9, N: 8, K: 12, broadcastA: true, transB: true }, grads: ['da', 'db'] },
+    { name: 'batch 2, transA, transB, alpha, dA only', shape: { batch: 2, M: 16, N: 20, K: 24, transA: true, transB: true }, alpha: 0.25, grads: ['da'] },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const seed = freshSeed();
+      const x = operands(c, seed);
+      const n = sizes(c.shape);
+      const dc = randn(n.c, rng(seed + 1));
+      const ep: MatmulEpilogueValues = { bias: x.bias, activation: c.activation, alpha: c.alpha };
+      const A = gpu.upload(x.a), B = gpu.upload(x.b), DC = gpu.upload(dc);
+      const PRE = c.activation ? gpu.upload(Float32Array.from(matmulPreActivationRef(x.a, x.b, c.shape, ep))) : undefined;
+      const out = { da: poisoned(gpu, n.a), db: poisoned(gpu, n.b), dbias: poisoned(gpu, c.shape.N) };
+      const grads = Object.fromEntries(c.grads.map((g) => [g, out[g]]));
+      matmulBackward(gpu, { a: A, b: B, dc: DC, preActivation: PRE, activation: c.activation, alpha: c.alpha, ...grads }, c.shape, SMALL);
+      const ref = matmulBackwardRef(x.a, x.b, dc, c.shape, ep);
+      for (const g of c.grads) expectClose(`${c.name} ${g}`, await gpu.readF32(out[g], ref[g].length), ref[g], c.tol ?? TOLERANCE.f32Backward, seed);
+      if (!c.grads.includes('db')) expect(Number.isNaN((await gpu.readF32(out.db, 1))[0])).toBe(true);
+      [A, B, DC, PRE, out.da, out.db, out.dbias].forEach((b) => b && gpu.destroyBuffer(b));
+    });
+  }
+
+  it('reference backward agrees with finite differences', () => {
+    const seed = freshSeed();
+    const shapes: [MatmulShape, MatmulEpilogueValues][] = [
+      [{ M: 3, N: 4, K: 5 }, {}],
+      [{ batch: 2, M: 3, N: 2, K: 4, transA: true, transB: true, broadcastB: true }, { activation: 'quickGelu', alpha: 0.7 }],
+      [{ batch: 3, M: 2, N: 3, K: 2, broadcastA: true }, { activation: 'gelu' }],
+    ];
+    for (const [s, e] of shapes) {
+      const r = rng(seed);
+      const n = sizes(s);
+      const a = randn(n.a, r), b = randn(n.b, r), bias = randn(s.N, r), w = randn(n.c, r);
+      const ep = { ...e, bias };
+      const ref = matmulBackwardRef(a, b, w, s, ep);
+      const what = `${JSON.stringify(s)} seed ${seed}`;
+      expectClose(`${what} da`, ref.da, finiteDifferences((p) => dot(matmulRef(p, b, s, ep), w), a), TOLERANCE.finiteDifference);
+      expectClose(`${what} db`, ref.db, finiteDifferences((p) => dot(matmulRef(a, p, s, ep), w), b), TOLERANCE.finiteDifference);
+      expectClose(`${what} dbias`, ref.dbias, finiteDifferences((p) => dot(matmulRef(a, b, s, { ...ep, bias: p }), w), bias), TOLERANCE.finiteDifference);
+    }
+  });
+});
+
+describe('wrong calls', () => {
+  it('name the kernel and the argument', () => {
+    const small = gpu.createBuffer(16);
+    const big = gpu.createBuffer(4096);
+    const other = gpu.createBuffer(4096);
+    expect(() => matmul(gpu, big, small, other, { M: 10, N: 10, K: 10 })).toThrow(/^matmul: buffer 'b' holds 16 bytes, needs 400$/);
+    expect(() => matmul(gpu, big, big, other, { M: 0, N: 4, K: 4 })).toThrow(/matmul: invalid shape: M must be a positive integer, got 0/);
+    expect(() => matmul(gpu, big, big, other, { M: 4, N: 2.5, K: 4 })).toThrow(/matmul: invalid shape: N must be a positive integer, got 2.5/);
+    expect(() => matmul(gpu, big, big, other, { batch: 0, M: 4, N: 4, K: 4 })).toThrow(/matmul: invalid shape: batch/);
+    expect(() => matmul(gpu, big, big, other, { M: 8, N: 8, K: 8 }, { residual: small })).toThrow(/matmul: buffer 'residual' holds 16 bytes, needs 256/);
+    expect(() => matmul(gpu, big, big, other, { M: 8, N: 8, K: 8 }, { bias: small, activation: 'gelu' })).toThrow(/matmul: buffer 'bias' holds 16 bytes, needs 32/);
+    expect(() => matmul(gpu, big, big, other, { M: 4, N: 4, K: 4 }, { activation: 'swish' as MatmulActivation })).toThrow(/matmul: unknown activation 'swish'/);
+    expect(() => matmul(gpu, big, big, big, { M: 4, N: 4, K: 4 })).toThrow(/matmul: output 'c' shares a buffer with 'a'/);
+    expect(() => matmulF16(gpu, big, small, other, { M: 4, N: 4, K: 9 })).toThrow(/^matmul_f16: buffer 'b' holds 16 bytes, needs 72$/);
+    expect(() => matmulBackward(gpu, { a: big, b: big, dc: big, da: other, activation: 'gelu' }, { M: 4, N: 4, K: 4 })).toThrow(/matmul_backward: activation 'gelu' needs 'preActivation'/);
+    [small, big, other].forEach((b) => gpu.destroyBuffer(b));
+  });
+});
