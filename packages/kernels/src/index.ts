@@ -13,3 +13,4 @@ export * from './layernorm/layernorm.js';
 export * from './softmax/softmax.js';
 export * from './reduce/reduce.js';
 export * from './matmul/matmul.js';
+export * from './attention/attention.js';

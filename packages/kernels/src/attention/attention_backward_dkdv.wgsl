@@ -1,0 +1,143 @@
+// Backward step 2: dK and dV. 64 key rows per workgroup, QPT per invocation, looping over the
+// query rows i in tiles of Q_TILE staged in workgroup memory (q and dO), recomputing
+//   p = exp(scale·q_i·k_j − lse_i),  dv_j += p·dO_i,  ds = p·(dO_i·v_j − dsum_i),  dk_j += scale·ds·q_i.
+// Each gradient row is owned by one invocation and summed in a fixed order: deterministic, no atomics.
+// Layout, padding, uniforms and the fast path's specialisation as in attention.wgsl.
+override QPT: u32 = 1u; // key rows per invocation, QPT·HEAD_DIM4 ≤ 64
+override WG: u32 = 64u; // invocations per workgroup = ROWS / QPT
+const ROWS: u32 = 64u;
+
+struct Params {
+  T: u32, heads: u32, stride_b: u32, stride_h: u32, stride_t: u32, scale: f32,
+  head_dim: u32, q_tile: u32, causal: u32,
+}
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> q: array<f32>;
+@group(0) @binding(2) var<storage, read> k: array<f32>;
+@group(0) @binding(3) var<storage, read> v: array<f32>;
+@group(0) @binding(4) var<storage, read> dO: array<f32>;
+@group(0) @binding(5) var<storage, read> lse: array<f32>;
+@group(0) @binding(6) var<storage, read> dsum: array<f32>;
+@group(0) @binding(7) var<storage, read_write> dk: array<f32>;
+@group(0) @binding(8) var<storage, read_write> dv: array<f32>;
+
+// 2 × 4 KiB
+var<workgroup> qtile: array<vec4<f32>, 256>;
+var<workgroup> dotile: array<vec4<f32>, 256>;
+
+// Elements d .. d+3 of a row (g: index of element d), zeros past hd.
+fn load_q(g: u32, d: u32, hd: u32) -> vec4<f32> {
+  if (d + 4u <= hd) { return vec4<f32>(q[g], q[g + 1u], q[g + 2u], q[g + 3u]); }
+  var x = vec4<f32>(0.0);
+  for (var i = 0u; i < 4u; i++) { if (d + i < hd) { x[i] = q[g + i]; } }
+  return x;
+}
+fn load_k(g: u32, d: u32, hd: u32) -> vec4<f32> {
+  if (d + 4u <= hd) { return vec4<f32>(k[g], k[g + 1u], k[g + 2u], k[g + 3u]); }
+  var x = vec4<f32>(0.0);
+  for (var i = 0u; i < 4u; i++) { if (d + i < hd) { x[i] = k[g + i]; } }
+  return x;
+}
+fn load_v(g: u32, d: u32, hd: u32) -> vec4<f32> {
+  if (d + 4u <= hd) { return vec4<f32>(v[g], v[g + 1u], v[g + 2u], v[g + 3u]); }
+  var x = vec4<f32>(0.0);
+  for (var i = 0u; i < 4u; i++) { if (d + i < hd) { x[i] = v[g + i]; } }
+  return x;
+}
+fn load_do(g: u32, d: u32, hd: u32) -> vec4<f32> {
+  if (d + 4u <= hd) { return vec4<f32>(dO[g], dO[g + 1u], dO[g + 2u], dO[g + 3u]); }
+  var x = vec4<f32>(0.0);
+  for (var i = 0u; i < 4u; i++) { if (d + i < hd) { x[i] = dO[g + i]; } }
+  return x;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let HEAD_DIM = params.head_dim;       // specialised
+  let HEAD_DIM4 = (HEAD_DIM + 3u) / 4u; // specialised
+  let Q_TILE = params.q_tile;           // specialised: Q_TILE·HEAD_DIM4 ≤ 256
+  let causal = params.causal != 0u;
+  let T = params.T;
+  let st = params.stride_t;
+  let scale = params.scale;
+  let bh = wid.y;
+  let base = (bh / params.heads) * params.stride_b + (bh % params.heads) * params.stride_h;
+  let k0 = wid.x * ROWS;
+  let col0 = k0 + lid * QPT; // this invocation's key rows: col0 .. col0 + QPT - 1
+
+  var kr: array<vec4<f32>, 64>; // [r·HEAD_DIM4 + c]
+  var vr: array<vec4<f32>, 64>;
+  var dkr: array<vec4<f32>, 64>;
+  var dvr: array<vec4<f32>, 64>;
+  var qc: array<vec4<f32>, 32>; // the current query's q and dO rows, read once from the tiles
+  var doc: array<vec4<f32>, 32>;
+  var a: array<vec4<f32>, 4>;   // per row: q·k and dO·v partial sums
+  var b: array<vec4<f32>, 4>;
+  var p: array<f32, 4>;
+  var ds: array<f32, 4>;
+  for (var r = 0u; r < QPT; r += 1u) {
+    let g = base + min(col0 + r, T - 1u) * st;
+    for (var c = 0u; c < HEAD_DIM4; c += 1u) {
+      kr[r * HEAD_DIM4 + c] = load_k(g + 4u * c, 4u * c, HEAD_DIM);
+      vr[r * HEAD_DIM4 + c] = load_v(g + 4u * c, 4u * c, HEAD_DIM);
+      dkr[r * HEAD_DIM4 + c] = vec4<f32>(0.0);
+      dvr[r * HEAD_DIM4 + c] = vec4<f32>(0.0);
+    }
+  }
+
+  // causal: queries before the workgroup's first key see none of its keys
+  for (var i0 = select(0u, k0, causal); i0 < T; i0 += Q_TILE) {
+    let n = min(Q_TILE, T - i0);
+    for (var e = lid; e < n * HEAD_DIM4; e += WG) {
+      let d = 4u * (e % HEAD_DIM4);
+      let g = base + (i0 + e / HEAD_DIM4) * st + d;
+      qtile[e] = load_q(g, d, HEAD_DIM);
+      dotile[e] = load_do(g, d, HEAD_DIM);
+    }
+    workgroupBarrier();
+    for (var i = 0u; i < n; i++) {
+      let t = i * HEAD_DIM4;
+      for (var r = 0u; r < QPT; r++) { a[r] = vec4<f32>(0.0); b[r] = vec4<f32>(0.0); }
+      for (var c = 0u; c < HEAD_DIM4; c++) {
+        qc[c] = qtile[t + c];
+        doc[c] = dotile[t + c];
+        for (var r = 0u; r < QPT; r++) {
+          a[r] += qc[c] * kr[r * HEAD_DIM4 + c];
+          b[r] += doc[c] * vr[r * HEAD_DIM4 + c];
+        }
+      }
+      let qi = bh * T + i0 + i;
+      let lse_i = lse[qi];
+      let dsum_i = dsum[qi];
+      for (var r = 0u; r < QPT; r++) {
+        let live = !causal || i0 + i >= col0 + r;
+        p[r] = select(0.0, exp(scale * ((a[r].x + a[r].y) + (a[r].z + a[r].w)) - lse_i), live);
+        ds[r] = p[r] * (((b[r].x + b[r].y) + (b[r].z + b[r].w)) - dsum_i);
+      }
+      for (var c = 0u; c < HEAD_DIM4; c++) {
+        for (var r = 0u; r < QPT; r++) {
+          dvr[r * HEAD_DIM4 + c] += p[r] * doc[c];
+          dkr[r * HEAD_DIM4 + c] += ds[r] * qc[c];
+        }
+      }
+    }
+    workgroupBarrier();
+  }
+
+  for (var r = 0u; r < QPT; r += 1u) {
+    let col = col0 + r;
+    if (col < T) {
+      let g = base + col * st;
+      for (var c = 0u; c < HEAD_DIM4; c += 1u) {
+        let gk = dkr[r * HEAD_DIM4 + c] * scale;
+        let gv = dvr[r * HEAD_DIM4 + c];
+        for (var i = 0u; i < 4u; i++) {
+          if (4u * c + i < HEAD_DIM) {
+            dk[g + 4u * c + i] = gk[i];
+            dv[g + 4u * c + i] = gv[i];
+          }
+        }
+      }
+    }
+  }
+}
