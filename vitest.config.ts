@@ -12,7 +12,11 @@ export default defineConfig({
   ],
   // Tests run on the sources; the built dist/ bundles are checked by the browser suite and smoke tests.
   resolve: {
-    alias: { '@clipgpu/kernels': fileURLToPath(new URL('./packages/kernels/src/index.ts', import.meta.url)) },
+    alias: [
+      { find: /^@clipgpu\/kernels$/, replacement: fileURLToPath(new URL('./packages/kernels/src/index.ts', import.meta.url)) },
+      { find: /^@clipgpu\/kernels\/testing$/, replacement: fileURLToPath(new URL('./packages/kernels/src/testing.ts', import.meta.url)) },
+      { find: /^@clipgpu\/clip-runtime$/, replacement: fileURLToPath(new URL('./packages/clip-runtime/src/index.ts', import.meta.url)) },
+    ],
   },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],

@@ -1,0 +1,135 @@
+// The user-facing CLIP: loadClip(source) → encodeText, encodeImage, preprocess, classify.
+import { decodeImage, type ImageSource } from './io/image.js';
+import { resolveFiles, type FileContents, type ModelFiles } from './io/files.js';
+import { loadWeights, type LoadWeightsOptions } from './io/loader.js';
+import { ClipTokenizer } from './io/tokenizer.js';
+import { ClipModel } from './model/clip.js';
+import type { ClipConfig } from './model/config.js';
+import { preprocessImage } from './model/preprocess.js';
+import { init, ops, Tensor, tidy, type Runtime } from './tensor/index.js';
+
+export interface LoadClipOptions extends LoadWeightsOptions {
+  /** the runtime (device) to load onto; default: the shared one from init() */
+  runtime?: Runtime;
+}
+
+export type ClipSource = string | FileContents | ModelFiles;
+
+export class Clip {
+  private constructor(
+    readonly model: ClipModel,
+    readonly tokenizer: ClipTokenizer | undefined,
+    readonly runtime: Runtime,
+    /** exp(logit_scale), the temperature of the logits */
+    readonly logitScale: number,
+  ) {}
+
+  static async load(source: ClipSource, opts: LoadClipOptions = {}): Promise<Clip> {
+    const rt = opts.runtime ?? (await init());
+    const files = await resolveFiles(source);
+    const { config, weights } = await loadWeights(files, rt, opts);
+    try {
+      const tokenizer = await loadTokenizer(files);
+      const logitScale = Math.exp(await weights.get('logit_scale').item());
+      return new Clip(new ClipModel(weights, config), tokenizer, rt, logitScale);
+    } catch (e) {
+      weights.dispose();
+      throw e;
+    }
+  }
+
+  get config(): ClipConfig {
+    return this.model.config;
+  }
+
+  /** Token ids [B, context] for texts (the model's own context length, truncated to keep the end token). */
+  tokenize(texts: string[]): { ids: Int32Array; shape: [number, number] } {
+    if (!this.tokenizer) throw new Error('CLIP: this model has no tokenizer files (vocab.json + merges.txt); pass token ids as an int32 Tensor');
+    return this.tokenizer.tokenize(texts, { contextLength: this.config.text_config.max_position_embeddings });
+  }
+
+  /** Text embeddings [B, projection_dim], unnormalized. A Tensor input holds int32 ids [B, L]. */
+  async encodeText(texts: string[] | Tensor): Promise<Tensor> {
+    let ids: Tensor;
+    let host: Int32Array;
+    if (texts instanceof Tensor) {
+      if (texts.dtype !== 'i32' || texts.shape.length !== 2) throw new Error(`CLIP encodeText: a Tensor input must be int32 ids [B, L], got ${texts}`);
+      ids = texts;
+      host = (await texts.toArray()) as Int32Array;
+    } else {
+      if (!texts.length) throw new Error('CLIP encodeText: empty batch');
+      const tok = this.tokenize(texts);
+      host = tok.ids;
+      ids = Tensor.from(tok.ids, tok.shape, { runtime: this.runtime });
+    }
+    const L = ids.shape[1];
+    if (L > this.config.text_config.max_position_embeddings) throw new Error(`CLIP encodeText: ${L} tokens exceed the context of ${this.config.text_config.max_position_embeddings}`);
+    try {
+      const out = this.model.get_text_features(ids, host);
+      await this.runtime.gpu.sync();
+      return out;
+    } finally {
+      if (ids !== texts) ids.dispose();
+    }
+  }
+
+  /** Normalized pixels [B, 3, S, S] for images, as Hugging Face's CLIPImageProcessor (on the GPU). */
+  async preprocess(images: ImageSource[]): Promise<Tensor> {
+    if (!images.length) throw new Error('CLIP preprocess: empty batch');
+    const decoded = await Promise.all(images.map((im, i) => decodeImage(im, typeof im === 'string' ? im : `image ${i}`)));
+    const size = this.config.vision_config.image_size;
+    return tidy(() => {
+      const each = decoded.map((img) => preprocessImage(img, size, this.runtime));
+      return each.length === 1 ? each[0] : ops.concat(each, 0);
+    });
+  }
+
+  /**
+   * Image embeddings [B, projection_dim], unnormalized. A Tensor input is already-normalized
+   * pixels [B, 3, S, S]; gradients flow back to it when it requires them.
+   */
+  async encodeImage(images: ImageSource[] | Tensor): Promise<Tensor> {
+    const pixels = images instanceof Tensor ? images : await this.preprocess(images);
+    try {
+      const out = this.model.get_image_features(pixels);
+      await this.runtime.gpu.sync();
+      return out;
+    } finally {
+      if (pixels !== images) pixels.dispose();
+    }
+  }
+
+  /** Zero-shot classification: softmax of logitScale · cos(image, "template(label)"), sorted. */
+  async classify(image: ImageSource | Tensor, labels: string[], opts: { template?: string } = {}): Promise<{ label: string; score: number }[]> {
+    if (!labels.length) throw new Error('CLIP classify: no labels');
+    const template = opts.template ?? '{}';
+    const texts = labels.map((l) => template.replace('{}', l));
+    const textEmb = await this.encodeText(texts);
+    const imageEmb = await this.encodeImage(image instanceof Tensor ? image : [image]);
+    const probs = tidy(() => {
+      const t = ops.normalize(textEmb);
+      const i = ops.normalize(imageEmb);
+      const logits = ops.matmul(i, t, { transB: true });
+      return ops.softmax(ops.scale(logits, this.logitScale));
+    });
+    const p = await probs.toArray();
+    [textEmb, imageEmb, probs].forEach((t) => t.dispose());
+    return labels.map((label, k) => ({ label, score: p[k] })).sort((a, b) => b.score - a.score);
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
+
+async function loadTokenizer(files: ModelFiles): Promise<ClipTokenizer | undefined> {
+  if ((await files.has('vocab.json')) && (await files.has('merges.txt')))
+    return ClipTokenizer.fromHuggingFace(await files.text('vocab.json'), await files.text('merges.txt'));
+  if (await files.has('bpe_simple_vocab_16e6.txt.gz')) return ClipTokenizer.fromBpeVocab(await files.bytes('bpe_simple_vocab_16e6.txt.gz'));
+  return undefined;
+}
+
+/** Loads a CLIP from a folder, URL or in-memory files (Hugging Face or OpenAI layout). */
+export function loadClip(source: ClipSource, opts?: LoadClipOptions): Promise<Clip> {
+  return Clip.load(source, opts);
+}

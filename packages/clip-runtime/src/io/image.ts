@@ -1,0 +1,124 @@
+// Image decoding and encoding. Node: PNG (pngjs) and JPEG (jpeg-js) from paths or bytes. Browsers:
+// ImageBitmap, HTMLImageElement, ImageData, Blob and bytes through the browser's own decoders.
+
+/** 8-bit RGB pixels, row-major, 3 bytes per pixel. */
+export interface RgbImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+export type ImageSource = string | Uint8Array | ArrayBuffer | RgbImage | Blob | ImageData | ImageBitmap | HTMLImageElement | HTMLCanvasElement | OffscreenCanvas;
+
+const isNode = () => typeof process !== 'undefined' && !!process.versions?.node;
+// Indirect specifiers keep browser bundlers from resolving the Node-only codecs.
+const nodeImport = (name: string): Promise<any> => import(/* @vite-ignore */ name);
+
+function rgbaToRgb(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number): RgbImage {
+  const data = new Uint8Array(width * height * 3);
+  for (let i = 0, j = 0; i < width * height; i++, j += 4) {
+    data[3 * i] = rgba[j];
+    data[3 * i + 1] = rgba[j + 1];
+    data[3 * i + 2] = rgba[j + 2];
+  }
+  return { width, height, data };
+}
+
+function kind(bytes: Uint8Array): 'png' | 'jpeg' | 'webp' | 'unknown' {
+  if (bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) return 'png';
+  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
+  if (String.fromCharCode(...bytes.subarray(0, 4)) === 'RIFF' && String.fromCharCode(...bytes.subarray(8, 12)) === 'WEBP') return 'webp';
+  return 'unknown';
+}
+
+async function decodeBytes(bytes: Uint8Array, label: string): Promise<RgbImage> {
+  const k = kind(bytes);
+  if (!isNode()) {
+    if (k === 'unknown') throw new Error(`${label}: not a PNG, JPEG or WebP image`);
+    return decodeBrowser(await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>])), label);
+  }
+  try {
+    if (k === 'png') {
+      const { PNG } = await nodeImport('pngjs');
+      const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      return rgbaToRgb(png.data, png.width, png.height);
+    }
+    if (k === 'jpeg') {
+      const jpeg = (await nodeImport('jpeg-js')).default;
+      const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
+      return rgbaToRgb(img.data, img.width, img.height);
+    }
+  } catch (e) {
+    throw new Error(`${label}: cannot decode the ${k.toUpperCase()} image: ${(e as Error).message}`);
+  }
+  if (k === 'webp') throw new Error(`${label}: WebP is decoded in browsers only; convert it to PNG or JPEG for Node`);
+  throw new Error(`${label}: not a PNG or JPEG image (${bytes.length} bytes)`);
+}
+
+function decodeBrowser(src: CanvasImageSource & { width: number; height: number }, label: string): RgbImage {
+  const { width, height } = src;
+  if (!width || !height) throw new Error(`${label}: the image has no pixels (not loaded yet?)`);
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext('2d');
+  if (!ctx) throw new Error(`${label}: no 2D canvas to read the pixels`);
+  ctx.drawImage(src, 0, 0);
+  return rgbaToRgb(ctx.getImageData(0, 0, width, height).data, width, height);
+}
+
+/** Decodes any supported image source to RGB bytes. */
+export async function decodeImage(src: ImageSource, label = 'image'): Promise<RgbImage> {
+  if (typeof src === 'string') {
+    if (isNode() && !/^(https?:|data:|blob:)/.test(src)) {
+      const fs = await nodeImport('node:fs/promises');
+      const bytes = await fs.readFile(src).catch((e: Error) => {
+        throw new Error(`${src}: cannot read the image: ${e.message}`);
+      });
+      return decodeBytes(new Uint8Array(bytes), src);
+    }
+    const res = await fetch(src);
+    if (!res.ok) throw new Error(`${src}: HTTP ${res.status}`);
+    return decodeBytes(new Uint8Array(await res.arrayBuffer()), src);
+  }
+  if (src instanceof Uint8Array) return decodeBytes(src, label);
+  if (src instanceof ArrayBuffer) return decodeBytes(new Uint8Array(src), label);
+  if ('data' in src && src.data instanceof Uint8Array && 'width' in src) {
+    const { width, height, data } = src as RgbImage;
+    if (data.length !== width * height * 3) throw new Error(`${label}: RGB data of ${data.length} bytes does not match ${width}×${height}×3`);
+    return src as RgbImage;
+  }
+  if (typeof ImageData !== 'undefined' && src instanceof ImageData) return rgbaToRgb(src.data, src.width, src.height);
+  if (typeof Blob !== 'undefined' && src instanceof Blob) {
+    if (!isNode()) return decodeBrowser(await createImageBitmap(src), label);
+    return decodeBytes(new Uint8Array(await src.arrayBuffer()), label);
+  }
+  if (typeof HTMLImageElement !== 'undefined' && src instanceof HTMLImageElement) {
+    await src.decode();
+    return decodeBrowser(src, label);
+  }
+  return decodeBrowser(src as CanvasImageSource & { width: number; height: number }, label);
+}
+
+/** Encodes RGB pixels as PNG bytes. */
+export async function encodePng(img: RgbImage): Promise<Uint8Array> {
+  const rgba = new Uint8ClampedArray(img.width * img.height * 4);
+  for (let i = 0; i < img.width * img.height; i++) {
+    rgba.set(img.data.subarray(3 * i, 3 * i + 3), 4 * i);
+    rgba[4 * i + 3] = 255;
+  }
+  if (isNode()) {
+    const { PNG } = await nodeImport('pngjs');
+    return new Uint8Array(PNG.sync.write({ width: img.width, height: img.height, data: Buffer.from(rgba.buffer) }));
+  }
+  const canvas = new OffscreenCanvas(img.width, img.height);
+  canvas.getContext('2d')!.putImageData(new ImageData(rgba, img.width, img.height), 0, 0);
+  return new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
+}
+
+/** [1 or C=3, H, W] floats in [0, 1] (CHW) → RGB bytes, rounding and clamping. */
+export function chwToRgb(chw: Float32Array, height: number, width: number): RgbImage {
+  const data = new Uint8Array(width * height * 3);
+  const plane = width * height;
+  for (let c = 0; c < 3; c++)
+    for (let i = 0; i < plane; i++) data[3 * i + c] = Math.max(0, Math.min(255, Math.round(chw[c * plane + i] * 255)));
+  return { width, height, data };
+}
