@@ -1,5 +1,6 @@
 // CLIPImageProcessor on the GPU: shortest side to image_size with PIL's antialiased bicubic,
-// 8-bit rounding as PIL's uint8 result has, center crop, /255, then CLIP's mean and std.
+// rounded to 8 bits after each pass as PIL's uint8 resampling does, center crop, /255, then CLIP's
+// mean and std.
 import { ops, Tensor, tidy, type Runtime } from '../tensor/index.js';
 import type { RgbImage } from '../io/image.js';
 
@@ -22,8 +23,10 @@ export function preprocessImage(img: RgbImage, size: number, rt: Runtime): Tenso
   return tidy(() => {
     const x = Tensor.from(chw, [1, 3, height, width], { runtime: rt });
     const [h, w] = resizeOutputSize(height, width, size);
-    const resized = h === height && w === width ? x : ops.resize(x, h, w, { mode: 'bicubic', antialias: true });
-    const bytes = ops.unary('round', ops.clamp(resized, 0, 255));
+    // PIL resizes an 8-bit image in two passes, horizontal then vertical, each rounded to 8 bits
+    const toBytes = (t: Tensor) => ops.unary('round', ops.clamp(t, 0, 255));
+    const wide = w === width ? x : toBytes(ops.resize(x, height, w, { mode: 'bicubic', antialias: true }));
+    const bytes = h === height ? wide : toBytes(ops.resize(wide, h, w, { mode: 'bicubic', antialias: true }));
     const top = Math.floor((h - size) / 2);
     const left = Math.floor((w - size) / 2);
     const cropped = ops.slice(ops.slice(bytes, 2, top, top + size), 3, left, left + size);
