@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { KernelError } from '../program.js';
 import { TOLERANCE } from '../tolerances.js';
 import { dot, expectClose, finiteDifferences, freshSeed, poisoned, randn, rng, testGpu, expectCloseScaled } from '../testing.js';
-import { layerNorm, layerNormBackward, layerNormBytes } from './layernorm.js';
+import { rowTuning } from '../reduce/rows.js';
+import { layerNorm, layerNormBackward } from './layernorm.js';
 import { layerNormBackwardRef, layerNormRef } from './layernorm.ref.js';
 
 const gpu = await testGpu();
@@ -46,8 +47,13 @@ function inputs(rows: number, cols: number, seed: number) {
 describe('layerNorm', () => {
   // CLIP widths and token counts, a ragged multi-row workgroup (300×77), and tiny odd shapes
   const SHAPES: [number, number][] = [[257, 1024], [77, 512], [50, 768], [3, 1280], [300, 77], [1, 7], [5, 3], [7, 1]];
-  for (const [rows, cols] of SHAPES) {
-    it(`forward and backward, ${rows}×${cols}`, async () => {
+  // the adapter's own row layout, and the hardware one (256 invocations per row) whatever the adapter
+  for (const [[rows, cols], maxPerRow] of SHAPES.flatMap((s) => [[s, undefined], [s, 256]] as const)) {
+    it(`forward and backward, ${rows}×${cols}${maxPerRow ? `, ≤ ${maxPerRow} invocations per row` : ''}`, async () => {
+      rowTuning.maxPerRow = maxPerRow;
+      onTestFinished(() => {
+        rowTuning.maxPerRow = undefined;
+      });
       const seed = freshSeed();
       const { x, gamma, beta, dy } = inputs(rows, cols, seed);
       const n = rows * cols;

@@ -35,7 +35,7 @@ export function layerNorm(
   const kernel = programs.forward.name;
   checkDims(kernel, { rows, cols });
   if (!Number.isFinite(eps) || eps < 0) throw new KernelError(kernel, `'eps' must be a finite number ≥ 0, got ${eps}`);
-  const { constants, workgroups } = rowLayout(rows, cols);
+  const { constants, workgroups } = rowLayout(gpu, rows, cols);
   gpu.run(programs.forward, {
     buffers: { x, gamma, beta, y, mean, rstd },
     uniforms: { rows, cols, eps },
@@ -73,7 +73,7 @@ export function layerNormBackward(gpu: Gpu, args: LayerNormBackwardArgs, rows: n
     dx: [dx, full], dgamma: [dgamma, cols * 4], dbeta: [dbeta, cols * 4],
   });
   if (dx) {
-    const { constants, workgroups } = rowLayout(rows, cols);
+    const { constants, workgroups } = rowLayout(gpu, rows, cols);
     gpu.run(programs.backward, {
       buffers: { x, gamma, mean, rstd, dy, dx },
       uniforms: { rows, cols },

@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { KernelError } from '../program.js';
 import { TOLERANCE } from '../tolerances.js';
 import { dot, expectClose, finiteDifferences, freshSeed, poisoned, randn, randu, rng, testGpu, expectCloseScaled } from '../testing.js';
+import { rowTuning } from './rows.js';
 import { reduceLastAxis, reduceLastAxisBackward, sumAll, type ReduceOp } from './reduce.js';
 import { reduceLastAxisBackwardRef, reduceLastAxisRef, sumAllRef, sumColumnsRef } from './reduce.ref.js';
 import { sumColumns } from './sum_columns.js';
@@ -24,9 +25,14 @@ function absRowSums(x: ArrayLike<number>, rows: number, cols: number, mean: bool
 describe('reduceLastAxis', () => {
   // odd shapes, one row per workgroup (cols ≥ 512) and many (small cols), a ragged last workgroup
   const SHAPES: [number, number][] = [[1, 1], [5, 3], [1, 7], [300, 77], [77, 512], [50, 768], [2, 10007]];
-  for (const [rows, cols] of SHAPES) {
+  // the adapter's own row layout, and the hardware one (256 invocations per row) whatever the adapter
+  for (const [[rows, cols], maxPerRow] of SHAPES.flatMap((s) => [[s, undefined], [s, 256]] as const)) {
     for (const op of OPS) {
-      it(`${op} forward and backward, ${rows}×${cols}`, async () => {
+      it(`${op} forward and backward, ${rows}×${cols}${maxPerRow ? `, ≤ ${maxPerRow} invocations per row` : ''}`, async () => {
+        rowTuning.maxPerRow = maxPerRow;
+        onTestFinished(() => {
+          rowTuning.maxPerRow = undefined;
+        });
         const seed = freshSeed();
         const r = rng(seed);
         const x = randn(rows * cols, r, 2);

@@ -33,7 +33,7 @@ export function reduceLastAxis(gpu: Gpu, op: ReduceOp, x: BufferArg, out: Buffer
   const kernel = programs.forward.name;
   const OP = opCode(kernel, op);
   checkDims(kernel, { rows, cols });
-  const { constants, workgroups } = rowLayout(rows, cols);
+  const { constants, workgroups } = rowLayout(gpu, rows, cols);
   gpu.run(programs.forward, {
     buffers: { x, out },
     uniforms: { rows, cols },
@@ -54,7 +54,7 @@ export function reduceLastAxisBackward(
   const OP = opCode(kernel, op);
   checkDims(kernel, { rows, cols });
   // max reduces each row (first argmax); the others are elementwise (see the WGSL)
-  const { constants, workgroups } = op === 'max' ? rowLayout(rows, cols) : { constants: {}, workgroups: grid(rows * cols, 256) };
+  const { constants, workgroups } = op === 'max' ? rowLayout(gpu, rows, cols) : { constants: {}, workgroups: grid(rows * cols, 256) };
   gpu.run(programs.backward, {
     buffers: { x, out, dout, dx },
     uniforms: { rows, cols },

@@ -1,7 +1,7 @@
 // Shapes and launch layout shared by the row-wise kernel families (layernorm, softmax, reduce):
 // argument checks that name the kernel and the argument, how many invocations share a row
 // (row_reduce.wgsl), and the row blocks of the deterministic two-stage column sums.
-import type { BufferArg } from '../gpu.js';
+import type { BufferArg, Gpu } from '../gpu.js';
 import { grid, KernelError } from '../program.js';
 
 export const WORKGROUP = 256;
@@ -28,10 +28,19 @@ export function checkBytes(kernel: string, need: Record<string, [BufferArg | und
   }
 }
 
-/** TPR (invocations per row, a power of two ≤ 256, ~4 columns each) and the dispatch for `rows`. */
-export function rowLayout(rows: number, cols: number): { constants: { TPR: number }; workgroups: [number, number] } {
+/** Tests and benchmarks pin the invocations per row here (e.g. the hardware layout on SwiftShader). */
+export const rowTuning: { maxPerRow?: number } = {};
+
+/**
+ * TPR (invocations per row, a power of two ≤ 256, ~4 columns each) and the dispatch for `rows`.
+ * A software adapter (SwiftShader) runs a workgroup's invocations as CPU coroutines that switch at
+ * every barrier, so there few invocations per row win: at 257×1024 layernorm took 553 ms with 256
+ * per row and 37 ms with 4.
+ */
+export function rowLayout(gpu: Gpu, rows: number, cols: number): { constants: { TPR: number }; workgroups: [number, number] } {
+  const most = rowTuning.maxPerRow ?? (gpu.adapter.software ? 4 : WORKGROUP);
   let tpr = 1;
-  while (tpr < WORKGROUP && tpr * 4 < cols) tpr *= 2;
+  while (tpr < most && tpr * 4 < cols) tpr *= 2;
   return { constants: { TPR: tpr }, workgroups: grid(rows, WORKGROUP / tpr) };
 }
 

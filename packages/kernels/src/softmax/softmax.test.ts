@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { KernelError } from '../program.js';
 import { TOLERANCE } from '../tolerances.js';
 import { dot, expectClose, finiteDifferences, freshSeed, poisoned, randn, rng, testGpu, expectCloseScaled } from '../testing.js';
+import { rowTuning } from '../reduce/rows.js';
 import { logSoftmax, logSoftmaxBackward, softmax, softmaxBackward } from './softmax.js';
 import { logSoftmaxBackwardRef, logSoftmaxRef, softmaxBackwardRef, softmaxRef } from './softmax.ref.js';
 
@@ -51,8 +52,13 @@ async function check(rows: number, cols: number, x: Float32Array, dy: Float32Arr
 describe('softmax and logSoftmax', () => {
   // tiny odd shapes; attention over 50, 77 and 257 tokens (rows = heads·tokens); a long row
   const SHAPES: [number, number][] = [[1, 1], [5, 3], [1, 7], [400, 50], [924, 77], [257, 257], [3, 5003]];
-  for (const [rows, cols] of SHAPES) {
-    it(`forward and backward, ${rows}×${cols}`, async () => {
+  // the adapter's own row layout, and the hardware one (256 invocations per row) whatever the adapter
+  for (const [[rows, cols], maxPerRow] of SHAPES.flatMap((s) => [[s, undefined], [s, 256]] as const)) {
+    it(`forward and backward, ${rows}×${cols}${maxPerRow ? `, ≤ ${maxPerRow} invocations per row` : ''}`, async () => {
+      rowTuning.maxPerRow = maxPerRow;
+      onTestFinished(() => {
+        rowTuning.maxPerRow = undefined;
+      });
       const seed = freshSeed();
       const r = rng(seed);
       await check(rows, cols, randn(rows * cols, r, 3), randn(rows * cols, r), seed);

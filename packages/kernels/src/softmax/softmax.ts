@@ -20,7 +20,7 @@ const programs = {
 
 function forward(gpu: Gpu, program: Program, log: boolean, x: BufferArg, y: BufferArg, rows: number, cols: number): void {
   checkDims(program.name, { rows, cols });
-  const { constants, workgroups } = rowLayout(rows, cols);
+  const { constants, workgroups } = rowLayout(gpu, rows, cols);
   gpu.run(program, {
     buffers: { x, y },
     uniforms: { rows, cols },
@@ -32,7 +32,7 @@ function forward(gpu: Gpu, program: Program, log: boolean, x: BufferArg, y: Buff
 
 function backward(gpu: Gpu, program: Program, log: boolean, y: BufferArg, dy: BufferArg, dx: BufferArg, rows: number, cols: number): void {
   checkDims(program.name, { rows, cols });
-  const { constants, workgroups } = rowLayout(rows, cols);
+  const { constants, workgroups } = rowLayout(gpu, rows, cols);
   gpu.run(program, {
     buffers: { y, dy, dx },
     uniforms: { rows, cols },
