@@ -14,3 +14,4 @@ export {
   f16BitsToF32, f32ToF16Bits, bf16BitsToF32, writeSafetensors, dtypeSize, MAX_HEADER_BYTES,
   type SafetensorsDtype, type TensorInfo, type SafetensorsHeader, type ByteSource, type ReadOptions, type WritableTensor,
 } from './io/safetensors.js';
+export * from './generate/index.js';

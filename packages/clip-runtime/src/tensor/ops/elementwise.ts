@@ -24,6 +24,7 @@ export const sin = (x: Tensor) => unary('sin', x);
 export const relu = (x: Tensor) => unary('relu', x);
 export const leakyRelu = (x: Tensor) => unary('leakyRelu', x);
 export const exp = (x: Tensor) => unary('exp', x);
+export const asin = (x: Tensor) => unary('asin', x);
 /** alpha·x + beta */
 export const scale = (x: Tensor, alpha: number, beta = 0) => unary('scale', x, { alpha, beta });
 export const neg = (x: Tensor) => scale(x, -1);

@@ -1,0 +1,129 @@
+// clipgpu generate (runGenerateCli) end to end on the tiny CLIP fixture, given a toy tokenizer
+// (every byte symbol mapped into the fixture's 99-token vocabulary): the PNG, frames, the JSON-lines
+// log, Ctrl-C, a decoder generator, and one-line usage errors.
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeImage, init } from '@clipgpu/clip-runtime';
+import { UsageError } from '../../packages/clip-runtime/src/cli/common.js';
+import { framePath, runGenerateCli } from '../../packages/clip-runtime/src/cli/generate.js';
+import { decoderArchitecture, randomDecoderWeights, writeDecoderWeights, type GenerateState } from '../../packages/clip-runtime/src/generate/index.js';
+import { TINY } from './helpers.js';
+
+await init();
+const dir = mkdtempSync(join(tmpdir(), 'clipgpu-generate-'));
+const model = join(dir, 'model');
+
+/** OpenAI's bytes_to_unicode symbols. */
+function byteSymbols(): string[] {
+  const keep = (b: number) => (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
+  const out: string[] = [];
+  for (let b = 0; b < 256; b++) if (keep(b)) out.push(String.fromCharCode(b));
+  let n = 0;
+  for (let b = 0; b < 256; b++) if (!keep(b)) out.push(String.fromCharCode(256 + n++));
+  return out;
+}
+
+beforeAll(async () => {
+  const fs = await import('node:fs');
+  fs.mkdirSync(model);
+  for (const f of ['config.json', 'model.safetensors']) copyFileSync(join(TINY, f), join(model, f));
+  // ids 1..96 for the byte symbols (repeats are fine for a toy), BOS 97 and EOT 98 as the fixture's texts
+  const vocab: Record<string, number> = {};
+  byteSymbols().forEach((s, i) => {
+    vocab[s] = 1 + (i % 96);
+    vocab[s + '</w>'] = 1 + ((i * 7 + 3) % 96);
+  });
+  vocab['<|startoftext|>'] = 97;
+  vocab['<|endoftext|>'] = 98;
+  writeFileSync(join(model, 'vocab.json'), JSON.stringify(vocab));
+  writeFileSync(join(model, 'merges.txt'), '#version: 0.2\n');
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function sink() {
+  const lines: string[] = [];
+  return { lines, write: (s: string) => lines.push(s) };
+}
+
+async function cli(args: string[], onStep?: (s: GenerateState) => void) {
+  const stdout = sink();
+  const stderr = sink();
+  await runGenerateCli(args, { stdout, stderr, onStep });
+  return { stdout: stdout.lines.join(''), stderr: stderr.lines.join('') };
+}
+
+const png = (path: string) => decodeImage(path);
+
+describe('clipgpu generate', () => {
+  it('writes the image, frames every K steps and a JSON-lines log', async () => {
+    const out = join(dir, 'apple.png');
+    const log = join(dir, 'run.jsonl');
+    const r = await cli(['a red apple:1|blurry:-0.5', '--model', model, '--generator', 'pixels', '--size', '32', '--steps', '4', '--cutn', '2',
+      '--out', out, '--save-every', '2', '--log', log, '--seed', '3', '--lr', '0.1']);
+    expect(r.stdout).toMatch(/finished step 4\/4, loss -?\d+\.\d{4}, .* wrote .*apple\.png/);
+    expect(r.stderr).toMatch(/step 1\/4 loss/);
+    const img = await png(out);
+    expect([img.width, img.height]).toEqual([32, 32]);
+    expect(existsSync(join(dir, 'apple-0002.png')) && existsSync(join(dir, 'apple-0004.png'))).toBe(true);
+    expect(existsSync(join(dir, 'apple-0001.png'))).toBe(false);
+    const rows = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.map((x) => x.step)).toEqual([1, 2, 3, 4]);
+    expect(rows[0].losses.map((x: { prompt: string; weight: number }) => [x.prompt, x.weight])).toEqual([['a red apple', 1], ['blurry', -0.5]]);
+    for (const row of rows) expect(row.loss).toBeCloseTo(row.losses[0].loss + row.losses[1].loss, 5);
+  });
+
+  it('stops on Ctrl-C after the current step and still writes the image', async () => {
+    const out = join(dir, 'stopped.png');
+    const log = join(dir, 'stopped.jsonl');
+    const listeners = process.listenerCount('SIGINT');
+    const r = await cli(['a cat', '--model', model, '--generator', 'fourier', '--size', '32', '--steps', '50', '--cutn', '2', '--out', out, '--log', log], (s) => {
+      if (s.step === 2) process.emit('SIGINT');
+    });
+    expect(r.stderr).toMatch(/stopping after this step/);
+    expect(r.stdout).toMatch(/stopped at step 2\/50/);
+    expect((await png(out)).width).toBe(32);
+    expect(readFileSync(log, 'utf8').trim().split('\n').length).toBe(2);
+    expect(process.listenerCount('SIGINT')).toBe(listeners); // its handler is removed
+  });
+
+  it('runs a decoder from its weights file', async () => {
+    const file = join(dir, 'decoder.safetensors');
+    writeFileSync(file, writeDecoderWeights(randomDecoderWeights(decoderArchitecture({ latentDim: 8, size: 16, channels: [8, 6, 4] }), 1)));
+    const out = join(dir, 'decoded.png');
+    const r = await cli(['a dog', '--model', model, '--generator', `decoder:${file}`, '--steps', '2', '--cutn', '2', '--out', out, '--quiet']);
+    expect(r.stderr).toBe('');
+    expect((await png(out)).width).toBe(16);
+  });
+
+  it('rejects bad input with a one-line reason (a UsageError: exit code 2)', async () => {
+    const bad = async (args: string[], re: RegExp) => {
+      const err = await cli(args).then(() => undefined, (e) => e);
+      expect(err, args.join(' ')).toBeInstanceOf(UsageError);
+      expect(err.message.split('\n')[0]).toMatch(re);
+    };
+    const m = ['--model', model];
+    await bad([...m], /give a prompt/);
+    await bad(['', ...m], /prompt 1 of "" is empty/);
+    await bad(['x', ...m, '--generator', 'vqgan'], /unknown generator 'vqgan'/);
+    await bad(['x', ...m, '--generator', 'decoder'], /needs a weights file/);
+    await bad(['x', ...m, '--generator', `decoder:${join(dir, 'none.safetensors')}`], /no such file/);
+    await bad(['x', ...m, '--generator', `decoder:${join(dir, 'decoder.safetensors')}`, '--size', '64'], /--size does not apply to a decoder/);
+    await bad(['x', ...m, '--steps', '0'], /--steps must be an integer ≥ 1, got '0'/);
+    await bad(['x', ...m, '--steps', 'ten'], /--steps must be an integer ≥ 1, got 'ten'/);
+    await bad(['x', ...m, '--lr=-1'], /--lr must be a number ≥ 0, got '-1'/);
+    await bad(['x', ...m, '--loss', 'l1'], /--loss must be spherical or cosine/);
+    await bad(['x', ...m, '--bogus'], /Unknown option '--bogus'/);
+    await bad(['x', ...m, '--out', join(dir, 'missing', 'o.png')], /--out: the folder .* does not exist/);
+    await bad(['x', ...m, '--image-prompt', join(dir, 'nope.png')], /--image-prompt: no such file/);
+    // found once the model is known
+    await bad(['x', ...m, '--generator', 'pixels', '--size', '12', '--min-cut', '16', '--steps', '1'], /the image \(12×12\) is smaller than the smallest cutout \(minCutSize 16\)/);
+  });
+
+  it('names frames after the output', () => {
+    expect(framePath('out.png', 50, 300)).toBe('out-0050.png');
+    expect(framePath('a/b.c/run', 7, 20000)).toBe('a/b.c/run-00007.png');
+  });
+});
