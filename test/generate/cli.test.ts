@@ -1,7 +1,7 @@
 // clipgpu generate (runGenerateCli) end to end on the tiny CLIP fixture, given a toy tokenizer
 // (every byte symbol mapped into the fixture's 99-token vocabulary): the PNG, frames, the JSON-lines
 // log, Ctrl-C, a decoder generator, and one-line usage errors.
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,36 +9,14 @@ import { decodeImage, init } from '@clipgpu/clip-runtime';
 import { UsageError } from '../../packages/clip-runtime/src/cli/common.js';
 import { framePath, runGenerateCli } from '../../packages/clip-runtime/src/cli/generate.js';
 import { decoderArchitecture, randomDecoderWeights, writeDecoderWeights, type GenerateState } from '../../packages/clip-runtime/src/generate/index.js';
-import { TINY } from './helpers.js';
+import { writeToyModel } from '../helpers/toy-model.js';
 
 await init();
 const dir = mkdtempSync(join(tmpdir(), 'clipgpu-generate-'));
 const model = join(dir, 'model');
 
-/** OpenAI's bytes_to_unicode symbols. */
-function byteSymbols(): string[] {
-  const keep = (b: number) => (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
-  const out: string[] = [];
-  for (let b = 0; b < 256; b++) if (keep(b)) out.push(String.fromCharCode(b));
-  let n = 0;
-  for (let b = 0; b < 256; b++) if (!keep(b)) out.push(String.fromCharCode(256 + n++));
-  return out;
-}
-
-beforeAll(async () => {
-  const fs = await import('node:fs');
-  fs.mkdirSync(model);
-  for (const f of ['config.json', 'model.safetensors']) copyFileSync(join(TINY, f), join(model, f));
-  // ids 1..96 for the byte symbols (repeats are fine for a toy), BOS 97 and EOT 98 as the fixture's texts
-  const vocab: Record<string, number> = {};
-  byteSymbols().forEach((s, i) => {
-    vocab[s] = 1 + (i % 96);
-    vocab[s + '</w>'] = 1 + ((i * 7 + 3) % 96);
-  });
-  vocab['<|startoftext|>'] = 97;
-  vocab['<|endoftext|>'] = 98;
-  writeFileSync(join(model, 'vocab.json'), JSON.stringify(vocab));
-  writeFileSync(join(model, 'merges.txt'), '#version: 0.2\n');
+beforeAll(() => {
+  writeToyModel(model);
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -4,8 +4,9 @@ import { expect } from 'vitest';
 import { bytesSource, noGrad, readHeader, readTensorF32, type Tensor } from '@clipgpu/clip-runtime';
 import { mulberry32, randn } from '../../packages/clip-runtime/src/generate/index.js';
 
-export const FIXTURES = new URL('../fixtures', import.meta.url).pathname;
-export const TINY = `${FIXTURES}/clip/tiny-quickgelu`;
+import { FIXTURES } from '../helpers/toy-model.js';
+
+export { FIXTURES, TINY } from '../helpers/toy-model.js';
 
 export async function generateFixture() {
   const fs = await import('node:fs/promises');

@@ -1,0 +1,34 @@
+// A copy of the tiny fixture CLIP with a toy tokenizer (every byte symbol mapped into its 99-token
+// vocabulary), so commands and APIs that take text can run on it.
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const FIXTURES = new URL('../fixtures', import.meta.url).pathname;
+export const TINY = `${FIXTURES}/clip/tiny-quickgelu`;
+
+/** OpenAI's bytes_to_unicode symbols. */
+function byteSymbols(): string[] {
+  const keep = (b: number) => (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
+  const out: string[] = [];
+  for (let b = 0; b < 256; b++) if (keep(b)) out.push(String.fromCharCode(b));
+  let n = 0;
+  for (let b = 0; b < 256; b++) if (!keep(b)) out.push(String.fromCharCode(256 + n++));
+  return out;
+}
+
+/** Writes the tiny model plus vocab.json/merges.txt into `dir` (created) and returns it. */
+export function writeToyModel(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  for (const f of ['config.json', 'model.safetensors']) copyFileSync(join(TINY, f), join(dir, f));
+  // ids 1..96 for the byte symbols (repeats are fine for a toy), BOS 97 and EOT 98 as the fixture's texts
+  const vocab: Record<string, number> = {};
+  byteSymbols().forEach((s, i) => {
+    vocab[s] = 1 + (i % 96);
+    vocab[s + '</w>'] = 1 + ((i * 7 + 3) % 96);
+  });
+  vocab['<|startoftext|>'] = 97;
+  vocab['<|endoftext|>'] = 98;
+  writeFileSync(join(dir, 'vocab.json'), JSON.stringify(vocab));
+  writeFileSync(join(dir, 'merges.txt'), '#version: 0.2\n');
+  return dir;
+}
