@@ -18,6 +18,12 @@ export interface RequestDeviceOptions {
   optionalFeatures?: GPUFeatureName[];
   /** Node only: a Vulkan ICD json to use when no hardware adapter exists. */
   swiftshaderIcd?: string;
+  /**
+   * Caps below the adapter's limits (e.g. to test how a model behaves on a smaller GPU). WebGPU
+   * never gives a device less than its defaults, so the caps are also reported in `adapter.limits`,
+   * which Gpu enforces itself (buffer creation and every binding).
+   */
+  limits?: Partial<Record<'maxStorageBufferBindingSize' | 'maxBufferSize', number>>;
 }
 
 export interface DeviceHandle {
@@ -64,6 +70,15 @@ async function loadDawn(): Promise<DawnModule> {
 async function nodeAdapter(options: RequestDeviceOptions): Promise<{ adapter: GPUAdapter; software: boolean }> {
   const dawn = await loadDawn();
   const fs = await import('node:fs');
+  if (!process.env.XDG_RUNTIME_DIR) {
+    // Vulkan's window-system probing prints "XDG_RUNTIME_DIR is invalid or not set" on headless
+    // machines; a private runtime dir for this process keeps that noise out of users' output.
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clipgpu-xdg-'));
+    process.env.XDG_RUNTIME_DIR = dir;
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  }
   const tryInstance = async (): Promise<GPUAdapter | null> => {
     const gpu = dawn.create(DAWN_FLAGS);
     dawnInstances.push(gpu);
@@ -101,12 +116,17 @@ export async function requestDevice(options: RequestDeviceOptions = {}): Promise
   const wanted = options.optionalFeatures ?? DEFAULT_FEATURES;
   const requiredFeatures = wanted.filter((f) => adapter.features.has(f));
   const l = adapter.limits;
+  const cap = options.limits ?? {};
+  for (const [k, v] of Object.entries(cap))
+    if (!Number.isSafeInteger(v) || v <= 0) throw new Error(`clipgpu: requestDevice limits.${k} must be a positive integer, got ${v}`);
+  const capped = (key: 'maxStorageBufferBindingSize' | 'maxBufferSize', value: number) => Math.min(value, cap[key] ?? Infinity);
   const device = await adapter.requestDevice({
     label: 'clipgpu',
     requiredFeatures,
     requiredLimits: {
-      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
-      maxBufferSize: l.maxBufferSize,
+      // never below WebGPU's defaults (a device gets at least those whatever is asked)
+      maxStorageBufferBindingSize: Math.max(capped('maxStorageBufferBindingSize', l.maxStorageBufferBindingSize), Math.min(134217728, l.maxStorageBufferBindingSize)),
+      maxBufferSize: Math.max(capped('maxBufferSize', l.maxBufferSize), Math.min(268435456, l.maxBufferSize)),
       maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
       maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
       maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
@@ -126,8 +146,8 @@ export async function requestDevice(options: RequestDeviceOptions = {}): Promise
       software,
       features: [...device.features].sort(),
       limits: {
-        maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
-        maxBufferSize: device.limits.maxBufferSize,
+        maxStorageBufferBindingSize: capped('maxStorageBufferBindingSize', device.limits.maxStorageBufferBindingSize),
+        maxBufferSize: capped('maxBufferSize', device.limits.maxBufferSize),
         maxComputeWorkgroupStorageSize: device.limits.maxComputeWorkgroupStorageSize,
       },
     },
