@@ -40,7 +40,9 @@ export class Gpu {
   private uniformCpu = new Uint8Array(UNIFORM_RING_BYTES);
   private uniformUsed = 0;
   private uniformGpu?: GPUBuffer;
-  private scopeErrors: Promise<GPUError | null>[] = [];
+  private scopeErrors: Promise<{ error: GPUError | null; kernels: string[] }>[] = [];
+  /** kernels recorded into the open batch, so an error raised at submit (e.g. a destroyed buffer) still names them */
+  private batchKernels = new Set<string>();
   private uncaptured: GPUError[] = [];
   private lostMessage?: string;
   private live = new Map<GPUBuffer, number>();
@@ -51,8 +53,16 @@ export class Gpu {
   /** dispatches recorded since creation (for benchmarks and tests) */
   dispatches = 0;
 
+  /** The limits this Gpu enforces: the device's, or lower caps given to requestDevice({ limits }). */
+  readonly limits: { readonly maxStorageBufferBindingSize: number; readonly maxBufferSize: number };
+
   constructor(readonly device: GPUDevice, readonly adapter: AdapterReport) {
     this.uniformAlign = device.limits.minUniformBufferOffsetAlignment;
+    const a: Partial<AdapterReport['limits']> = adapter.limits ?? {};
+    this.limits = {
+      maxStorageBufferBindingSize: Math.min(device.limits.maxStorageBufferBindingSize, a.maxStorageBufferBindingSize ?? Infinity),
+      maxBufferSize: Math.min(device.limits.maxBufferSize, a.maxBufferSize ?? Infinity),
+    };
     device.addEventListener('uncapturederror', (e) => this.uncaptured.push((e as GPUUncapturedErrorEvent).error));
     device.lost.then((info) => {
       this.lostMessage = `GPU device lost (${info.reason}): ${info.message || 'no message'}`;
@@ -75,8 +85,8 @@ export class Gpu {
     this.assertAlive();
     if (!Number.isFinite(bytes) || bytes < 0) throw new KernelError(label, `invalid buffer size ${bytes}`);
     const size = Math.max(16, Math.ceil(bytes / 16) * 16);
-    if (size > this.device.limits.maxBufferSize)
-      throw new KernelError(label, `${size} bytes exceed this adapter's maxBufferSize (${this.device.limits.maxBufferSize})`);
+    const max = this.limits.maxBufferSize;
+    if (size > max) throw new KernelError(label, `${size} bytes exceed this device's maxBufferSize (${max})`);
     const buffer = this.device.createBuffer({ label, size, usage: STORAGE_USAGE });
     this.live.set(buffer, size);
     this.allocatedBytes += size;
@@ -170,6 +180,10 @@ export class Gpu {
       if (!s) throw new KernelError(program.name, `size given for unknown buffer '${k}'`);
       if (s.size < need) throw new KernelError(program.name, `buffer '${k}' holds ${s.size} bytes, needs ${need}`);
     }
+    const maxBinding = this.limits.maxStorageBufferBindingSize;
+    for (const [k, s] of Object.entries(slices))
+      if (s.size > maxBinding)
+        throw new KernelError(program.name, `buffer '${k}' binds ${s.size} bytes, more than this device's maxStorageBufferBindingSize (${maxBinding})`);
     const [x, y = 1, z = 1] = args.workgroups;
     const maxDim = this.device.limits.maxComputeWorkgroupsPerDimension;
     if ([x, y, z].some((d) => !Number.isInteger(d) || d < 0 || d > maxDim))
@@ -197,6 +211,7 @@ export class Gpu {
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, this.device.createBindGroup({ label: program.name, layout, entries }));
     pass.dispatchWorkgroups(x, y, z);
+    this.batchKernels.add(program.name);
     this.dispatches++;
   }
 
@@ -221,7 +236,9 @@ export class Gpu {
     this.uniformGpu = undefined;
     for (const b of this.destroyAfterSubmit.splice(0)) b.destroy();
     this.uniformUsed = 0;
-    this.scopeErrors.push(this.device.popErrorScope(), this.device.popErrorScope());
+    const kernels = [...this.batchKernels];
+    this.batchKernels.clear();
+    for (let i = 0; i < 2; i++) this.scopeErrors.push(this.device.popErrorScope().then((error) => ({ error, kernels })));
   }
 
   /** Waits for all submitted work; throws the first WebGPU error it produced, naming the kernel. */
@@ -232,10 +249,15 @@ export class Gpu {
   }
 
   private async throwErrors(): Promise<void> {
-    const errors = (await Promise.all(this.scopeErrors.splice(0))).filter((e): e is GPUError => !!e);
-    errors.push(...this.uncaptured.splice(0));
+    const scoped = (await Promise.all(this.scopeErrors.splice(0))).filter((e) => !!e.error);
+    // Dawn names the kernel when the error is in its bind group or pipeline; at submit it names
+    // only the encoder, so say which kernels the batch held
+    const messages = scoped.map(({ error, kernels }) =>
+      kernels.some((k) => error!.message.includes(k)) || !kernels.length ? error!.message
+      : `${error!.message.trimEnd()}\n - in a batch of kernels: ${kernels.slice(0, 12).join(', ')}${kernels.length > 12 ? `, ... (${kernels.length})` : ''}`);
+    messages.push(...this.uncaptured.splice(0).map((e) => e.message));
     this.assertAlive();
-    if (errors.length) throw new KernelError('webgpu', errors.map((e) => e.message).join('\n'));
+    if (messages.length) throw new KernelError('webgpu', messages.join('\n'));
   }
 
   /** Copies `bytes` (default: the whole buffer) back to the CPU after all recorded work. */

@@ -31,8 +31,66 @@ function kind(bytes: Uint8Array): 'png' | 'jpeg' | 'webp' | 'unknown' {
   return 'unknown';
 }
 
+/** Images larger than this are refused before decoding (jpeg-js's own default limit). */
+export const MAX_IMAGE_PIXELS = 100_000_000;
+/** deflate never expands data more than about 1032 : 1. */
+const DEFLATE_MAX_RATIO = 1032;
+
+/**
+ * The size an image header claims, checked before a decoder allocates for it: a few hundred bytes
+ * with a forged IHDR or SOF (30000 × 30000) otherwise make pngjs or jpeg-js allocate gigabytes
+ * and spend minutes on garbage. A PNG's compressed data must be able to hold its pixels; a
+ * JPEG spends at least 1 bit per 8×8 block (512 pixels per byte).
+ */
+function checkClaimedSize(bytes: Uint8Array, k: 'png' | 'jpeg', label: string): void {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const fail = (msg: string): never => {
+    throw new Error(`${label}: ${msg}`);
+  };
+  const tooMany = (w: number, h: number) => {
+    if (w * h > MAX_IMAGE_PIXELS) fail(`the ${k.toUpperCase()} header claims ${w}×${h} pixels, more than the limit of ${MAX_IMAGE_PIXELS}`);
+  };
+  if (k === 'png') {
+    if (bytes.length < 33) fail(`a PNG of ${bytes.length} bytes is too short for its header`);
+    const w = dv.getUint32(16);
+    const h = dv.getUint32(20);
+    tooMany(w, h);
+    const channels = ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[bytes[25]] ?? 1;
+    const raw = h * Math.ceil((w * channels * bytes[24]) / 8);
+    let idat = 0;
+    for (let at = 8; at + 8 <= bytes.length; ) {
+      const len = dv.getUint32(at);
+      if (String.fromCharCode(...bytes.subarray(at + 4, at + 8)) === 'IDAT') idat += Math.min(len, bytes.length - at - 8);
+      at += 12 + len;
+    }
+    if (raw > DEFLATE_MAX_RATIO * idat + 1024)
+      fail(`the PNG header claims ${w}×${h} pixels but its ${idat} bytes of image data cannot hold them (a damaged or forged file)`);
+    return;
+  }
+  for (let at = 2; at + 9 < bytes.length; ) {
+    if (bytes[at] !== 0xff) return; // entropy-coded data or damage: leave it to the decoder
+    const marker = bytes[at + 1];
+    if (marker === 0xff) {
+      at++;
+      continue;
+    }
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      const h = dv.getUint16(at + 5);
+      const w = dv.getUint16(at + 7);
+      tooMany(w, h);
+      // every 8×8 block costs at least one bit (its DC difference), progressive files included
+      if (w * h > 512 * bytes.length)
+        fail(`the JPEG header claims ${w}×${h} pixels, more than its ${bytes.length} bytes can hold (a damaged or forged file)`);
+      return;
+    }
+    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) at += 2;
+    else at += 2 + dv.getUint16(at + 2);
+  }
+}
+
 async function decodeBytes(bytes: Uint8Array, label: string): Promise<RgbImage> {
   const k = kind(bytes);
+  if (k === 'png' || k === 'jpeg') checkClaimedSize(bytes, k, label);
   if (!isNode()) {
     if (k === 'unknown') throw new Error(`${label}: not a PNG, JPEG or WebP image`);
     return decodeBrowser(await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>])), label);

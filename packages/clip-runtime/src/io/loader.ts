@@ -28,7 +28,8 @@ export async function loadWeights(files: ModelFiles, rt: Runtime, opts: LoadWeig
   const tensors = new Map<string, Tensor>();
   try {
     const header = await readHeader(src);
-    const config = hf ? parseHfConfig(JSON.parse(await readConfig(files))) : await openAiConfig(files, header);
+    const config = hf ? hfConfig(parseJson('config.json', await readConfig(files))) : await openAiConfig(files, header);
+    checkSizes(config, header.tensors.size, hf ? 'config.json' : `${src.label} (inferred config)`);
     const expected = expectedTensors(config);
     const sources = hf ? null : openAiSources(config);
     // every expected tensor present with its shape, before reading any data
@@ -43,6 +44,13 @@ export async function loadWeights(files: ModelFiles, rt: Runtime, opts: LoadWeig
     if (hf) {
       for (const name of header.tensors.keys())
         if (!expected.has(name) && !isIgnored(name)) throw new Error(`${src.label}: unexpected tensor '${name}': the config describes a different model`);
+    }
+    // each tensor is one storage buffer: one too large for a binding fails here, before any upload
+    const maxBinding = rt.gpu.limits.maxStorageBufferBindingSize;
+    for (const [name, shape] of expected) {
+      const bytes = shape.reduce((a, b) => a * b, 1) * (opts.dtype === 'f16' && isLinearWeight(name) ? 2 : 4);
+      if (bytes > maxBinding)
+        throw new Error(`${src.label}: tensor '${sources?.get(name)?.name ?? name}' ${fmt(shape)} needs ${bytes} bytes on the GPU, more than this device's maxStorageBufferBindingSize of ${maxBinding} bytes`);
     }
     const total = [...expected.keys()].reduce((s, n) => s + byteLength(header, sources?.get(n)?.name ?? n), 0);
     let loaded = 0;
@@ -77,6 +85,66 @@ export async function loadWeights(files: ModelFiles, rt: Runtime, opts: LoadWeig
   }
 }
 
+/** parseHfConfig, its message kept short: it quotes the offending value whole (a 1 MB string...). */
+function hfConfig(json: unknown): ClipConfig {
+  try {
+    return parseHfConfig(json);
+  } catch (e) {
+    const m = oneLine((e as Error).message);
+    throw new Error(m.length > 300 ? `${m.slice(0, 297)}...` : m);
+  }
+}
+
+/** JSON.parse with the file named and the message on one line (V8 quotes the input, newlines too). */
+function parseJson(file: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${file}: not valid JSON: ${oneLine((e as Error).message)}`);
+  }
+}
+
+const MAX_LAYERS = 1024;
+
+const show = (v: unknown) => {
+  const s = oneLine(String(JSON.stringify(v) ?? v));
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+};
+const oneLine = (s: string) => s.replace(/[\u0000-\u001f\u2028\u2029]+/g, ' ');
+
+/**
+ * Every size a config gives must be a positive integer, with at most MAX_LAYERS layers: a forged
+ * config (1e9 layers, 1e400 = Infinity, -3 heads) is an error naming the field, not a loop over a
+ * billion expected names or a shape of NaN.
+ */
+function checkSizes(c: ClipConfig, tensorsInFile: number, file: string): void {
+  const fields: [string, Record<string, unknown>, string[]][] = [
+    ['text_config', c.text_config as unknown as Record<string, unknown>, ['vocab_size', 'hidden_size', 'intermediate_size', 'num_attention_heads', 'num_hidden_layers', 'max_position_embeddings']],
+    ['vision_config', c.vision_config as unknown as Record<string, unknown>, ['hidden_size', 'intermediate_size', 'num_attention_heads', 'num_hidden_layers', 'image_size', 'patch_size', 'num_channels']],
+    ['', c as unknown as Record<string, unknown>, ['projection_dim']],
+  ];
+  for (const [where, cfg, keys] of fields)
+    for (const k of keys) {
+      const v = cfg[k];
+      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)
+        throw new Error(`${file}: ${where ? `${where}.` : ''}${k} must be a positive integer, got ${show(v)}`);
+    }
+  for (const where of ['text_config', 'vision_config'] as const) {
+    const { hidden_size: w, num_attention_heads: h } = c[where];
+    if (w % h !== 0) throw new Error(`${file}: ${where}.hidden_size ${w} is not divisible by num_attention_heads ${h}`);
+  }
+  // the expected names are enumerated per layer before the header is compared: bound the loop
+  // (the largest CLIPs have 48 layers; a missing layer is then a "missing tensor" error)
+  for (const where of ['text_config', 'vision_config'] as const) {
+    const layers = c[where].num_hidden_layers;
+    if (layers > MAX_LAYERS) throw new Error(`${file}: ${where}.num_hidden_layers ${layers} is more than ${MAX_LAYERS}; the file has ${tensorsInFile} tensors`);
+  }
+  for (const where of ['text_config', 'vision_config'] as const) {
+    const eps = c[where].layer_norm_eps;
+    if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0) throw new Error(`${file}: ${where}.layer_norm_eps must be a finite number ≥ 0, got ${show(eps)}`);
+  }
+}
+
 async function readConfig(files: ModelFiles): Promise<string> {
   if (!(await files.has('config.json'))) throw new Error(`${files.label}: model.safetensors needs its config.json beside it`);
   return files.text('config.json');
@@ -90,7 +158,7 @@ async function openAiConfig(files: ModelFiles, header: SafetensorsHeader): Promi
   if (m.transformer_heads) hints.textHeads = Number(m.transformer_heads);
   if (m.vision_heads) hints.visionHeads = Number(m.vision_heads);
   if (await files.has('open_clip_config.json')) {
-    const cfg = JSON.parse(await files.text('open_clip_config.json')).model_cfg ?? {};
+    const cfg = (parseJson('open_clip_config.json', await files.text('open_clip_config.json')) as { model_cfg?: any } | null)?.model_cfg ?? {};
     if (cfg.text_cfg?.heads) hints.textHeads = cfg.text_cfg.heads;
     const vw = cfg.vision_cfg?.width;
     const hw = cfg.vision_cfg?.head_width ?? 64;

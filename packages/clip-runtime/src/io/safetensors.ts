@@ -87,7 +87,8 @@ export function parseHeader(headerBytes: Uint8Array, fileSize: number, label = '
   try {
     json = JSON.parse(text);
   } catch (e) {
-    return fail(label, `header is not valid JSON: ${(e as Error).message}`);
+    // V8 quotes short inputs in its message, newlines included: keep the error on one line
+    return fail(label, `header is not valid JSON: ${(e as Error).message.replace(/[\u0000-\u001f\u2028\u2029]+/g, ' ')}`);
   }
   if (!isRecord(json)) return fail(label, `header is ${Array.isArray(json) ? 'an array' : show(json)}, not a JSON object`);
   const seen = new Set<string>();

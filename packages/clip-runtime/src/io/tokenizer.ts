@@ -300,11 +300,12 @@ export class ClipTokenizer {
 
   /** BPE ids of a text, without the start and end tokens. */
   encode(text: string): number[] {
-    const ids: number[] = [];
-    for (const m of cleanText(text).matchAll(WORDS)) {
-      for (const id of this.wordIds(m[0])) ids.push(id);
-    }
-    return ids;
+    return [...this.ids(text)];
+  }
+
+  /** The ids of encode(), word by word, so a caller that needs only the first few can stop. */
+  private *ids(text: string): Generator<number> {
+    for (const m of cleanText(text).matchAll(WORDS)) yield* this.wordIds(m[0]);
   }
 
   /** Text of ids as the reference's decode: UTF-8 with U+FFFD for bad bytes, "</w>" -> " ". */
@@ -333,7 +334,14 @@ export class ClipTokenizer {
     if (!Number.isInteger(length) || length < 1) throw new Error(`ClipTokenizer.tokenize: bad contextLength ${length}`);
     const ids = new Int32Array(texts.length * length).fill(opts.padToken ?? 0);
     texts.forEach((text, i) => {
-      const row = [this.startToken, ...this.encode(text), this.endToken];
+      // BPE works word by word, so when truncating, the words after the context are never encoded
+      // (a megabyte of text costs its cleaning, not its BPE)
+      const row = [this.startToken];
+      for (const id of this.ids(text)) {
+        row.push(id);
+        if (opts.truncate !== false && row.length >= length) break;
+      }
+      row.push(this.endToken);
       if (row.length > length) {
         if (opts.truncate === false) {
           throw new Error(`text ${i} has ${row.length} tokens, more than the context length ${length}`);

@@ -6,6 +6,8 @@ import type { RgbImage } from '../io/image.js';
 
 export const CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073];
 export const CLIP_STD = [0.26862954, 0.26130258, 0.27577711];
+/** Largest resized image preprocessing accepts (4 Mpixel: aspect ratios up to ~1:80 at 224 px). */
+export const MAX_RESIZED_PIXELS = 1 << 22;
 
 /** Hugging Face's get_resize_output_image_size(shortest_edge=size, default_to_square=False). */
 export function resizeOutputSize(height: number, width: number, size: number): [number, number] {
@@ -17,12 +19,15 @@ export function resizeOutputSize(height: number, width: number, size: number): [
 /** RGB bytes → a normalized [1, 3, size, size] tensor, as CLIPImageProcessor does. */
 export function preprocessImage(img: RgbImage, size: number, rt: Runtime): Tensor {
   const { width, height, data } = img;
+  // the shortest side goes to `size`: a very thin image would become a huge intermediate
+  const [h, w] = resizeOutputSize(height, width, size);
+  if (h * w > MAX_RESIZED_PIXELS)
+    throw new Error(`image of ${width}×${height}: resizing its shortest side to ${size} gives ${w}×${h}, over ${MAX_RESIZED_PIXELS} pixels (aspect ratio too extreme)`);
   const plane = width * height;
   const chw = new Float32Array(3 * plane);
   for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) chw[c * plane + i] = data[3 * i + c];
   return tidy(() => {
     const x = Tensor.from(chw, [1, 3, height, width], { runtime: rt });
-    const [h, w] = resizeOutputSize(height, width, size);
     // PIL resizes an 8-bit image in two passes, horizontal then vertical, each rounded to 8 bits
     const toBytes = (t: Tensor) => ops.unary('round', ops.clamp(t, 0, 255));
     const wide = w === width ? x : toBytes(ops.resize(x, height, w, { mode: 'bicubic', antialias: true }));

@@ -129,7 +129,7 @@ export function isIdentity(b: Band, inSize: number): boolean {
 
 /** Packs one band per coefficient group as resample_axis.wgsl reads them; `stride` words per output. */
 export function packBands(bands: Band[]): { words: Uint32Array; stride: number } {
-  const K = Math.max(...bands.map((b) => b.K));
+  const K = bands.reduce((m, b) => Math.max(m, b.K), 0); // no spread: a band per output pixel can be millions
   const stride = K + 2;
   const len = bands[0].len;
   const words = new Uint32Array(bands.length * len * stride);
