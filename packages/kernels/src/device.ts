@@ -135,7 +135,8 @@ export async function requestDevice(options: RequestDeviceOptions = {}): Promise
     },
   });
   const info = adapter.info;
-  software ||= /swiftshader/i.test(`${info?.device} ${info?.description} ${info?.vendor}`);
+  // Chromium names SwiftShader only in `architecture`; Dawn in Node in `device`/`description`
+  software ||= /swiftshader/i.test(`${info?.architecture} ${info?.device} ${info?.description} ${info?.vendor}`);
   return {
     device,
     adapter: {
