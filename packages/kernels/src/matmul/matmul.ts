@@ -63,8 +63,28 @@ export const MATMUL_CONFIGS: readonly MatmulConfig[] = [
   cfg(8, 8, 16, 16, 8), // hardware: 128×128 tiles
 ];
 
-/** The config the launchers use when given none: per kind of adapter. */
-export function defaultMatmulConfig(gpu: Gpu): MatmulConfig {
+// Autotuner hook: configs chosen per device (an autotuner times MATMUL_CONFIGS on it), by shape key
+// or 'default'. Weak keys: a Gpu's entries go with it.
+const tuned = new WeakMap<Gpu, Map<string, MatmulConfig>>();
+
+/** The registry key of a shape: "BxMxKxN" plus "tA"/"tB" for transposed operands. */
+export function matmulShapeKey(s: MatmulShape): string {
+  return `${s.batch ?? 1}x${s.M}x${s.K}x${s.N}${s.transA ? 'tA' : ''}${s.transB ? 'tB' : ''}`;
+}
+
+/** Makes the launchers use `config` on this gpu for one shape (matmulShapeKey) or by default; undefined removes it. */
+export function setMatmulConfigFor(gpu: Gpu, key: string | 'default', config: MatmulConfig | undefined): void {
+  let m = tuned.get(gpu);
+  if (!m) tuned.set(gpu, (m = new Map()));
+  if (config) m.set(key, config);
+  else m.delete(key);
+}
+
+/** The config the launchers use when given none: a tuned one for the shape or device, else per kind of adapter. */
+export function defaultMatmulConfig(gpu: Gpu, shape?: MatmulShape): MatmulConfig {
+  const m = tuned.get(gpu);
+  const t = m && ((shape && m.get(matmulShapeKey(shape))) || m.get('default'));
+  if (t) return t;
   return gpu.adapter.software ? MATMUL_CONFIGS[0] : MATMUL_CONFIGS[3];
 }
 
@@ -162,7 +182,7 @@ function launch(gpu: Gpu, f16: boolean, a: BufferArg, b: BufferArg, c: BufferArg
 }
 
 /** C[b] = act(alpha·A[b]·B[b] + bias) + residual[b], for b < batch. */
-export function matmul(gpu: Gpu, a: BufferArg, b: BufferArg, c: BufferArg, shape: MatmulShape, epilogue: MatmulEpilogue = {}, config = defaultMatmulConfig(gpu)): void {
+export function matmul(gpu: Gpu, a: BufferArg, b: BufferArg, c: BufferArg, shape: MatmulShape, epilogue: MatmulEpilogue = {}, config = defaultMatmulConfig(gpu, shape)): void {
   launch(gpu, false, a, b, c, shape, epilogue, config, NO_OFFSETS);
 }
 
@@ -170,7 +190,7 @@ export function matmul(gpu: Gpu, a: BufferArg, b: BufferArg, c: BufferArg, shape
  * matmul with B as f16 pairs packed in u32s (packF16), unpacked with unpack2x16float and
  * accumulated in f32: needs no shader-f16 feature.
  */
-export function matmulF16(gpu: Gpu, a: BufferArg, bPacked: BufferArg, c: BufferArg, shape: MatmulShape, epilogue: MatmulEpilogue = {}, config = defaultMatmulConfig(gpu)): void {
+export function matmulF16(gpu: Gpu, a: BufferArg, bPacked: BufferArg, c: BufferArg, shape: MatmulShape, epilogue: MatmulEpilogue = {}, config = defaultMatmulConfig(gpu, shape)): void {
   launch(gpu, true, a, bPacked, c, shape, epilogue, config, NO_OFFSETS);
 }
 
@@ -187,7 +207,7 @@ export function matmulBackward(
   gpu: Gpu,
   args: { a: BufferArg; b: BufferArg; dc: BufferArg; preActivation?: BufferArg; activation?: MatmulActivation; alpha?: number } & MatmulGrads,
   shape: MatmulShape,
-  config = defaultMatmulConfig(gpu),
+  config = defaultMatmulConfig(gpu, shape),
 ): void {
   const kernel = 'matmul_backward';
   const batch = checkShape(kernel, shape);
