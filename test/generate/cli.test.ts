@@ -86,7 +86,7 @@ describe('clipgpu generate', () => {
     await bad([...m], /give a prompt/);
     await bad(['', ...m], /prompt 1 of "" is empty/);
     await bad(['x', ...m, '--generator', 'vqgan'], /unknown generator 'vqgan'/);
-    await bad(['x', ...m, '--generator', 'decoder'], /needs a weights file/);
+    await bad(['x', ...m, '--generator', 'decoder', '--size', '64'], /--size does not apply to a decoder/);
     await bad(['x', ...m, '--generator', `decoder:${join(dir, 'none.safetensors')}`], /no such file/);
     await bad(['x', ...m, '--generator', `decoder:${join(dir, 'decoder.safetensors')}`, '--size', '64'], /--size does not apply to a decoder/);
     await bad(['x', ...m, '--steps', '0'], /--steps must be an integer ≥ 1, got '0'/);

@@ -8,13 +8,20 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   embed,
   classify,
   generate: async (argv) => (await import('./cli/generate.js')).runGenerateCli(argv),
+  start: async () => void (await (await import('./cli/start.js')).runStart()),
+  weights: async (argv) => {
+    const code = await (await import('./cli/weights.js')).runWeights(argv);
+    if (code !== 0) throw new UsageError('see the usage above');
+  },
 };
 
 const HELP = `clipgpu — CLIP on WebGPU
   clipgpu embed [--model DIR] (--text T ... | --image FILE ...) [--json]
   clipgpu classify [--model DIR] IMAGE ... --labels "a dog,a cat" [--template "a photo of {}"] [--json]
   clipgpu generate "PROMPT" [--model DIR] [--generator pixels|fourier|siren|decoder[:FILE]] [--steps N] [--out out.png] ...
-Without --model the embedded tiny model is used; see the README for fetching real CLIP weights.`;
+  clipgpu weights fetch REPO_ID [--revision R]     fetch a Hugging Face CLIP into weights/REPO_ID/
+  clipgpu start                                    the demo job: classify samples, generate an image
+Without --model the embedded tiny model is used; --model also takes a fetched repo id.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

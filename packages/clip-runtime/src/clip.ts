@@ -1,6 +1,8 @@
 // The user-facing CLIP: loadClip(source) → encodeText, encodeImage, preprocess, classify.
 import { decodeImage, type ImageSource } from './io/image.js';
 import { resolveFiles, type FileContents, type ModelFiles } from './io/files.js';
+import { embeddedModelPath } from './io/embedded.js';
+import { hubModelFiles, isRepoId, type HubOptions } from './io/hub.js';
 import { loadWeights, type LoadWeightsOptions } from './io/loader.js';
 import { ClipTokenizer } from './io/tokenizer.js';
 import { ClipModel } from './model/clip.js';
@@ -11,6 +13,8 @@ import { init, ops, Tensor, tidy, type Runtime } from './tensor/index.js';
 export interface LoadClipOptions extends LoadWeightsOptions {
   /** the runtime (device) to load onto; default: the shared one from init() */
   runtime?: Runtime;
+  /** where Hugging Face repo ids are fetched from and cached (weights/<repo>/ in Node, the Cache API in browsers) */
+  hub?: HubOptions;
 }
 
 export type ClipSource = string | FileContents | ModelFiles;
@@ -24,9 +28,13 @@ export class Clip {
     readonly logitScale: number,
   ) {}
 
-  static async load(source: ClipSource, opts: LoadClipOptions = {}): Promise<Clip> {
+  /**
+   * From a folder, a URL, in-memory files, or a Hugging Face repo id ('openai/clip-vit-base-patch32',
+   * fetched once into the cache); without a source, the embedded clipgpu-tiny.
+   */
+  static async load(source?: ClipSource, opts: LoadClipOptions = {}): Promise<Clip> {
     const rt = opts.runtime ?? (await init());
-    const files = await resolveFiles(source);
+    const files = await filesOf(source ?? (await embeddedModelPath('clipgpu-tiny')), opts.hub);
     const { config, weights } = await loadWeights(files, rt, opts);
     try {
       const tokenizer = await loadTokenizer(files);
@@ -122,6 +130,15 @@ export class Clip {
   }
 }
 
+/** A repo id that is not a local folder goes through the hub cache; anything else is read as given. */
+async function filesOf(source: ClipSource, hub?: HubOptions): Promise<ModelFiles> {
+  if (typeof source === 'string' && isRepoId(source)) {
+    const local = typeof process !== 'undefined' && !!process.versions?.node && (await import('node:fs')).existsSync(source);
+    if (!local) return hubModelFiles(source, hub);
+  }
+  return resolveFiles(source);
+}
+
 async function loadTokenizer(files: ModelFiles): Promise<ClipTokenizer | undefined> {
   if ((await files.has('vocab.json')) && (await files.has('merges.txt')))
     return ClipTokenizer.fromHuggingFace(await files.text('vocab.json'), await files.text('merges.txt'));
@@ -129,7 +146,10 @@ async function loadTokenizer(files: ModelFiles): Promise<ClipTokenizer | undefin
   return undefined;
 }
 
-/** Loads a CLIP from a folder, URL or in-memory files (Hugging Face or OpenAI layout). */
-export function loadClip(source: ClipSource, opts?: LoadClipOptions): Promise<Clip> {
+/**
+ * Loads a CLIP (Hugging Face or OpenAI layout) from a folder, URL, in-memory files or a Hugging Face
+ * repo id; with no source, the embedded clipgpu-tiny.
+ */
+export function loadClip(source?: ClipSource, opts?: LoadClipOptions): Promise<Clip> {
   return Clip.load(source, opts);
 }

@@ -15,3 +15,5 @@ export {
   type SafetensorsDtype, type TensorInfo, type SafetensorsHeader, type ByteSource, type ReadOptions, type WritableTensor,
 } from './io/safetensors.js';
 export * from './generate/index.js';
+export { fetchModel, hubModelFiles, isRepoId, HUB_URL, type HubOptions } from './io/hub.js';
+export { embeddedModelPath } from './io/embedded.js';

@@ -1,4 +1,4 @@
-// clipgpu generate "PROMPT" [--model DIR] [--generator pixels|fourier|siren|decoder:FILE] [--size 224]
+// clipgpu generate "PROMPT" [--model DIR] [--generator pixels|fourier|siren|decoder[:FILE]] [--size 224]
 //   [--steps 300] [--cutn 16] [--lr 0.05] [--seed 0] [--out out.png] [--save-every K] [--log run.jsonl] ...
 // A progress bar on a terminal (step, loss, it/s, ETA); the final PNG; frames every K steps
 // (out-0050.png …); a JSON-lines log of each step's losses. Ctrl-C stops after the current step and
@@ -12,7 +12,7 @@ import { generate, generators, imageToRgb, parsePrompts, type GeneratorFactory, 
 import { loadModel, parse, UsageError } from './common.js';
 
 const USAGE =
-  'clipgpu generate "PROMPT[:W][|PROMPT:W…]" [--model DIR] [--generator pixels|fourier|siren|decoder:FILE] [--size 224] [--steps 300] ' +
+  'clipgpu generate "PROMPT[:W][|PROMPT:W…]" [--model DIR] [--generator pixels|fourier|siren|decoder[:FILE]] [--size 224] [--steps 300] ' +
   '[--cutn 16] [--cut-pow 1] [--min-cut PX] [--lr 0.05] [--schedule constant|cosine] [--loss spherical|cosine] [--tv W] [--seed 0] ' +
   '[--image-prompt FILE[:W]] [--no-augment] [--out out.png] [--save-every K] [--log run.jsonl] [--dtype f32|f16]';
 
@@ -42,13 +42,13 @@ function generatorFrom(spec: string, size: number): GeneratorFactory {
   const [name, ...rest] = spec.split(':');
   const file = rest.join(':');
   if (name === 'decoder') {
-    if (!file) throw new UsageError('--generator decoder needs a weights file: --generator decoder:FILE');
+    if (!file) return generators.decoder(); // the embedded decoder-tiny
     if (!existsSync(file)) throw new UsageError(`--generator decoder: no such file '${file}'`);
     return generators.decoder(file);
   }
   if (file) throw new UsageError(`--generator ${name} takes no file`);
   if (name === 'pixels' || name === 'fourier' || name === 'siren') return generators[name]({ size });
-  throw new UsageError(`unknown generator '${spec}' (pixels, fourier, siren or decoder:FILE)`);
+  throw new UsageError(`unknown generator '${spec}' (pixels, fourier, siren, decoder or decoder:FILE)`);
 }
 
 /** out.png → out-0050.png */

@@ -1,5 +1,7 @@
 // The embedded tiny models shipped in the repository's weights/ folder.
 export async function embeddedModelPath(name: string): Promise<string> {
+  if (typeof process === 'undefined' || !process.versions?.node)
+    throw new Error(`the embedded model '${name}' is read from disk in Node; in a browser pass its URL (e.g. 'weights/${name}/')`);
   const path = await import('node:path');
   const fs = await import('node:fs');
   const url = await import('node:url');

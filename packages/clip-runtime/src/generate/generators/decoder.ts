@@ -16,6 +16,7 @@
 // upsample → 3×3 conv (padding 1) → leaky_relu) → 3×3 conv → sigmoid: [1, 3, h0·2ⁿ, w0·2ⁿ].
 // (PyTorch: nn.Linear, view, nn.Upsample(scale_factor=2, mode='nearest'), nn.Conv2d(k=3, padding=1),
 // nn.LeakyReLU(0.2).) The slope is fixed at 0.2 (the leakyRelu kernel's).
+import { embeddedModelPath } from '../../io/embedded.js';
 import { bytesSource, f32ToF16Bits, fileSource, readHeader, readTensorF32, urlSource, writeSafetensors, type ByteSource } from '../../io/safetensors.js';
 import { ops, Tensor, tidy } from '../../tensor/index.js';
 import { randn, stream, type Random } from '../random.js';
@@ -176,10 +177,27 @@ export interface DecoderOptions {
   latentStd?: number;
   /** seed of a random decoder's weights (default 0) */
   weightsSeed?: number;
+  /** without a source: random weights instead of the embedded decoder-tiny */
+  random?: boolean;
 }
 
-/** A frozen decoder from a weights file (path, URL, bytes) or in-memory weights; a random one without. */
+/**
+ * A frozen decoder from a weights file (path, URL, bytes) or in-memory weights; without a source,
+ * the embedded decoder-tiny (weights/decoder-tiny, Node), or random weights with `random: true`.
+ */
 export function decoder(source?: DecoderSource, opts: DecoderOptions = {}): GeneratorFactory {
+  if (source === undefined && !opts.random) {
+    // the embedded decoder's file, found when the generator is created
+    return {
+      kind: 'decoder',
+      size: undefined,
+      async create(ctx: GeneratorContext): Promise<Generator> {
+        if (typeof process === 'undefined' || !process.versions?.node)
+          throw new Error('decoder: in a browser pass the URL of decoder.safetensors (e.g. weights/decoder-tiny/decoder.safetensors), or { random: true }');
+        return decoder(`${await embeddedModelPath('decoder-tiny')}/decoder.safetensors`, opts).create(ctx);
+      },
+    };
+  }
   const inMemory = source === undefined ? randomDecoderWeights(decoderArchitecture({ latentDim: opts.latentDim, size: opts.size }), opts.weightsSeed) : isWeights(source) ? source : undefined;
   if (inMemory) checkLatent(inMemory.architecture, opts);
   return {

@@ -1,0 +1,93 @@
+// `pnpm start`: a tour of the embedded default models. Classifies the sample images shipped in
+// weights/samples/ with clipgpu-tiny (a table of the top guesses), then generates "a red circle"
+// by steering decoder-tiny's latent with CLIP (a progress bar), and writes the PNG.
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import cliProgress from 'cli-progress';
+import { loadClip, type Clip } from '../clip.js';
+import { colorShapeClasses } from '../data/shapes.js';
+import { generate, generators, imageToRgb } from '../generate/index.js';
+import { embeddedModelPath } from '../io/embedded.js';
+import { decodeImage, encodePng } from '../io/image.js';
+import { ops, tidy } from '../tensor/index.js';
+
+export interface StartOptions {
+  prompt?: string;
+  steps?: number;
+  /** where the PNG goes (default ./out/<prompt>.png) */
+  out?: string;
+  stdout?: { write(s: string): unknown };
+  stderr?: { write(s: string): unknown; isTTY?: boolean };
+}
+
+const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const line = (r: string[]) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ');
+  return [line(rows[0]!), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+async function classifySamples(clip: Clip, dir: string, out: { write(s: string): unknown }): Promise<void> {
+  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.png')).sort();
+  if (!files.length) {
+    out.write(`(no sample images in ${dir})\n`);
+    return;
+  }
+  const labels = colorShapeClasses().map((c) => c.text);
+  const rows = [['image', 'best guess', 'p', 'runner-up', 'p']];
+  for (const f of files) {
+    const img = await decodeImage(await readFile(path.join(dir, f)), f);
+    const ranked = await clip.classify(img, labels);
+    rows.push([f, ranked[0]!.label, ranked[0]!.score.toFixed(2), ranked[1]!.label, ranked[1]!.score.toFixed(2)]);
+  }
+  out.write(`Zero-shot classification of ${files.length} sample images (${path.relative(process.cwd(), dir) || dir}) among ${labels.length} colour × shape captions:\n\n${table(rows)}\n\n`);
+}
+
+/** Runs the tour; resolves to the path of the written PNG. */
+export async function runStart(opts: StartOptions = {}): Promise<string> {
+  const stdout = opts.stdout ?? process.stdout;
+  const stderr = opts.stderr ?? process.stderr;
+  const prompt = opts.prompt ?? 'a red circle';
+  const modelDir = await embeddedModelPath('clipgpu-tiny');
+  const decoderDir = await embeddedModelPath('decoder-tiny');
+  const t0 = performance.now();
+  const clip = await loadClip(modelDir);
+  stdout.write(`Loaded the embedded CLIP (${path.relative(process.cwd(), modelDir) || modelDir}) in ${((performance.now() - t0) / 1000).toFixed(1)} s.\n\n`);
+  try {
+    await classifySamples(clip, path.join(path.dirname(modelDir), 'samples'), stdout);
+    const steps = opts.steps ?? 40;
+    stdout.write(`Generating "${prompt}" by optimizing decoder-tiny's latent with CLIP (${steps} steps)…\n`);
+    const bar = new cliProgress.SingleBar(
+      { format: ' {bar} {percentage}% | step {value}/{total} | loss {loss} | ETA {eta}s', stream: stderr as NodeJS.WritableStream, noTTYOutput: true, notTTYSchedule: 5000 },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(steps, 0, { loss: '-' });
+    const run = generate(clip, { prompts: prompt, generator: generators.decoder(path.join(decoderDir, 'decoder.safetensors')), steps, cutn: 8, lr: 0.1, seed: 0 });
+    for await (const s of run) bar.update(s.step, { loss: s.loss.toFixed(4) });
+    bar.stop();
+    const image = run.finalImage!;
+    const big = tidy(() => ops.clamp(ops.resize(image, 128, 128, { mode: 'bicubic', antialias: false }), 0, 1));
+    const rgb = await imageToRgb(big);
+    const ranked = await clip.classify(await imageToRgb(image), colorShapeClasses().map((c) => c.text));
+    big.dispose();
+    run.dispose();
+    const file = opts.out ?? path.join('out', `${slug(prompt)}.png`);
+    await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+    await writeFile(file, await encodePng(rgb));
+    stdout.write(`\nCLIP reads the result as "${ranked[0]!.label}" (p ${ranked[0]!.score.toFixed(2)}).\nWrote ${file.startsWith('/') ? file : `./${file}`}\n`);
+    return file;
+  } finally {
+    clip.dispose();
+  }
+}
+
+if (process.env.CLIPGPU_MAIN === 'start') {
+  runStart().then(
+    () => process.exit(0),
+    (e: Error) => {
+      process.stderr.write(`clipgpu start: ${e.message}\n`);
+      process.exit(1);
+    },
+  );
+}

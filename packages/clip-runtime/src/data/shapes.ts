@@ -1,0 +1,167 @@
+// A procedural dataset of coloured shapes with captions, deterministic from a seed (no files):
+// five shapes in eight colours, small or large, at one of five positions, on a plain background
+// of another colour. This is the TRAINING rasterizer: hard-edged polygons and discs tested at
+// pixel centres, with colour and placement jitter. The held-out evaluation images come from an
+// independent rasterizer (./shapes-eval.ts: signed distances, supersampled coverage).
+import { mulberry32, type Random } from '../generate/random.js';
+
+export const SHAPES = ['circle', 'square', 'triangle', 'star', 'ring'] as const;
+export const COLORS = ['red', 'green', 'blue', 'yellow', 'purple', 'orange', 'white', 'black'] as const;
+export const SIZES = ['small', 'large'] as const;
+export const POSITIONS = ['top left', 'top right', 'bottom left', 'bottom right', 'center'] as const;
+
+export type ShapeName = (typeof SHAPES)[number];
+export type ColorName = (typeof COLORS)[number];
+export type SizeName = (typeof SIZES)[number];
+export type PositionName = (typeof POSITIONS)[number];
+
+/** What one image shows. */
+export interface ShapeSpec {
+  shape: ShapeName;
+  color: ColorName;
+  background: ColorName;
+  size: SizeName;
+  position: PositionName;
+}
+
+/** Nominal sRGB of each colour (the training rasterizer jitters around these). */
+export const RGB: Record<ColorName, [number, number, number]> = {
+  red: [220, 30, 30], green: [30, 170, 50], blue: [30, 60, 220], yellow: [240, 220, 40],
+  purple: [140, 40, 170], orange: [245, 140, 20], white: [245, 245, 245], black: [15, 15, 15],
+};
+
+/** Every word the captions use (the tiny CLIP's vocabulary is built from these). */
+export const WORDS = [
+  'a', 'an', 'small', 'large', ...COLORS, ...SHAPES, 'on', 'background', 'at', 'the', 'top', 'bottom', 'left', 'right', 'in', 'center',
+];
+
+const pick = <T>(xs: readonly T[], r: Random): T => xs[Math.floor(r() * xs.length)]!;
+const article = (word: string) => (/^[aeiou]/.test(word) ? 'an' : 'a');
+
+/** A random spec (the background never the shape's colour). */
+export function randomSpec(r: Random): ShapeSpec {
+  const color = pick(COLORS, r);
+  let background = pick(COLORS, r);
+  while (background === color) background = pick(COLORS, r);
+  return { shape: pick(SHAPES, r), color, background, size: pick(SIZES, r), position: pick(POSITIONS, r) };
+}
+
+/** The attributes a caption states (shape and colour always; the rest optional). */
+export interface CaptionParts {
+  shape: ShapeName;
+  color: ColorName;
+  size?: SizeName;
+  position?: PositionName;
+  background?: ColorName;
+}
+
+/** "a small red circle at the top left on a blue background" (parts left out are not said). */
+export function captionOf(p: CaptionParts): string {
+  const first = p.size ?? p.color;
+  let s = `${article(first)} ${p.size ? `${p.size} ` : ''}${p.color} ${p.shape}`;
+  if (p.position) s += p.position === 'center' ? ' in the center' : ` at the ${p.position}`;
+  if (p.background) s += ` on ${article(p.background)} ${p.background} background`;
+  return s;
+}
+
+/** A random caption of a spec from the grammar: each optional attribute said with probability ½. */
+export function randomCaption(spec: ShapeSpec, r: Random): CaptionParts {
+  return {
+    shape: spec.shape,
+    color: spec.color,
+    size: r() < 0.5 ? spec.size : undefined,
+    position: r() < 0.5 ? spec.position : undefined,
+    background: r() < 0.5 ? spec.background : undefined,
+  };
+}
+
+/** Whether a caption is true of an image. */
+export function captionMatches(p: CaptionParts, s: ShapeSpec): boolean {
+  return p.shape === s.shape && p.color === s.color && (!p.size || p.size === s.size) && (!p.position || p.position === s.position) && (!p.background || p.background === s.background);
+}
+
+/** Centre of a position as fractions of the image side. */
+export function positionCenter(p: PositionName): [number, number] {
+  switch (p) {
+    case 'top left': return [0.28, 0.28];
+    case 'top right': return [0.72, 0.28];
+    case 'bottom left': return [0.28, 0.72];
+    case 'bottom right': return [0.72, 0.72];
+    default: return [0.5, 0.5];
+  }
+}
+
+/** Polygon vertices of a shape of circumradius 1 around the origin (y down), rotated by `rot`. */
+function polygon(shape: ShapeName, rot: number): [number, number][] {
+  const pts: [number, number][] = [];
+  const at = (radius: number, angle: number) => pts.push([radius * Math.cos(angle + rot), radius * Math.sin(angle + rot)]);
+  if (shape === 'square') for (let k = 0; k < 4; k++) at(1.15, Math.PI / 4 + (k * Math.PI) / 2);
+  else if (shape === 'triangle') for (let k = 0; k < 3; k++) at(1.1, -Math.PI / 2 + (k * 2 * Math.PI) / 3);
+  else if (shape === 'star') for (let k = 0; k < 10; k++) at(k % 2 ? 0.45 : 1.15, -Math.PI / 2 + (k * Math.PI) / 5);
+  return pts;
+}
+
+/** Even-odd point-in-polygon test. */
+function inPolygon(x: number, y: number, pts: [number, number][]): boolean {
+  let inside = false;
+  for (let i = 0, j = pts.length - 1; i < pts.length; j = i++) {
+    const [xi, yi] = pts[i]!;
+    const [xj, yj] = pts[j]!;
+    if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+  }
+  return inside;
+}
+
+const clampByte = (v: number) => Math.max(0, Math.min(255, Math.round(v)));
+
+function jitterColor(c: readonly number[], r: Random, amount: number): number[] {
+  return c.map((v) => clampByte(v + (r() * 2 - 1) * amount));
+}
+
+/** Draws a spec as RGB bytes [size·size·3] with hard edges (the training rasterizer). */
+export function rasterize(spec: ShapeSpec, r: Random, size = 32): Uint8Array {
+  const fg = jitterColor(RGB[spec.color], r, 18);
+  const bg = jitterColor(RGB[spec.background], r, 18);
+  const [fx, fy] = positionCenter(spec.position);
+  const radius = size * (spec.size === 'small' ? 0.13 + 0.05 * r() : 0.27 + 0.05 * r());
+  const cx = size * fx + (r() * 2 - 1) * size * 0.06;
+  const cy = size * fy + (r() * 2 - 1) * size * 0.06;
+  const rot = (r() * 2 - 1) * 0.25;
+  const pts = polygon(spec.shape, rot);
+  const noise = 6 * r();
+  const out = new Uint8Array(size * size * 3);
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++) {
+      const u = (x + 0.5 - cx) / radius;
+      const v = (y + 0.5 - cy) / radius;
+      const d = Math.hypot(u, v);
+      const inside = spec.shape === 'circle' ? d <= 1 : spec.shape === 'ring' ? d <= 1 && d >= 0.55 : inPolygon(u, v, pts);
+      const c = inside ? fg : bg;
+      const o = 3 * (y * size + x);
+      for (let k = 0; k < 3; k++) out[o + k] = clampByte(c[k]! + (r() * 2 - 1) * noise);
+    }
+  return out;
+}
+
+export interface Sample {
+  spec: ShapeSpec;
+  caption: CaptionParts;
+  text: string;
+  /** RGB bytes, size·size·3 */
+  rgb: Uint8Array;
+}
+
+/** A deterministic batch: sample k of seed s is the same in every run. */
+export function trainingBatch(seed: number, n: number, size = 32): Sample[] {
+  const r = mulberry32(seed);
+  return Array.from({ length: n }, () => {
+    const spec = randomSpec(r);
+    const caption = randomCaption(spec, r);
+    return { spec, caption, text: captionOf(caption), rgb: rasterize(spec, r, size) };
+  });
+}
+
+/** Every colour × shape pair in a fixed order (the 40 zero-shot classes). */
+export function colorShapeClasses(): { color: ColorName; shape: ShapeName; text: string }[] {
+  return COLORS.flatMap((color) => SHAPES.map((shape) => ({ color, shape, text: captionOf({ color, shape }) })));
+}

@@ -1,0 +1,36 @@
+// pnpm eval:tiny: the quality numbers of the embedded models (see eval-tiny.ts for definitions).
+//   node scripts/run-ts.mjs packages/clip-runtime/src/train/eval-main.ts [--model DIR] [--decoder FILE] [--n 400]
+import { parseArgs } from 'node:util';
+import { loadClip } from '../clip.js';
+import { embeddedModelPath } from '../io/embedded.js';
+import { evaluateClassification, evaluateGeneration } from './eval-tiny.js';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      model: { type: 'string' }, decoder: { type: 'string' }, n: { type: 'string', default: '400' },
+      'no-generation': { type: 'boolean', default: false }, steps: { type: 'string' },
+    },
+  });
+  const modelDir = values.model ?? (await embeddedModelPath('clipgpu-tiny'));
+  const t0 = performance.now();
+  const clip = await loadClip(modelDir);
+  const c = await evaluateClassification(clip, { n: Number(values.n) });
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  console.log(`held-out images (evaluation rasterizer): ${c.images}`);
+  console.log(`  colour × shape zero-shot top-1 (40 classes):           ${pct(c.colorShape)}   (target ≥ 95%)`);
+  console.log(`  position top-1 among the 5 captions of the true class: ${pct(c.position)}   (target ≥ 90%)`);
+  console.log(`  position top-1 among all 200 colour×shape×position:    ${pct(c.positionAll)}`);
+  if (!values['no-generation']) {
+    const decoderFile = values.decoder ?? `${await embeddedModelPath('decoder-tiny')}/decoder.safetensors`;
+    for (const kind of ['decoder', 'fourier'] as const) {
+      const g = await evaluateGeneration(clip, kind, { decoderWeights: decoderFile, steps: values.steps ? Number(values.steps) : undefined });
+      console.log(`  generate("a red circle") with ${kind} (${g.steps} steps, ${g.size.join('×')} px, ${g.seconds.toFixed(0)} s): rank ${g.rank} of 40 (top: "${g.top}"), dominant hue ${g.hue}° ${g.red ? '(red)' : '(NOT red)'}`);
+    }
+  }
+  console.log(`evaluated in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  clip.dispose();
+  process.exit(0);
+}
+
+if (process.env.CLIPGPU_MAIN === 'eval-main') await main();

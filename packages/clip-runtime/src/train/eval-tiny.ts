@@ -1,0 +1,137 @@
+// Quality of the embedded models on held-out images drawn by the evaluation rasterizer
+// (data/shapes-eval.ts, a code path independent of the training one):
+//  - colorShape: zero-shot top-1 over the 40 colour × shape prompts ("a red circle").
+//  - position: top-1 among the 5 position captions of the image's true colour and shape
+//    ("a red circle at the top left", …, "a red circle in the center").
+//  - positionAll: top-1 among all 200 colour × shape × position captions.
+//  - generation: generate() for "a red circle" with the decoder and the fourier generators; the
+//    rank of "a red circle" among the 40 colour × shape captions for the final image (1 = first),
+//    and the image's dominant hue (the hue bin holding the most saturated pixels).
+import type { Clip } from '../clip.js';
+import { COLORS, POSITIONS, SHAPES, captionOf, colorShapeClasses } from '../data/shapes.js';
+import { evalSet } from '../data/shapes-eval.js';
+import { generate, type GenerateState } from '../generate/generate.js';
+import { decoder, fourier } from '../generate/generators/index.js';
+import { ops, Tensor, tidy } from '../tensor/index.js';
+import { toChw } from './data.js';
+
+export interface ClassifyReport {
+  images: number;
+  colorShape: number;
+  position: number;
+  positionAll: number;
+}
+
+/** Normalized text embeddings [n, D] of captions (batched). */
+async function textEmbeddings(clip: Clip, texts: string[]): Promise<Tensor> {
+  const e = await clip.encodeText(texts);
+  const n = tidy(() => ops.normalize(e));
+  e.dispose();
+  return n;
+}
+
+/** cos similarities [images, texts] on the host. */
+async function similarities(clip: Clip, pixels: Tensor, text: Tensor): Promise<Float32Array> {
+  const img = await clip.encodeImage(pixels);
+  const sims = tidy(() => ops.matmul(ops.normalize(img), text, { transB: true }));
+  const out = (await sims.toArray()) as Float32Array;
+  [img, sims].forEach((t) => t.dispose());
+  return out;
+}
+
+function argmax(row: Float32Array | number[], indices: number[]): number {
+  let best = indices[0]!;
+  for (const i of indices) if (row[i]! > row[best]!) best = i;
+  return best;
+}
+
+/** Zero-shot accuracies on n held-out images (every colour × shape in turn). */
+export async function evaluateClassification(clip: Clip, opts: { n?: number; seed?: number; batch?: number } = {}): Promise<ClassifyReport> {
+  const S = clip.config.vision_config.image_size;
+  const set = evalSet(opts.n ?? 400, opts.seed ?? 12345, S);
+  const classes = colorShapeClasses();
+  const posCaptions = classes.flatMap((c) => POSITIONS.map((position) => captionOf({ ...c, position })));
+  const t40 = await textEmbeddings(clip, classes.map((c) => c.text));
+  const t200 = await textEmbeddings(clip, posCaptions);
+  let [cs, pos, posAll] = [0, 0, 0];
+  const batch = opts.batch ?? 50;
+  for (let at = 0; at < set.length; at += batch) {
+    const part = set.slice(at, at + batch);
+    const pixels = Tensor.from(toChw(part.map((p) => p.rgb), S, true), [part.length, 3, S, S], { runtime: clip.runtime });
+    const s40 = await similarities(clip, pixels, t40);
+    const s200 = await similarities(clip, pixels, t200);
+    pixels.dispose();
+    part.forEach(({ spec }, i) => {
+      const row40 = s40.subarray(i * 40, (i + 1) * 40);
+      const row200 = s200.subarray(i * 200, (i + 1) * 200);
+      const k = classes.findIndex((c) => c.color === spec.color && c.shape === spec.shape);
+      if (argmax(row40, [...row40.keys()]) === k) cs++;
+      const truePos = k * POSITIONS.length + POSITIONS.indexOf(spec.position);
+      if (argmax(row200, POSITIONS.map((_, j) => k * POSITIONS.length + j)) === truePos) pos++;
+      if (argmax(row200, [...row200.keys()]) === truePos) posAll++;
+    });
+  }
+  [t40, t200].forEach((t) => t.dispose());
+  const n = set.length;
+  return { images: n, colorShape: cs / n, position: pos / n, positionAll: posAll / n };
+}
+
+/** Hue in degrees of the bin (of 12) holding the most saturated, not-dark pixels; NaN if none. */
+export function dominantHue(rgb: Uint8Array): number {
+  const bins = new Array(12).fill(0);
+  for (let i = 0; i < rgb.length; i += 3) {
+    const [r, g, b] = [rgb[i]! / 255, rgb[i + 1]! / 255, rgb[i + 2]! / 255];
+    const max = Math.max(r, g, b);
+    const min = Math.min(r, g, b);
+    const sat = max === 0 ? 0 : (max - min) / max;
+    if (sat < 0.35 || max < 0.25) continue;
+    const d = max - min;
+    let h = max === r ? ((g - b) / d) % 6 : max === g ? (b - r) / d + 2 : (r - g) / d + 4;
+    h = (h * 60 + 360) % 360;
+    bins[Math.floor(((h + 15) % 360) / 30)] += sat;
+  }
+  const best = bins.indexOf(Math.max(...bins));
+  return bins[best] > 0 ? best * 30 : NaN;
+}
+
+export const isRedHue = (h: number) => h <= 15 || h >= 345;
+
+export interface GenerationReport {
+  generator: string;
+  steps: number;
+  /** 1-based rank of the prompt's caption among the 40 colour × shape captions */
+  rank: number;
+  top: string;
+  hue: number;
+  red: boolean;
+  rgb: Uint8Array;
+  size: [number, number];
+  seconds: number;
+}
+
+/** generate() for `prompt` with a generator, then CLIP's ranking and the dominant hue of the result. */
+export async function evaluateGeneration(
+  clip: Clip,
+  kind: 'decoder' | 'fourier',
+  opts: { prompt?: string; steps?: number; decoderWeights?: string | Uint8Array; seed?: number; onStep?: (s: GenerateState) => void } = {},
+): Promise<GenerationReport> {
+  const prompt = opts.prompt ?? 'a red circle';
+  const S = clip.config.vision_config.image_size;
+  const steps = opts.steps ?? 40;
+  const generator = kind === 'decoder' ? decoder(opts.decoderWeights) : fourier({ size: S });
+  const t0 = performance.now();
+  const run = generate(clip, { prompts: prompt, generator, steps, cutn: 8, lr: kind === 'decoder' ? 0.1 : 0.05, seed: opts.seed ?? 0 });
+  for await (const s of run) opts.onStep?.(s);
+  const image = run.finalImage!;
+  const [h, w] = image.shape.slice(-2) as [number, number];
+  const chw = (await image.toArray()) as Float32Array;
+  run.dispose();
+  const rgb = new Uint8Array(h * w * 3);
+  for (let i = 0; i < h * w; i++) for (let c = 0; c < 3; c++) rgb[3 * i + c] = Math.max(0, Math.min(255, Math.round(chw[c * h * w + i]! * 255)));
+  const ranked = await clip.classify({ width: w, height: h, data: rgb }, colorShapeClasses().map((c) => c.text));
+  const rank = ranked.findIndex((r) => r.label === prompt) + 1;
+  const hue = dominantHue(rgb);
+  return { generator: kind, steps, rank, top: ranked[0]!.label, hue, red: isRedHue(hue), rgb, size: [h, w], seconds: (performance.now() - t0) / 1000 };
+}
+
+export const ALL_CLASSES = { COLORS, SHAPES, POSITIONS };

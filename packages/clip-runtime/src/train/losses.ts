@@ -1,0 +1,57 @@
+// CLIP's contrastive loss (InfoNCE in both directions) with several positives per row: a caption
+// like "a red circle" is true of many images in a batch, so each row's target is the uniform
+// distribution over the captions (images) that match it, and the loss is the cross-entropy
+// −Σ target · logSoftmax(logits), averaged over the rows of both directions.
+import { ops, Tensor, tidy } from '../tensor/index.js';
+
+/** ln(100): CLIP clamps its learnable temperature there. */
+export const MAX_LOGIT_SCALE = Math.log(100);
+
+/** Row-normalized targets of a boolean match matrix [n, m] (row i: which columns are true of it). */
+export function rowTargets(match: boolean[][]): Float32Array {
+  const n = match.length;
+  const m = match[0]?.length ?? 0;
+  const out = new Float32Array(n * m);
+  for (let i = 0; i < n; i++) {
+    const k = match[i]!.filter(Boolean).length;
+    if (!k) throw new Error(`contrastive loss: row ${i} has no positive`);
+    for (let j = 0; j < m; j++) if (match[i]![j]) out[i * m + j] = 1 / k;
+  }
+  return out;
+}
+
+/**
+ * The symmetric contrastive loss of image and text features [B, D] (unnormalized) and the scalar
+ * logit scale (a log temperature). match[i][j]: caption j is true of image i (the diagonal is).
+ */
+export function contrastiveLoss(image: Tensor, text: Tensor, logitScale: Tensor, match: boolean[][]): Tensor {
+  const B = image.shape[0]!;
+  const transposed = match[0]!.map((_, j) => match.map((row) => row[j]!));
+  const tI = Tensor.from(rowTargets(match), [B, B], { runtime: image.rt });
+  const tT = Tensor.from(rowTargets(transposed), [B, B], { runtime: image.rt });
+  const loss = tidy(() => {
+    const i = ops.normalize(image);
+    const t = ops.normalize(text);
+    const scale = ops.exp(ops.clamp(logitScale, 0, MAX_LOGIT_SCALE));
+    const perImage = ops.mul(ops.matmul(i, t, { transB: true }), scale);
+    const perText = ops.mul(ops.matmul(t, i, { transB: true }), scale);
+    const ce = ops.add(ops.sum(ops.mul(ops.logSoftmax(perImage), tI)), ops.sum(ops.mul(ops.logSoftmax(perText), tT)));
+    return ops.scale(ce, -1 / (2 * B));
+  });
+  tI.dispose();
+  tT.dispose();
+  return loss;
+}
+
+/** The VAE's negative ELBO per image: Σ (x̂ − x)² / (2σ²) + β · KL(N(μ, e^logvar) ‖ N(0, 1)). */
+export function vaeLoss(recon: Tensor, target: Tensor, mu: Tensor, logvar: Tensor, opts: { sigma: number; beta: number }): { total: Tensor; recon: Tensor; kl: Tensor } {
+  const B = recon.shape[0]!;
+  return tidy(() => {
+    const d = ops.sub(recon, target);
+    const rec = ops.scale(ops.sum(ops.mul(d, d)), 1 / (2 * opts.sigma ** 2 * B));
+    // KL = ½ Σ (μ² + e^logvar − 1 − logvar)
+    const terms = ops.sub(ops.add(ops.mul(mu, mu), ops.exp(logvar)), ops.scale(logvar, 1, 1));
+    const kl = ops.scale(ops.sum(terms), 0.5 / B);
+    return { total: ops.add(rec, ops.scale(kl, opts.beta)), recon: rec, kl };
+  });
+}

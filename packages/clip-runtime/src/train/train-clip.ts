@@ -1,0 +1,119 @@
+// Trains clipgpu-tiny contrastively on the procedural shapes with the runtime's own forward and
+// backward kernels (weight gradients included) and AdamW, then writes it in Hugging Face's layout.
+//   node scripts/run-ts.mjs packages/clip-runtime/src/train/train-clip.ts [--steps N] [--batch B] [--out DIR]
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { captionMatches, trainingBatch } from '../data/shapes.js';
+import { fileSource, readHeader, readTensorF32 } from '../io/safetensors.js';
+import { ClipTokenizer } from '../io/tokenizer.js';
+import { ClipModel } from '../model/clip.js';
+import { Weights } from '../model/layers.js';
+import { init, noGrad, Tensor, tidy } from '../tensor/index.js';
+import { toChw } from './data.js';
+import { useComposedAttention } from './attention.js';
+import { contrastiveLoss } from './losses.js';
+import { AdamW, type ParamSet, warmupCosine } from './params.js';
+import { DEFAULT_TINY, initTinyClip, tinyConfig, type TinySize } from './tiny-clip.js';
+
+export interface TrainClipOptions {
+  steps: number;
+  batch: number;
+  lr: number;
+  seed: number;
+  out: string;
+  size: TinySize;
+  /** stop after this many minutes (the schedule follows the larger of step and time progress) */
+  minutes?: number;
+  /** start from this model.safetensors (same config) instead of a fresh initialisation */
+  init?: string;
+  /** save every this many steps (default 100) */
+  saveEvery?: number;
+  log?: (line: string) => void;
+}
+
+export async function saveTinyClip(dir: string, params: ParamSet, json: Record<string, unknown>, vocab: { vocab: Record<string, number>; merges: string }): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'config.json'), `${JSON.stringify(json, null, 2)}\n`);
+  await writeFile(path.join(dir, 'vocab.json'), JSON.stringify(vocab.vocab));
+  await writeFile(path.join(dir, 'merges.txt'), vocab.merges);
+  await writeFile(path.join(dir, 'model.safetensors'), await params.toSafetensors({ metadata: { format: 'pt', trainer: 'clipgpu train-clip' } }));
+}
+
+export async function trainClip(o: TrainClipOptions): Promise<{ seconds: number; loss: number }> {
+  const log = o.log ?? console.log;
+  const rt = await init();
+  const restore = useComposedAttention();
+  const { json, config, vocab } = tinyConfig(o.size);
+  const tokenizer = ClipTokenizer.fromHuggingFace(vocab.vocab, vocab.merges);
+  const params = initTinyClip(config, rt, o.seed);
+  if (o.init) {
+    const src = await fileSource(o.init);
+    const header = await readHeader(src);
+    for (const [name, t] of [...params.tensors]) params.set(name, await readTensorF32(src, header, name), [...t.shape]);
+    await src.close();
+    log(`continuing from ${o.init}`);
+  }
+  const model = new ClipModel(new Weights(params.tensors), config);
+  const opt = new AdamW(params, { weightDecay: 0.1 });
+  const S = config.vision_config.image_size;
+  log(`clipgpu-tiny: ${params.count} parameters, vocab ${vocab.size}, ${S}px, batch ${o.batch}, ${o.steps} steps`);
+  const t0 = performance.now();
+  let avg = NaN;
+  const budget = (o.minutes ?? Infinity) * 60_000;
+  let stop = false;
+  for (let step = 0; step < o.steps && !stop; step++) {
+    const samples = trainingBatch(o.seed * 1_000_003 + step, o.batch, S);
+    const tok = tokenizer.tokenize(samples.map((s) => s.text), { contextLength: config.text_config.max_position_embeddings });
+    const match = samples.map((a) => samples.map((b) => captionMatches(b.caption, a.spec)));
+    const pixels = Tensor.from(toChw(samples.map((s) => s.rgb), S, true), [o.batch, 3, S, S], { runtime: rt });
+    const ids = Tensor.from(tok.ids, tok.shape, { runtime: rt });
+    const loss = tidy(() => contrastiveLoss(model.get_image_features(pixels), model.get_text_features(ids, tok.ids), model.logit_scale, match));
+    const tf = performance.now();
+    await rt.gpu.sync();
+    const tb = performance.now();
+    await loss.backward();
+    const ts = performance.now();
+    // progress by steps or by time, whichever is further: the run fits its time budget
+    const progress = Math.max(step / o.steps, (performance.now() - t0) / budget);
+    const lr = warmupCosine(Math.min(progress, 1) * o.steps, o.steps, o.lr, Math.min(100, o.steps / 10));
+    stop = progress >= 1;
+    const norm = await opt.step(lr);
+    const value = await loss.item();
+    if (process.env.CLIPGPU_PROFILE) log(`forward ${(tb - tf).toFixed(0)} ms, backward ${(ts - tb).toFixed(0)} ms, step ${(performance.now() - ts).toFixed(0)} ms`);
+    [loss, pixels, ids].forEach((t) => t.dispose());
+    avg = Number.isNaN(avg) ? value : 0.95 * avg + 0.05 * value;
+    if (!Number.isFinite(value)) throw new Error(`train-clip: loss is ${value} at step ${step}`);
+    if (step % 10 === 0 || step === o.steps - 1 || o.steps <= 20 || stop) {
+      const scale = Math.exp(await model.logit_scale.item());
+      const s = (performance.now() - t0) / 1000;
+      log(`step ${step + 1}/${o.steps} loss ${value.toFixed(4)} avg ${avg.toFixed(4)} lr ${lr.toExponential(2)}${norm === undefined ? '' : ` |g| ${norm.toFixed(3)}`} scale ${scale.toFixed(1)} ${s.toFixed(0)}s (${(s / (step + 1)).toFixed(2)} s/step)`);
+    }
+    if ((step + 1) % (o.saveEvery ?? 100) === 0 || step === o.steps - 1 || stop) await noGrad(() => saveTinyClip(o.out, params, json, vocab));
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  log(`done in ${seconds.toFixed(0)} s; wrote ${o.out}`);
+  opt.dispose();
+  params.dispose();
+  restore();
+  return { seconds, loss: avg };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      steps: { type: 'string', default: '1500' }, batch: { type: 'string', default: '64' }, lr: { type: 'string', default: '2e-3' },
+      seed: { type: 'string', default: '1' }, out: { type: 'string', default: 'weights/clipgpu-tiny' },
+      patch: { type: 'string' }, width: { type: 'string' }, layers: { type: 'string' }, 'text-layers': { type: 'string' }, 'save-every': { type: 'string' }, minutes: { type: 'string' }, init: { type: 'string' },
+    },
+  });
+  const size: TinySize = { ...DEFAULT_TINY };
+  if (values.patch) size.patchSize = Number(values.patch);
+  if (values.width) size.width = size.projection = Number(values.width);
+  if (values.layers) size.layers = Number(values.layers);
+  if (values['text-layers']) size.textLayers = Number(values['text-layers']);
+  await trainClip({ steps: Number(values.steps), batch: Number(values.batch), lr: Number(values.lr), seed: Number(values.seed), out: values.out!, size, saveEvery: values['save-every'] ? Number(values['save-every']) : undefined, minutes: values.minutes ? Number(values.minutes) : undefined, init: values.init });
+  process.exit(0);
+}
+
+if (process.env.CLIPGPU_MAIN === 'train-clip') await main();

@@ -1,0 +1,54 @@
+// A small byte-level BPE vocabulary in Hugging Face's CLIP layout (vocab.json + merges.txt) for
+// a closed set of words: the 256 byte symbols, their "</w>" forms, left-to-right merges that build
+// each word into one token, then <|startoftext|> and <|endoftext|> (the end token has the largest
+// id, so the legacy pooling rule, eos_token_id 2 → argmax of the ids, finds it).
+
+/** bytes_to_unicode of OpenAI's tokenizer: printable bytes as themselves, the rest as 256 + n. */
+function byteSymbols(): string[] {
+  const keep = (b: number) => (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
+  const out: string[] = [];
+  for (let b = 0; b < 256; b++) if (keep(b)) out.push(String.fromCharCode(b));
+  let n = 0;
+  for (let b = 0; b < 256; b++) if (!keep(b)) out.push(String.fromCharCode(256 + n++));
+  return out;
+}
+
+export interface TinyVocab {
+  /** token → id (vocab.json) */
+  vocab: Record<string, number>;
+  /** merges.txt contents, with the "#version" header */
+  merges: string;
+  size: number;
+}
+
+/** The vocabulary for `words` (lower-case ASCII). */
+export function buildVocab(words: readonly string[]): TinyVocab {
+  const vocab: Record<string, number> = {};
+  let next = 0;
+  const add = (tok: string) => {
+    if (!(tok in vocab)) vocab[tok] = next++;
+  };
+  const symbols = byteSymbols();
+  for (const s of symbols) add(s);
+  for (const s of symbols) add(`${s}</w>`);
+  const merges: string[] = [];
+  const seen = new Set<string>();
+  for (const word of [...new Set(words)].sort()) {
+    if (!/^[a-z]+$/.test(word)) throw new Error(`buildVocab: '${word}' is not a lower-case ASCII word`);
+    const parts = [...word];
+    parts[parts.length - 1] += '</w>';
+    let left = parts[0]!;
+    for (let i = 1; i < parts.length; i++) {
+      const merge = `${left} ${parts[i]}`;
+      left += parts[i];
+      if (!seen.has(merge)) {
+        seen.add(merge);
+        merges.push(merge);
+      }
+      add(left);
+    }
+  }
+  add('<|startoftext|>');
+  add('<|endoftext|>');
+  return { vocab, merges: `#version: 0.2 - clipgpu-tiny\n${merges.join('\n')}\n`, size: next };
+}

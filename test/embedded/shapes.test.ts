@@ -1,0 +1,46 @@
+// The procedural shapes dataset and the tiny BPE vocabulary (no GPU).
+import { describe, expect, it } from 'vitest';
+import { captionMatches, captionOf, colorShapeClasses, trainingBatch, WORDS } from '../../packages/clip-runtime/src/data/shapes.js';
+import { evalSet, rasterizeEval } from '../../packages/clip-runtime/src/data/shapes-eval.js';
+import { mulberry32 } from '../../packages/clip-runtime/src/generate/random.js';
+import { ClipTokenizer } from '../../packages/clip-runtime/src/io/tokenizer.js';
+import { buildVocab } from '../../packages/clip-runtime/src/train/vocab.js';
+
+describe('shapes dataset', () => {
+  it('is deterministic from its seed and never draws the shape in the background colour', () => {
+    const a = trainingBatch(7, 50);
+    const b = trainingBatch(7, 50);
+    expect(a.map((s) => s.text)).toEqual(b.map((s) => s.text));
+    expect(Buffer.from(a[3]!.rgb).equals(Buffer.from(b[3]!.rgb))).toBe(true);
+    for (const s of [...a, ...trainingBatch(8, 200)]) {
+      expect(s.spec.background).not.toBe(s.spec.color);
+      expect(captionMatches(s.caption, s.spec)).toBe(true);
+    }
+  });
+
+  it('speaks the grammar', () => {
+    expect(captionOf({ shape: 'circle', color: 'red' })).toBe('a red circle');
+    expect(captionOf({ shape: 'star', color: 'orange', size: 'large', position: 'top left' })).toBe('a large orange star at the top left');
+    expect(captionOf({ shape: 'ring', color: 'orange', position: 'center', background: 'blue' })).toBe('an orange ring in the center on a blue background');
+    expect(colorShapeClasses()).toHaveLength(40);
+  });
+
+  it('the evaluation rasterizer anti-aliases (intermediate colours at edges) where training does not', () => {
+    const spec = { shape: 'circle', color: 'white', background: 'black', size: 'large', position: 'center' } as const;
+    const count = (rgb: Uint8Array) => new Set(Array.from({ length: rgb.length / 3 }, (_, i) => rgb[3 * i]! >> 4)).size;
+    expect(count(rasterizeEval(spec, mulberry32(1)))).toBeGreaterThan(6);
+    expect(evalSet(80).map((e) => `${e.spec.color} ${e.spec.shape}`).filter((v, i, all) => all.indexOf(v) === i)).toHaveLength(40);
+  });
+
+  it('the tiny vocabulary tokenizes the grammar (most words one token), end token last', () => {
+    const v = buildVocab(WORDS);
+    const tok = ClipTokenizer.fromHuggingFace(v.vocab, v.merges);
+    // the left-to-right merge chains of different words can interfere (BPE applies the lowest-ranked
+    // pair first), so a few words stay split; the tokenization is the same in training and use
+    const single = WORDS.filter((w) => tok.encode(w).length === 1);
+    expect(single.length).toBeGreaterThan(WORDS.length / 2);
+    for (const w of WORDS) expect(tok.decode(tok.encode(w))).toBe(`${w} `);
+    expect(tok.endToken).toBe(v.size - 1);
+    expect(tok.decode(tok.encode('a small red circle at the top left'))).toBe('a small red circle at the top left ');
+  });
+});
