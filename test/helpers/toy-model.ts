@@ -1,20 +1,11 @@
 // A copy of the tiny fixture CLIP with a toy tokenizer (every byte symbol mapped into its 99-token
 // vocabulary), so commands and APIs that take text can run on it.
+import { byteSymbols } from '../../packages/clip-runtime/src/io/tokenizer.js';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const FIXTURES = new URL('../fixtures', import.meta.url).pathname;
 export const TINY = `${FIXTURES}/clip/tiny-quickgelu`;
-
-/** OpenAI's bytes_to_unicode symbols. */
-function byteSymbols(): string[] {
-  const keep = (b: number) => (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
-  const out: string[] = [];
-  for (let b = 0; b < 256; b++) if (keep(b)) out.push(String.fromCharCode(b));
-  let n = 0;
-  for (let b = 0; b < 256; b++) if (!keep(b)) out.push(String.fromCharCode(256 + n++));
-  return out;
-}
 
 /** Writes the tiny model plus vocab.json/merges.txt into `dir` (created) and returns it. */
 export function writeToyModel(dir: string): string {

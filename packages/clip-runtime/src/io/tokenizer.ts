@@ -32,6 +32,10 @@ const BYTE_SYMBOLS: ReadonlyArray<readonly [number, string]> = (() => {
   for (let b = 0; b < 256; b++) if (!keep(b)) out.push([b, String.fromCharCode(256 + n++)]);
   return out;
 })();
+/** The 256 byte symbols in vocabulary order (ids 0..255; their "</w>" forms follow at 256..511). */
+export function byteSymbols(): string[] {
+  return BYTE_SYMBOLS.map(([, s]) => s);
+}
 const BYTE_TO_SYMBOL: string[] = [];
 const SYMBOL_TO_BYTE = new Map<string, number>();
 for (const [b, s] of BYTE_SYMBOLS) {

@@ -2,16 +2,7 @@
 // a closed set of words: the 256 byte symbols, their "</w>" forms, left-to-right merges that build
 // each word into one token, then <|startoftext|> and <|endoftext|> (the end token has the largest
 // id, so the legacy pooling rule, eos_token_id 2 → argmax of the ids, finds it).
-
-/** bytes_to_unicode of OpenAI's tokenizer: printable bytes as themselves, the rest as 256 + n. */
-function byteSymbols(): string[] {
-  const keep = (b: number) => (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
-  const out: string[] = [];
-  for (let b = 0; b < 256; b++) if (keep(b)) out.push(String.fromCharCode(b));
-  let n = 0;
-  for (let b = 0; b < 256; b++) if (!keep(b)) out.push(String.fromCharCode(256 + n++));
-  return out;
-}
+import { byteSymbols } from '../io/tokenizer.js';
 
 export interface TinyVocab {
   /** token → id (vocab.json) */
