@@ -1,8 +1,11 @@
 // Models from the Hugging Face Hub by repo id ("openai/clip-vit-base-patch32"), cached: in Node
 // under weights/<repo>/ (downloaded with resume: a .part file continued by an HTTP Range request,
 // then checked against the hub's size and, for LFS files, sha256), in browsers in the Cache API.
-// Listing and download info come from @huggingface/hub (listFiles, fileDownloadInfo).
-import { fileDownloadInfo, listFiles } from '@huggingface/hub';
+// Listing and download info come from @huggingface/hub (listFiles, fileDownloadInfo), loaded only
+// in Node, where downloads happen: parts of it import Node built-ins that browser bundles lack.
+type HubClient = typeof import('@huggingface/hub');
+const HUB_CLIENT = '@huggingface/hub';
+const hubClient = (): Promise<HubClient> => import(/* @vite-ignore */ HUB_CLIENT);
 import { memoryFiles, type ModelFiles } from './files.js';
 
 export const HUB_URL = 'https://huggingface.co';
@@ -70,6 +73,7 @@ interface Planned {
 /** Which files of the repo to fetch, with their sizes, hashes and download URLs. */
 async function plan(repo: string, o: HubOptions): Promise<Planned[]> {
   const hubUrl = o.hubUrl ?? HUB_URL;
+  const { fileDownloadInfo, listFiles } = await hubClient();
   const entries = new Map<string, { size: number; lfs?: { oid: string } }>();
   for await (const e of listFiles({ repo, revision: o.revision, hubUrl, fetch: o.fetch })) if (e.type === 'file') entries.set(e.path, e);
   const weights = WEIGHT_FILES.find((f) => entries.has(f));
