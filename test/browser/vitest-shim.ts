@@ -145,6 +145,12 @@ export const beforeAll = (fn: Fn) => void current().beforeAll.push(fn);
 export const afterAll = (fn: Fn) => void current().afterAll.push(fn);
 export const beforeEach = (fn: Fn) => void current().beforeEach.push(fn);
 export const afterEach = (fn: Fn) => void current().afterEach.push(fn);
+/** Hooks registered by the running test with onTestFinished, run after it (and its afterEach). */
+let finishing: Fn[] | undefined;
+export const onTestFinished = (fn: Fn) => {
+  if (!finishing) throw new Error('onTestFinished() must be called inside a running test');
+  finishing.push(fn);
+};
 
 // ---- running -----------------------------------------------------------------------------------
 
@@ -226,13 +232,16 @@ class Runner {
     const name = [...path, t.name].join(' > ');
     const start = performance.now();
     let error: unknown;
+    const finished: Fn[] = [];
+    finishing = finished;
     try {
       for (const h of before) await withTimeout(h, DEFAULT_TIMEOUT, 'beforeEach');
       await withTimeout(t.fn!, t.timeout, 'test');
     } catch (e) {
       error = e;
     }
-    for (const h of after) {
+    finishing = undefined;
+    for (const h of [...after, ...finished]) {
       try {
         await withTimeout(h, DEFAULT_TIMEOUT, 'afterEach');
       } catch (e) {
