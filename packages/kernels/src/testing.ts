@@ -24,10 +24,19 @@ export function rng(seed: number): () => number {
   };
 }
 
-/** A seed that differs on every run; tests print it in failure messages so a failure reproduces. */
+let seedCounter = 0;
+
+/**
+ * The seed for a test's random data. Deterministic by default, so CI runs the same inputs every
+ * time (the n-th call in a test file gets the n-th seed); CLIPGPU_TEST_SEED=random draws fresh
+ * ones to explore, and CLIPGPU_TEST_SEED=<number> replays a failure. Tests print the seed they used.
+ */
 export function freshSeed(): number {
   const fromEnv = typeof process !== 'undefined' ? process.env?.CLIPGPU_TEST_SEED : undefined;
-  return fromEnv ? Number(fromEnv) : Math.floor(Math.random() * 2 ** 31);
+  if (fromEnv === 'random') return Math.floor(Math.random() * 2 ** 31);
+  if (fromEnv) return Number(fromEnv);
+  seedCounter++;
+  return (Math.imul(seedCounter, 0x9e3779b1) >>> 1) + 1;
 }
 
 /** Normal(0, scale) samples (Box-Muller), as f32. */

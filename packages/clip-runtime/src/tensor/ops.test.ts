@@ -23,7 +23,11 @@ async function checkGradients(name: string, shapes: number[][], build: Build, op
   await loss.backward();
   const eps = opts.eps ?? 1e-2;
   for (let i = 0; i < inputs.length; i++) {
+    // A unit direction, so eps is the real step length: with a raw randn direction the step grows
+    // with √n and the central difference's O(step²) truncation error with it.
     const dir = randn(values[i].length, r);
+    const norm = Math.hypot(...dir);
+    dir.forEach((x, k) => (dir[k] = x / norm));
     const grad = (await inputs[i].grad!.toArray()) as Float32Array;
     let analytic = 0;
     for (let k = 0; k < dir.length; k++) analytic += grad[k] * dir[k];
