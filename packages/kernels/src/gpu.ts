@@ -3,6 +3,7 @@
 // errors of a batch are captured in an error scope and thrown, with the kernel's label, by the next
 // read()/sync(). Buffers made here are counted so callers can check that memory does not grow.
 import { requestDevice, type AdapterReport, type RequestDeviceOptions } from './device.js';
+import { KernelProfiler, type KernelTime } from './profiler.js';
 import { KernelError, type Program, type Workgroups } from './program.js';
 
 export interface BufferSlice {
@@ -48,6 +49,7 @@ export class Gpu {
   private live = new Map<GPUBuffer, number>();
   private destroyAfterSubmit: GPUBuffer[] = [];
   private readonly uniformAlign: number;
+  private profiler?: KernelProfiler;
   /** bytes of storage buffers alive that were made through this Gpu */
   allocatedBytes = 0;
   /** dispatches recorded since creation (for benchmarks and tests) */
@@ -208,9 +210,15 @@ export class Gpu {
     } else if (args.uniforms && Object.keys(args.uniforms).length) {
       throw new KernelError(program.name, 'this kernel has no uniforms');
     }
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, this.device.createBindGroup({ label: program.name, layout, entries }));
-    pass.dispatchWorkgroups(x, y, z);
+    let target = pass;
+    if (this.profiler) {
+      pass.end();
+      target = this.pass = this.encoder!.beginComputePass({ label: program.name, timestampWrites: this.profiler.slot(program.name, args) });
+    }
+    target.setPipeline(pipeline);
+    target.setBindGroup(0, this.device.createBindGroup({ label: program.name, layout, entries }));
+    target.dispatchWorkgroups(x, y, z);
+    if (this.profiler?.full) this.flush();
     this.batchKernels.add(program.name);
     this.dispatches++;
   }
@@ -229,7 +237,9 @@ export class Gpu {
     this.pass?.end();
     this.pass = undefined;
     if (this.uniformGpu && this.uniformUsed > 0) this.device.queue.writeBuffer(this.uniformGpu, 0, this.uniformCpu, 0, this.uniformUsed);
+    const collectProfile = this.profiler?.resolve(this.encoder);
     this.device.queue.submit([this.encoder.finish()]);
+    collectProfile?.();
     this.encoder = undefined;
     // The ring's buffer may still be read by the work just submitted; destroy() waits for it.
     this.uniformGpu?.destroy();
@@ -313,6 +323,26 @@ export class Gpu {
     querySet.destroy();
     resolve.destroy();
     return Number(stamps[1] - stamps[0]);
+  }
+
+  /**
+   * Starts timing every dispatch by kernel (needs `timestamp-query`), or with byShape by kernel,
+   * uniforms and workgroup count; profileReport() ends it.
+   * Each dispatch then runs in its own pass, which slows the run: use it to rank kernels.
+   */
+  startProfile(options: { byShape?: boolean } = {}): void {
+    if (!this.hasTimestamps) throw new KernelError('profile', "this adapter has no 'timestamp-query'");
+    this.flush();
+    this.profiler = new KernelProfiler(this.device, options.byShape ?? false);
+  }
+
+  /** Ends the profile: GPU time and dispatch count per kernel, largest first. */
+  async profileReport(): Promise<KernelTime[]> {
+    const p = this.profiler;
+    if (!p) throw new KernelError('profile', 'no profile was started');
+    await this.sync();
+    this.profiler = undefined;
+    return p.report();
   }
 
   private assertAlive(): void {

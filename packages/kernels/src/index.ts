@@ -2,6 +2,7 @@
 // their backward passes. Each kernel family lives in its own folder beside its float64 reference.
 export { requestDevice, adapterName, type AdapterReport, type DeviceHandle, type RequestDeviceOptions } from './device.js';
 export { Gpu, type BufferArg, type BufferSlice, type RunArgs } from './gpu.js';
+export type { KernelTime } from './profiler.js';
 export { Program, KernelError, grid, type ProgramBinding, type UniformField, type Workgroups } from './program.js';
 export { TOLERANCE } from './tolerances.js';
 export * from './elementwise/elementwise.js';

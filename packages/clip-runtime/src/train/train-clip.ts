@@ -68,6 +68,9 @@ export async function trainClip(o: TrainClipOptions): Promise<{ seconds: number;
     const match = samples.map((a) => samples.map((b) => captionMatches(b.caption, a.spec)));
     const pixels = Tensor.from(toChw(samples.map((s) => s.rgb), S, true), [o.batch, 3, S, S], { runtime: rt });
     const ids = Tensor.from(tok.ids, tok.shape, { runtime: rt });
+    // CLIPGPU_PROFILE=kernels (or =shapes): GPU time by kernel of the third step
+    const profiling = /^(kernels|shapes)$/.test(process.env.CLIPGPU_PROFILE ?? '') && step === 2;
+    if (profiling) rt.gpu.startProfile({ byShape: process.env.CLIPGPU_PROFILE === 'shapes' });
     const loss = tidy(() => contrastiveLoss(model.get_image_features(pixels), model.get_text_features(ids, tok.ids), model.logit_scale, match));
     const tf = performance.now();
     await rt.gpu.sync();
@@ -79,6 +82,7 @@ export async function trainClip(o: TrainClipOptions): Promise<{ seconds: number;
     const lr = warmupCosine(Math.min(progress, 1) * o.steps, o.steps, o.lr, Math.min(100, o.steps / 10));
     stop = progress >= 1;
     const norm = await opt.step(lr);
+    if (profiling) for (const k of (await rt.gpu.profileReport()).slice(0, 25)) log(`  ${k.kernel.slice(0, 120).padEnd(28)} ${String(k.dispatches).padStart(5)} × ${k.ms.toFixed(1).padStart(8)} ms`);
     const value = await loss.item();
     if (process.env.CLIPGPU_PROFILE) log(`forward ${(tb - tf).toFixed(0)} ms, backward ${(ts - tb).toFixed(0)} ms, step ${(performance.now() - ts).toFixed(0)} ms`);
     [loss, pixels, ids].forEach((t) => t.dispose());
@@ -104,7 +108,7 @@ async function main(): Promise<void> {
     options: {
       steps: { type: 'string', default: '1500' }, batch: { type: 'string', default: '64' }, lr: { type: 'string', default: '2e-3' },
       seed: { type: 'string', default: '1' }, out: { type: 'string', default: 'weights/clipgpu-tiny' },
-      patch: { type: 'string' }, width: { type: 'string' }, layers: { type: 'string' }, 'text-layers': { type: 'string' }, 'save-every': { type: 'string' }, minutes: { type: 'string' }, init: { type: 'string' },
+      patch: { type: 'string' }, width: { type: 'string' }, layers: { type: 'string' }, 'text-layers': { type: 'string' }, heads: { type: 'string' }, 'save-every': { type: 'string' }, minutes: { type: 'string' }, init: { type: 'string' },
     },
   });
   const size: TinySize = { ...DEFAULT_TINY };
@@ -112,6 +116,7 @@ async function main(): Promise<void> {
   if (values.width) size.width = size.projection = Number(values.width);
   if (values.layers) size.layers = Number(values.layers);
   if (values['text-layers']) size.textLayers = Number(values['text-layers']);
+  if (values.heads) size.heads = Number(values.heads);
   await trainClip({ steps: Number(values.steps), batch: Number(values.batch), lr: Number(values.lr), seed: Number(values.seed), out: values.out!, size, saveEvery: values['save-every'] ? Number(values['save-every']) : undefined, minutes: values.minutes ? Number(values.minutes) : undefined, init: values.init });
   process.exit(0);
 }

@@ -104,6 +104,7 @@ describe('permute', () => {
     [[17, 33], [1, 0]],
     [[2, 3, 1, 4, 5, 3], [5, 3, 1, 0, 2, 4]],
     [[11], [0]],
+    [[3, 2, 2, 3, 2, 3], [5, 0, 3, 2, 4, 1]], // rank 6, every extent > 1: each step of the unrolled index math
   ];
   for (const [shape, perm] of cases) {
     it(`[${shape}] by [${perm}], and back`, async () => {
