@@ -7,6 +7,7 @@ import { mulberry32, randn } from '../../packages/clip-runtime/src/generate/inde
 import { FIXTURES } from '../helpers/toy-model.js';
 
 export { FIXTURES, TINY } from '../helpers/toy-model.js';
+export { relL2 } from '@clipgpu/kernels/testing';
 
 export async function generateFixture() {
   const fs = await import('node:fs/promises');
@@ -50,13 +51,3 @@ export async function checkDirectional(name: string, params: Tensor[], loss: () 
   return { analytic, numeric, err };
 }
 
-/** ‖a − b‖ / ‖b‖. */
-export function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
-}

@@ -5,6 +5,7 @@ export { Gpu, type BufferArg, type BufferSlice, type RunArgs } from './gpu.js';
 export type { KernelTime } from './profiler.js';
 export { Program, KernelError, grid, type ProgramBinding, type UniformField, type Workgroups } from './program.js';
 export { TOLERANCE } from './tolerances.js';
+export { mulberry32, type Random } from './random.js';
 export * from './elementwise/elementwise.js';
 export * from './reduce/sum_columns.js';
 export * from './layout/layout.js';

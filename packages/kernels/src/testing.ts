@@ -1,6 +1,7 @@
 // Helpers for kernel tests in Node and the browser: one device per test process, fresh random
 // inputs (seed reported on failure), relative L2 error, NaN poisoning and finite differences.
 import { Gpu } from './gpu.js';
+import { mulberry32 } from './random.js';
 
 let shared: Promise<Gpu> | undefined;
 
@@ -12,17 +13,8 @@ export function testGpu(): Promise<Gpu> {
   return shared;
 }
 
-/** mulberry32: small, fast, good enough for test data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator of test data (mulberry32, as the runtime uses). */
+export const rng = mulberry32;
 
 let seedCounter = 0;
 

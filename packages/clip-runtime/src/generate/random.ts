@@ -2,20 +2,9 @@
 // boxes, augmentations, noise) is drawn here on the CPU, so one seed gives bit-identical runs on
 // the same device (the GPU kernels are deterministic).
 
-/** Uniform floats in [0, 1). */
-export type Random = () => number;
+import { mulberry32, type Random } from '@clipgpu/kernels';
 
-/** mulberry32: a small, fast 32-bit PRNG (plenty for sampling crops and initial weights). */
-export function mulberry32(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32, type Random };
 
 /** An independent stream for `purpose` under `seed` (so adding draws to one stream leaves the others alone). */
 export function stream(seed: number, purpose: string): Random {
