@@ -9,15 +9,16 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       model: { type: 'string' }, decoder: { type: 'string' }, n: { type: 'string', default: '400' },
-      'no-generation': { type: 'boolean', default: false }, steps: { type: 'string' },
+      'no-generation': { type: 'boolean', default: false }, rasterizer: { type: 'string', default: 'eval' }, steps: { type: 'string' },
     },
   });
   const modelDir = values.model ?? (await embeddedModelPath('clipgpu-tiny'));
   const t0 = performance.now();
   const clip = await loadClip(modelDir);
-  const c = await evaluateClassification(clip, { n: Number(values.n) });
+  const rasterizer = values.rasterizer === 'train' ? 'train' : 'eval';
+  const c = await evaluateClassification(clip, { n: Number(values.n), rasterizer });
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  console.log(`held-out images (evaluation rasterizer): ${c.images}`);
+  console.log(rasterizer === 'eval' ? `held-out images (evaluation rasterizer): ${c.images}` : `images from the TRAINING rasterizer (a diagnostic): ${c.images}`);
   console.log(`  colour × shape zero-shot top-1 (40 classes):           ${pct(c.colorShape)}   (target ≥ 95%)`);
   console.log(`  position top-1 among the 5 captions of the true class: ${pct(c.position)}   (target ≥ 90%)`);
   console.log(`  position top-1 among all 200 colour×shape×position:    ${pct(c.positionAll)}`);

@@ -8,7 +8,7 @@
 //    rank of "a red circle" among the 40 colour × shape captions for the final image (1 = first),
 //    and the image's dominant hue (the hue bin holding the most saturated pixels).
 import type { Clip } from '../clip.js';
-import { COLORS, POSITIONS, SHAPES, captionOf, colorShapeClasses } from '../data/shapes.js';
+import { COLORS, POSITIONS, SHAPES, captionOf, colorShapeClasses, trainingBatch } from '../data/shapes.js';
 import { evalSet } from '../data/shapes-eval.js';
 import { generate, type GenerateState } from '../generate/generate.js';
 import { decoder, fourier } from '../generate/generators/index.js';
@@ -46,9 +46,10 @@ function argmax(row: Float32Array | number[], indices: number[]): number {
 }
 
 /** Zero-shot accuracies on n held-out images (every colour × shape in turn). */
-export async function evaluateClassification(clip: Clip, opts: { n?: number; seed?: number; batch?: number } = {}): Promise<ClassifyReport> {
+export async function evaluateClassification(clip: Clip, opts: { n?: number; seed?: number; batch?: number; rasterizer?: 'eval' | 'train' } = {}): Promise<ClassifyReport> {
   const S = clip.config.vision_config.image_size;
-  const set = evalSet(opts.n ?? 400, opts.seed ?? 12345, S);
+  // rasterizer 'train': the training distribution, to tell under-fitting from a gap between the two
+  const set = opts.rasterizer === 'train' ? trainingBatch(opts.seed ?? 12345, opts.n ?? 400, S) : evalSet(opts.n ?? 400, opts.seed ?? 12345, S);
   const classes = colorShapeClasses();
   const posCaptions = classes.flatMap((c) => POSITIONS.map((position) => captionOf({ ...c, position })));
   const t40 = await textEmbeddings(clip, classes.map((c) => c.text));

@@ -1,0 +1,73 @@
+// The whole training step's weight gradients: the contrastive loss of a small CLIP (the layout
+// train-clip uses) is differentiated by the tape, and every parameter tensor's gradient is checked
+// against a central difference of the loss along a random unit direction. The ops are each
+// checked alone elsewhere; this catches a gradient lost or mis-routed between them (embeddings,
+// class token, position embeddings, pooling, projections, the logit scale).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshSeed, randn, rng } from '@clipgpu/kernels/testing';
+import { captionMatches, trainingBatch } from '../../packages/clip-runtime/src/data/shapes.js';
+import { ClipTokenizer } from '../../packages/clip-runtime/src/io/tokenizer.js';
+import { ClipModel } from '../../packages/clip-runtime/src/model/clip.js';
+import { Weights } from '../../packages/clip-runtime/src/model/layers.js';
+import { init, noGrad, Tensor, tidy } from '../../packages/clip-runtime/src/tensor/index.js';
+import { useComposedAttention } from '../../packages/clip-runtime/src/train/attention.js';
+import { toChw } from '../../packages/clip-runtime/src/train/data.js';
+import { contrastiveLoss } from '../../packages/clip-runtime/src/train/losses.js';
+import { initTinyClip, tinyConfig } from '../../packages/clip-runtime/src/train/tiny-clip.js';
+
+const rt = await init();
+const { config, vocab } = tinyConfig({ imageSize: 16, patchSize: 8, width: 16, layers: 1, textLayers: 1, heads: 2, projection: 8, context: 16 });
+const tokenizer = ClipTokenizer.fromHuggingFace(vocab.vocab, vocab.merges);
+const samples = trainingBatch(7, 6, 16);
+const tok = tokenizer.tokenize(samples.map((s) => s.text), { contextLength: 16 });
+const match = samples.map((a) => samples.map((b) => captionMatches(b.caption, a.spec)));
+
+for (const attention of ['fused', 'composed'] as const) {
+  describe(`training step gradients (${attention} attention)`, () => {
+    let restore = () => {};
+    beforeAll(() => {
+      if (attention === 'composed') restore = useComposedAttention();
+    });
+    const params = initTinyClip(config, rt, 3);
+    const model = new ClipModel(new Weights(params.tensors), config);
+    const pixels = Tensor.from(toChw(samples.map((s) => s.rgb), 16, true), [6, 3, 16, 16], { runtime: rt });
+    const ids = Tensor.from(tok.ids, tok.shape, { runtime: rt });
+    const loss = () => tidy(() => contrastiveLoss(model.get_image_features(pixels), model.get_text_features(ids, tok.ids), model.logit_scale, match));
+    afterAll(() => {
+      [pixels, ids].forEach((t) => t.dispose());
+      params.dispose();
+      restore();
+    });
+
+    it('every parameter tensor matches a central difference of the loss', async () => {
+      const seed = freshSeed();
+      const r = rng(seed);
+      const l = loss();
+      await l.backward();
+      l.dispose();
+      const failures: string[] = [];
+      for (const [name, p] of params.tensors) {
+        const grad = p.grad ? ((await p.grad.toArray()) as Float32Array) : undefined;
+        expect(grad, `${name} got no gradient`).toBeDefined();
+        const value = (await p.toArray()) as Float32Array;
+        const dir = randn(p.size, r);
+        const norm = Math.hypot(...dir);
+        let analytic = 0;
+        for (let k = 0; k < p.size; k++) analytic += grad![k]! * (dir[k]! / norm);
+        const eps = 1e-2;
+        const at = async (sign: number) => {
+          p.rt.gpu.write(p.buffer, value.map((x, k) => x + (sign * eps * dir[k]!) / norm));
+          const v = noGrad(loss);
+          const out = await v.item();
+          v.dispose();
+          return out;
+        };
+        const numeric = ((await at(1)) - (await at(-1))) / (2 * eps);
+        p.rt.gpu.write(p.buffer, value);
+        const err = Math.abs(analytic - numeric) / Math.max(Math.abs(numeric), 1e-2);
+        if (!(err < 2e-2)) failures.push(`${name}: ⟨grad, v⟩ ${analytic.toExponential(4)} vs central difference ${numeric.toExponential(4)}`);
+      }
+      expect(failures, `seed ${seed}`).toEqual([]);
+    });
+  });
+}
