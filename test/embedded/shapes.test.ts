@@ -1,6 +1,6 @@
 // The procedural shapes dataset and the tiny BPE vocabulary (no GPU).
 import { describe, expect, it } from 'vitest';
-import { captionMatches, captionOf, colorShapeClasses, trainingBatch, WORDS } from '../../packages/clip-runtime/src/data/shapes.js';
+import { captionMatches, captionOf, colorShapeClasses, contrastiveBatch, trainingBatch, WORDS } from '../../packages/clip-runtime/src/data/shapes.js';
 import { evalSet, rasterizeEval } from '../../packages/clip-runtime/src/data/shapes-eval.js';
 import { mulberry32 } from '../../packages/clip-runtime/src/generate/random.js';
 import { ClipTokenizer } from '../../packages/clip-runtime/src/io/tokenizer.js';
@@ -16,6 +16,25 @@ describe('shapes dataset', () => {
       expect(s.spec.background).not.toBe(s.spec.color);
       expect(captionMatches(s.caption, s.spec)).toBe(true);
     }
+  });
+
+  it('contrastive batches come in groups that differ in exactly one attribute', () => {
+    const batch = contrastiveBatch(3, 128, 32, 4);
+    expect(batch).toHaveLength(128);
+    expect(contrastiveBatch(3, 128, 32, 4).map((s) => s.text)).toEqual(batch.map((s) => s.text));
+    const keys = ['shape', 'color', 'background', 'size', 'position'] as const;
+    let varied = 0;
+    for (let g = 0; g + 4 <= 128; g += 4) {
+      const group = batch.slice(g, g + 4);
+      // size has only two values: its groups hold two images, and the next group starts early
+      const differing = keys.filter((k) => new Set(group.map((s) => s.spec[k])).size > 1);
+      if (differing.length === 1) varied++;
+      for (const s of group) {
+        expect(s.spec.background).not.toBe(s.spec.color);
+        expect(captionMatches(s.caption, s.spec)).toBe(true);
+      }
+    }
+    expect(varied).toBeGreaterThan(16);
   });
 
   it('speaks the grammar', () => {

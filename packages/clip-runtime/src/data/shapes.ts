@@ -161,6 +161,37 @@ export function trainingBatch(seed: number, n: number, size = 32): Sample[] {
   });
 }
 
+/** What a group of contrastiveBatch varies: shape and position most often, since colour alone is learned first. */
+const VARIED = ['shape', 'shape', 'position', 'position', 'size', 'background'] as const;
+
+/**
+ * A deterministic batch for contrastive training, of groups of `group` images that agree on every
+ * attribute but one (which one differs per group): hard negatives, so that matching the captions
+ * takes more than the colours, which a random batch mostly tells apart.
+ */
+export function contrastiveBatch(seed: number, n: number, size = 32, group = 4): Sample[] {
+  const r = mulberry32(seed);
+  const out: Sample[] = [];
+  while (out.length < n) {
+    const base = randomSpec(r);
+    const vary = pick(VARIED, r);
+    const values: readonly string[] = vary === 'shape' ? SHAPES : vary === 'position' ? POSITIONS : vary === 'size' ? SIZES : COLORS.filter((c) => c !== base.color);
+    const order = [...values];
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(r() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    order.length = Math.min(order.length, group);
+    for (const value of order) {
+      if (out.length === n) break;
+      const spec = { ...base, [vary]: value } as ShapeSpec;
+      const caption = randomCaption(spec, r);
+      out.push({ spec, caption, text: captionOf(caption), rgb: rasterize(spec, r, size) });
+    }
+  }
+  return out;
+}
+
 /** Every colour × shape pair in a fixed order (the 40 zero-shot classes). */
 export function colorShapeClasses(): { color: ColorName; shape: ShapeName; text: string }[] {
   return COLORS.flatMap((color) => SHAPES.map((shape) => ({ color, shape, text: captionOf({ color, shape }) })));

@@ -20,6 +20,7 @@ async function main(): Promise<void> {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   console.log(rasterizer === 'eval' ? `held-out images (evaluation rasterizer): ${c.images}` : `images from the TRAINING rasterizer (a diagnostic): ${c.images}`);
   console.log(`  colour × shape zero-shot top-1 (40 classes):           ${pct(c.colorShape)}   (target ≥ 95%)`);
+  console.log(`    of which the colour is right: ${pct(c.color)}, the shape: ${pct(c.shape)}`);
   console.log(`  position top-1 among the 5 captions of the true class: ${pct(c.position)}   (target ≥ 90%)`);
   console.log(`  position top-1 among all 200 colour×shape×position:    ${pct(c.positionAll)}`);
   if (!values['no-generation']) {

@@ -18,6 +18,9 @@ import { toChw } from './data.js';
 export interface ClassifyReport {
   images: number;
   colorShape: number;
+  /** the top colour × shape prompt has the right colour / the right shape (what the errors get wrong) */
+  color: number;
+  shape: number;
   position: number;
   positionAll: number;
 }
@@ -54,7 +57,7 @@ export async function evaluateClassification(clip: Clip, opts: { n?: number; see
   const posCaptions = classes.flatMap((c) => POSITIONS.map((position) => captionOf({ ...c, position })));
   const t40 = await textEmbeddings(clip, classes.map((c) => c.text));
   const t200 = await textEmbeddings(clip, posCaptions);
-  let [cs, pos, posAll] = [0, 0, 0];
+  let [cs, col, shp, pos, posAll] = [0, 0, 0, 0, 0];
   const batch = opts.batch ?? 50;
   for (let at = 0; at < set.length; at += batch) {
     const part = set.slice(at, at + batch);
@@ -66,7 +69,10 @@ export async function evaluateClassification(clip: Clip, opts: { n?: number; see
       const row40 = s40.subarray(i * 40, (i + 1) * 40);
       const row200 = s200.subarray(i * 200, (i + 1) * 200);
       const k = classes.findIndex((c) => c.color === spec.color && c.shape === spec.shape);
-      if (argmax(row40, [...row40.keys()]) === k) cs++;
+      const top = argmax(row40, [...row40.keys()]);
+      if (top === k) cs++;
+      if (classes[top]!.color === spec.color) col++;
+      if (classes[top]!.shape === spec.shape) shp++;
       const truePos = k * POSITIONS.length + POSITIONS.indexOf(spec.position);
       if (argmax(row200, POSITIONS.map((_, j) => k * POSITIONS.length + j)) === truePos) pos++;
       if (argmax(row200, [...row200.keys()]) === truePos) posAll++;
@@ -74,7 +80,7 @@ export async function evaluateClassification(clip: Clip, opts: { n?: number; see
   }
   [t40, t200].forEach((t) => t.dispose());
   const n = set.length;
-  return { images: n, colorShape: cs / n, position: pos / n, positionAll: posAll / n };
+  return { images: n, colorShape: cs / n, color: col / n, shape: shp / n, position: pos / n, positionAll: posAll / n };
 }
 
 /** Hue in degrees of the bin (of 12) holding the most saturated, not-dark pixels; NaN if none. */

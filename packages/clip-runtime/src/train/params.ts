@@ -2,6 +2,7 @@
 // AdamW optimizer on the GPU (the kernels' adam step, decoupled weight decay on matrices only),
 // gradient-norm clipping, and export to safetensors.
 import * as K from '@clipgpu/kernels';
+import type { KernelTime } from '@clipgpu/kernels';
 import { randn, type Random } from '../generate/random.js';
 import { f32ToF16Bits, writeSafetensors } from '../io/safetensors.js';
 import { ops, Tensor, tidy, type Runtime } from '../tensor/index.js';
@@ -126,4 +127,9 @@ export function warmupCosine(step: number, total: number, lr: number, warmup: nu
   if (step < warmup) return (lr * (step + 1)) / warmup;
   const p = Math.min(1, (step - warmup) / Math.max(1, total - warmup));
   return lr * (floor + (1 - floor) * 0.5 * (1 + Math.cos(Math.PI * p)));
+}
+
+/** The 25 kernels (or kernel shapes) that took the most GPU time, one line each. */
+export function logProfile(report: KernelTime[], log: (line: string) => void): void {
+  for (const k of report.slice(0, 25)) log(`  ${k.kernel.slice(0, 120).padEnd(28)} ${String(k.dispatches).padStart(5)} × ${k.ms.toFixed(1).padStart(8)} ms`);
 }

@@ -4,7 +4,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { captionMatches, trainingBatch } from '../data/shapes.js';
+import { captionMatches, contrastiveBatch, trainingBatch } from '../data/shapes.js';
 import { fileSource, readHeader, readTensorF32 } from '../io/safetensors.js';
 import { ClipTokenizer } from '../io/tokenizer.js';
 import { ClipModel } from '../model/clip.js';
@@ -13,7 +13,7 @@ import { init, noGrad, Tensor, tidy } from '../tensor/index.js';
 import { toChw } from './data.js';
 import { useComposedAttention } from './attention.js';
 import { contrastiveLoss } from './losses.js';
-import { AdamW, type ParamSet, warmupCosine } from './params.js';
+import { AdamW, logProfile, type ParamSet, warmupCosine } from './params.js';
 import { DEFAULT_TINY, initTinyClip, tinyConfig, type TinySize } from './tiny-clip.js';
 
 export interface TrainClipOptions {
@@ -27,6 +27,8 @@ export interface TrainClipOptions {
   minutes?: number;
   /** start from this model.safetensors (same config) instead of a fresh initialisation */
   init?: string;
+  /** batches of groups of this many images differing in one attribute (hard negatives); 1: independent images */
+  group?: number;
   /** save every this many steps (default 100) */
   saveEvery?: number;
   log?: (line: string) => void;
@@ -63,7 +65,8 @@ export async function trainClip(o: TrainClipOptions): Promise<{ seconds: number;
   const budget = (o.minutes ?? Infinity) * 60_000;
   let stop = false;
   for (let step = 0; step < o.steps && !stop; step++) {
-    const samples = trainingBatch(o.seed * 1_000_003 + step, o.batch, S);
+    const batchSeed = o.seed * 1_000_003 + step;
+    const samples = o.group && o.group > 1 ? contrastiveBatch(batchSeed, o.batch, S, o.group) : trainingBatch(batchSeed, o.batch, S);
     const tok = tokenizer.tokenize(samples.map((s) => s.text), { contextLength: config.text_config.max_position_embeddings });
     const match = samples.map((a) => samples.map((b) => captionMatches(b.caption, a.spec)));
     const pixels = Tensor.from(toChw(samples.map((s) => s.rgb), S, true), [o.batch, 3, S, S], { runtime: rt });
@@ -82,7 +85,7 @@ export async function trainClip(o: TrainClipOptions): Promise<{ seconds: number;
     const lr = warmupCosine(Math.min(progress, 1) * o.steps, o.steps, o.lr, Math.min(100, o.steps / 10));
     stop = progress >= 1;
     const norm = await opt.step(lr);
-    if (profiling) for (const k of (await rt.gpu.profileReport()).slice(0, 25)) log(`  ${k.kernel.slice(0, 120).padEnd(28)} ${String(k.dispatches).padStart(5)} × ${k.ms.toFixed(1).padStart(8)} ms`);
+    if (profiling) logProfile(await rt.gpu.profileReport(), log);
     const value = await loss.item();
     if (process.env.CLIPGPU_PROFILE) log(`forward ${(tb - tf).toFixed(0)} ms, backward ${(ts - tb).toFixed(0)} ms, step ${(performance.now() - ts).toFixed(0)} ms`);
     [loss, pixels, ids].forEach((t) => t.dispose());
@@ -108,7 +111,7 @@ async function main(): Promise<void> {
     options: {
       steps: { type: 'string', default: '1500' }, batch: { type: 'string', default: '64' }, lr: { type: 'string', default: '2e-3' },
       seed: { type: 'string', default: '1' }, out: { type: 'string', default: 'weights/clipgpu-tiny' },
-      patch: { type: 'string' }, width: { type: 'string' }, layers: { type: 'string' }, 'text-layers': { type: 'string' }, heads: { type: 'string' }, 'save-every': { type: 'string' }, minutes: { type: 'string' }, init: { type: 'string' },
+      patch: { type: 'string' }, width: { type: 'string' }, layers: { type: 'string' }, 'text-layers': { type: 'string' }, heads: { type: 'string' }, group: { type: 'string', default: '4' }, 'save-every': { type: 'string' }, minutes: { type: 'string' }, init: { type: 'string' },
     },
   });
   const size: TinySize = { ...DEFAULT_TINY };
@@ -117,7 +120,7 @@ async function main(): Promise<void> {
   if (values.layers) size.layers = Number(values.layers);
   if (values['text-layers']) size.textLayers = Number(values['text-layers']);
   if (values.heads) size.heads = Number(values.heads);
-  await trainClip({ steps: Number(values.steps), batch: Number(values.batch), lr: Number(values.lr), seed: Number(values.seed), out: values.out!, size, saveEvery: values['save-every'] ? Number(values['save-every']) : undefined, minutes: values.minutes ? Number(values.minutes) : undefined, init: values.init });
+  await trainClip({ steps: Number(values.steps), batch: Number(values.batch), lr: Number(values.lr), seed: Number(values.seed), out: values.out!, size, saveEvery: values['save-every'] ? Number(values['save-every']) : undefined, minutes: values.minutes ? Number(values.minutes) : undefined, init: values.init, group: Number(values.group) });
   process.exit(0);
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { TOLERANCE } from '../tolerances.js';
 import { dot, expectClose, finiteDifferences, freshSeed, poisoned, randn, rng, testGpu } from '../testing.js';
 import {
-  MATMUL_CONFIGS, matmul, matmulBackward, matmulF16, packF16, roundToF16, type MatmulActivation, type MatmulConfig, type MatmulShape,
+  MATMUL_CONFIGS, NARROW_CONFIGS, matmul, matmulBackward, matmulF16, packF16, roundToF16, type MatmulActivation, type MatmulConfig, type MatmulShape,
 } from './matmul.js';
 import { matmulBackwardRef, matmulPreActivationRef, matmulRef, type MatmulEpilogueValues } from './matmul.ref.js';
 
@@ -56,6 +56,12 @@ const FORWARD: Case[] = [
     alpha: 0.125, pre: true, tol: TOLERANCE.f32Transcendental,
   },
   { name: 'ragged, batch 2, transA, transB, broadcastA', config: SMALL, shape: { batch: 2, M: 67, N: 70, K: 130, transA: true, transB: true, broadcastA: true }, activation: 'quickGelu' },
+  // split-K: few output tiles, long K, both operands K-major (chunks of 143 and a remainder of 142)
+  { name: 'split-K 8×20×1000, transA, alpha', config: SMALL, shape: { M: 8, N: 20, K: 1000, transA: true }, alpha: -0.5 },
+  { name: 'split-K with a residual', config: SMALL, shape: { M: 6, N: 9, K: 777, transA: true }, residual: true },
+  { name: 'split-K accumulating in place (c += Aᵀ·B)', config: SMALL, shape: { M: 5, N: 12, K: 640, transA: true }, residual: 'inplace', alpha: 2 },
+  { name: 'split-K, a row vector (M = 1) times B', config: SMALL, shape: { M: 1, N: 7, K: 2049 } },
+  { name: 'narrow N on the default config: 3000×3×72 · ᵀ', shape: { M: 3000, N: 3, K: 72, transB: true }, bias: true },
 ];
 
 describe('matmul forward', () => {
@@ -80,10 +86,23 @@ describe('matmul forward', () => {
   }
 });
 
+describe('split-K', () => {
+  it('runs a long-K product with few output tiles as chunks plus a column sum, and leaves no scratch', async () => {
+    const shape: MatmulShape = { M: 4, N: 4, K: 4096, transA: true };
+    const A = gpu.upload(randn(4 * 4096, rng(1))), B = gpu.upload(randn(4 * 4096, rng(2))), C = poisoned(gpu, 16);
+    const [before, bytes] = [gpu.dispatches, gpu.allocatedBytes];
+    matmul(gpu, A, B, C, shape, {}, SMALL);
+    expect(gpu.dispatches - before).toBeGreaterThanOrEqual(2);
+    expect(gpu.allocatedBytes).toBe(bytes);
+    expectClose('split-K', await gpu.readF32(C, 16), matmulRef(randn(4 * 4096, rng(1)), randn(4 * 4096, rng(2)), shape, {}), TOLERANCE.f32);
+    [A, B, C].forEach((b) => gpu.destroyBuffer(b));
+  });
+});
+
 describe('every candidate config', () => {
   // ragged in M, N and K against every tile size; vec4 loads of A and B, vec4 stores of C
   const shape: MatmulShape = { batch: 2, M: 37, N: 72, K: 44, transB: true, broadcastB: true };
-  for (const config of MATMUL_CONFIGS) {
+  for (const config of [...MATMUL_CONFIGS, NARROW_CONFIGS.n, NARROW_CONFIGS.m]) {
     it(config.name, async () => {
       const seed = freshSeed();
       const c: Case = { name: config.name, shape, bias: true, residual: true };
@@ -142,6 +161,8 @@ describe('matmulBackward', () => {
     },
     { name: 'batch 2, broadcastA, transB (dA summed per batch)', shape: { batch: 2, M: 9, N: 8, K: 12, broadcastA: true, transB: true }, grads: ['da', 'db'] },
     { name: 'batch 2, transA, transB, alpha, dA only', shape: { batch: 2, M: 16, N: 20, K: 24, transA: true, transB: true }, alpha: 0.25, grads: ['da'] },
+    // a Linear over 700 tokens into 6 features: dW sums over the 700 tokens (split-K)
+    { name: 'transB, 700 rows into 6 features, bias (dB by split-K)', shape: { M: 700, N: 6, K: 10, transB: true }, bias: true, grads: ['da', 'db', 'dbias'] },
   ];
   for (const c of cases) {
     it(c.name, async () => {

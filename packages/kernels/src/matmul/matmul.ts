@@ -80,12 +80,22 @@ export function setMatmulConfigFor(gpu: Gpu, key: string | 'default', config: Ma
   else m.delete(key);
 }
 
+/**
+ * Tiles for a narrow C on SwiftShader, where the default 32×64 tile computes mostly padding:
+ * N ≤ 16 (a convolution's few output channels over every pixel; measured 3-4× faster than the
+ * default at 16384×8×144, 16384×3×72, 4096×16×288), and its mirror for M ≤ 16.
+ */
+export const NARROW_CONFIGS = { n: cfg(16, 4, 2, 2, 8), m: cfg(4, 16, 2, 2, 8) } as const;
+
 /** The config the launchers use when given none: a tuned one for the shape or device, else per kind of adapter. */
 export function defaultMatmulConfig(gpu: Gpu, shape?: MatmulShape): MatmulConfig {
   const m = tuned.get(gpu);
   const t = m && ((shape && m.get(matmulShapeKey(shape))) || m.get('default'));
   if (t) return t;
-  return gpu.adapter.software ? MATMUL_CONFIGS[0] : MATMUL_CONFIGS[3];
+  if (!gpu.adapter.software) return MATMUL_CONFIGS[3];
+  if (shape && shape.N <= 16 && shape.M >= 64) return NARROW_CONFIGS.n;
+  if (shape && shape.M <= 16 && shape.N >= 64) return NARROW_CONFIGS.m;
+  return MATMUL_CONFIGS[0];
 }
 
 /** WGSL of one variant, for inspection and tests. */
@@ -128,7 +138,43 @@ function variantFor(f16: boolean, s: MatmulShape, ep: MatmulEpilogue, inplace: b
   };
 }
 
-function launch(gpu: Gpu, f16: boolean, a: BufferArg, b: BufferArg, c: BufferArg, s: MatmulShape, ep: MatmulEpilogue, config: MatmulConfig, off: Offsets): void {
+/**
+ * Split-K: a product with few output tiles and a long K (a weight gradient, [out, in] summed over
+ * every token or pixel) leaves all but a few workgroups idle, each walking all of K. When both
+ * operands are stored K-major (A as [K, M], B as [K, N]), a K-chunk is one contiguous block, so
+ * S chunks are a batched product into scratch [S, M, N] (a residual, if any, one more row), summed
+ * by sum_columns in a fixed order: deterministic. Returns the number of chunks, 1 for no split.
+ */
+function splitCount(s: MatmulShape, batch: number, ep: MatmulEpilogue, config: MatmulConfig, f16: boolean, off: Offsets): number {
+  if (f16 || batch !== 1 || ep.bias || ep.preActivation || (ep.activation ?? 'none') !== 'none' || off.c !== 0) return 1;
+  if (!(s.transA || s.M === 1) || !(!s.transB || s.N === 1)) return 1;
+  const tiles = Math.ceil(s.M / (config.wgy * config.tm)) * Math.ceil(s.N / (config.wgx * config.tn));
+  if (tiles >= 16 || s.K < 512) return 1;
+  return Math.max(1, Math.min(Math.floor(s.K / 128), Math.ceil(64 / tiles)));
+}
+
+function launchSplitK(gpu: Gpu, a: BufferArg, b: BufferArg, c: BufferArg, s: MatmulShape, ep: MatmulEpilogue, config: MatmulConfig, off: Offsets, chunks: number): void {
+  const { M, N, K } = s;
+  const kc = Math.ceil(K / chunks);
+  const full = Math.floor(K / kc);
+  const rem = K - full * kc;
+  const rows = full + (rem ? 1 : 0) + (ep.residual ? 1 : 0);
+  const partial = gpu.createBuffer(rows * M * N * 4, 'matmul split-K partial');
+  const plain = { alpha: ep.alpha };
+  const inner = { M, N, transA: s.transA, transB: s.transB };
+  launch(gpu, false, a, b, partial, { ...inner, batch: full, K: kc }, plain, config, { a: off.a, b: off.b, c: 0 }, false);
+  if (rem) launch(gpu, false, a, b, partial, { ...inner, K: rem }, plain, config, { a: off.a + full * kc * M, b: off.b + full * kc * N, c: full * M * N }, false);
+  if (ep.residual) {
+    const r = whole(ep.residual);
+    const size = 'buffer' in ep.residual ? (ep.residual.size ?? r.buffer.size - r.offset) : r.buffer.size;
+    if (size < M * N * 4) throw new KernelError('matmul', `buffer 'residual' holds ${size} bytes, needs ${M * N * 4}`);
+    gpu.copy(r.buffer, r.offset, partial, (rows - 1) * M * N * 4, M * N * 4);
+  }
+  sumColumns(gpu, partial, c, rows, M * N);
+  gpu.destroyBuffer(partial);
+}
+
+function launch(gpu: Gpu, f16: boolean, a: BufferArg, b: BufferArg, c: BufferArg, s: MatmulShape, ep: MatmulEpilogue, config: MatmulConfig, off: Offsets, maySplit = true): void {
   const kernel = f16 ? 'matmul_f16' : 'matmul';
   const batch = checkShape(kernel, s);
   const { M, N, K } = s;
@@ -151,6 +197,8 @@ function launch(gpu: Gpu, f16: boolean, a: BufferArg, b: BufferArg, c: BufferArg
   for (const [name, x] of [...named.slice(0, 3), ['residual', ep.residual] as const])
     if (pb && x && whole(x).buffer === pb) throw new KernelError(kernel, `output 'preActivation' shares a buffer with '${name}'`);
 
+  const chunks = maySplit ? splitCount(s, batch, ep, config, f16, off) : 1;
+  if (chunks > 1) return launchSplitK(gpu, a, b, c, s, ep, config, off, chunks);
   const program = programFor(variantFor(f16, s, ep, inplace, off), config);
   const aCount = (s.broadcastA ? 1 : batch) * M * K;
   const bCount = (s.broadcastB ? 1 : batch) * K * N;
@@ -207,7 +255,7 @@ export function matmulBackward(
   gpu: Gpu,
   args: { a: BufferArg; b: BufferArg; dc: BufferArg; preActivation?: BufferArg; activation?: MatmulActivation; alpha?: number } & MatmulGrads,
   shape: MatmulShape,
-  config = defaultMatmulConfig(gpu, shape),
+  config?: MatmulConfig,
 ): void {
   const kernel = 'matmul_backward';
   const batch = checkShape(kernel, shape);
@@ -226,7 +274,7 @@ export function matmulBackward(
     unaryBackward(gpu, act, args.preActivation!, args.dc, dz, n);
   }
   const mm = (x: BufferArg, y: BufferArg, out: BufferArg, s: MatmulShape, off: Offsets, accumulate: boolean) =>
-    launch(gpu, false, x, y, out, s, accumulate ? { ...ep, residual: out } : ep, config, off);
+    launch(gpu, false, x, y, out, s, accumulate ? { ...ep, residual: out } : ep, config ?? defaultMatmulConfig(gpu, s), off);
 
   if (args.da) {
     // dA[M,K] = dZ[M,N]·B[K,N]ᵀ, or stored [K,M]: dAᵀ = B·dZᵀ
