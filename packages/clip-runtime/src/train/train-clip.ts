@@ -82,7 +82,7 @@ export async function trainClip(o: TrainClipOptions): Promise<{ seconds: number;
     const ts = performance.now();
     // progress by steps or by time, whichever is further: the run fits its time budget
     const progress = Math.max(step / o.steps, (performance.now() - t0) / budget);
-    const lr = warmupCosine(Math.min(progress, 1) * o.steps, o.steps, o.lr, Math.min(100, o.steps / 10));
+    const lr = warmupCosine(Math.min(progress, 1) * o.steps, o.steps, o.lr, 0.03 * o.steps); // warm-up: the first 3%
     stop = progress >= 1;
     const norm = await opt.step(lr);
     if (profiling) logProfile(await rt.gpu.profileReport(), log);

@@ -1,8 +1,10 @@
 // A small byte-level BPE vocabulary in Hugging Face's CLIP layout (vocab.json + merges.txt) for
 // a closed set of words: the 256 byte symbols, their "</w>" forms, left-to-right merges that build
 // each word into one token, then <|startoftext|> and <|endoftext|> (the end token has the largest
-// id, so the legacy pooling rule, eos_token_id 2 → argmax of the ids, finds it).
-import { byteSymbols } from '../io/tokenizer.js';
+// id, so the legacy pooling rule, eos_token_id 2 → argmax of the ids, finds it). BPE applies the
+// lowest-ranked pair first, so one word's merges can cut into another's ("an" inside "triangle"):
+// merges that join the pieces left over are appended until every word is a single token.
+import { byteSymbols, ClipTokenizer } from '../io/tokenizer.js';
 
 export interface TinyVocab {
   /** token → id (vocab.json) */
@@ -39,7 +41,27 @@ export function buildVocab(words: readonly string[]): TinyVocab {
       add(left);
     }
   }
+  const text = () => `#version: 0.2 - clipgpu-tiny\n${merges.join('\n')}\n`;
+  const idToToken = () => Object.fromEntries(Object.entries(vocab).map(([t, id]) => [id, t]));
+  for (let round = 0; round < 16; round++) {
+    const tokenizer = ClipTokenizer.fromHuggingFace({ ...vocab, '<|startoftext|>': next, '<|endoftext|>': next + 1 }, text());
+    const names = idToToken();
+    const split = [...new Set(words)].map((w) => tokenizer.encode(w).map((id) => names[id]!)).filter((pieces) => pieces.length > 1);
+    if (!split.length) break;
+    for (const pieces of split) {
+      let left = pieces[0]!;
+      for (const piece of pieces.slice(1)) {
+        const merge = `${left} ${piece}`;
+        left += piece;
+        if (!seen.has(merge)) {
+          seen.add(merge);
+          merges.push(merge);
+        }
+        add(left);
+      }
+    }
+  }
   add('<|startoftext|>');
   add('<|endoftext|>');
-  return { vocab, merges: `#version: 0.2 - clipgpu-tiny\n${merges.join('\n')}\n`, size: next };
+  return { vocab, merges: text(), size: next };
 }
