@@ -11,8 +11,12 @@ import { embeddedModelPath } from '../../packages/clip-runtime/src/io/embedded.j
 import { readDecoderWeights } from '../../packages/clip-runtime/src/generate/generators/decoder.js';
 import { evaluateClassification, evaluateGeneration } from '../../packages/clip-runtime/src/train/eval-tiny.js';
 
-/** Reached on 80 held-out images (seed 2024) by the shipped weights: 16.3% and 13.8% (the issue's targets are 95% and 90%; not met, see the README). */
-const BARS = { colorShape: 0.16, position: 0.13 };
+/**
+ * Reached on 80 held-out images (seed 2024) by the shipped weights: colour × shape 33.8% (the colour
+ * right in all but a few, the shape in about a third), position 23.8%. The issue's targets are 95%
+ * and 90%: not met, see the README; asserted here is what was reached, and that colour is learned.
+ */
+const BARS = { colorShape: 0.33, color: 0.95, position: 0.23 };
 
 let clip: Clip;
 let decoderFile: string;
@@ -36,8 +40,9 @@ describe('embedded clipgpu-tiny', () => {
 
   it('classifies held-out colour × shape and position', async () => {
     const r = await evaluateClassification(clip, { n: 80, seed: 2024, batch: 40 });
-    console.log(`embedded clipgpu-tiny on 80 held-out images: colour×shape ${(100 * r.colorShape).toFixed(1)}%, position ${(100 * r.position).toFixed(1)}%, position among 200 ${(100 * r.positionAll).toFixed(1)}%`);
+    console.log(`embedded clipgpu-tiny on 80 held-out images: colour×shape ${(100 * r.colorShape).toFixed(1)}% (colour ${(100 * r.color).toFixed(1)}%, shape ${(100 * r.shape).toFixed(1)}%), position ${(100 * r.position).toFixed(1)}%, position among 200 ${(100 * r.positionAll).toFixed(1)}%`);
     expect(r.colorShape).toBeGreaterThanOrEqual(BARS.colorShape);
+    expect(r.color).toBeGreaterThanOrEqual(BARS.color);
     expect(r.position).toBeGreaterThanOrEqual(BARS.position);
   });
 
@@ -46,9 +51,9 @@ describe('embedded clipgpu-tiny', () => {
     expect(w.architecture.latent_dim).toBeGreaterThan(0);
   });
 
-  // Target: rank 1 and a red dominant hue. Reached with 20 steps (seed 0): decoder rank 4 (hue 240°,
-  // the blue background outweighs the red blob), fourier rank 17 (hue 30°); asserted as reached.
-  const REACHED = { decoder: 4, fourier: 17 };
+  // Target: rank 1 and a red dominant hue. Reached with 20 steps (seed 0): decoder rank 1 (hue 240°:
+  // the blue field outweighs the red blob), fourier rank 5 (hue 0°, red); asserted as reached.
+  const REACHED = { decoder: 1, fourier: 5 };
   for (const kind of ['decoder', 'fourier'] as const) {
     it(`guided generation of "a red circle" with ${kind}: "a red circle" ranks at least as high as reached`, async () => {
       const g = await evaluateGeneration(clip, kind, { decoderWeights: decoderFile, steps: 20 });

@@ -27,6 +27,8 @@ export interface TrainClipOptions {
   minutes?: number;
   /** start from this model.safetensors (same config) instead of a fresh initialisation */
   init?: string;
+  /** multiply the vision position embeddings by this after loading (default 1) */
+  scalePositions?: number;
   /** batches of groups of this many images differing in one attribute (hard negatives); 1: independent images */
   group?: number;
   /** save every this many steps (default 100) */
@@ -55,6 +57,13 @@ export async function trainClip(o: TrainClipOptions): Promise<{ seconds: number;
     for (const [name, t] of [...params.tensors]) params.set(name, await readTensorF32(src, header, name), [...t.shape]);
     await src.close();
     log(`continuing from ${o.init}`);
+  }
+  if (o.scalePositions && o.scalePositions !== 1) {
+    // make position visible next to the patch content, which is ~10× larger after training on colour
+    const name = 'vision_model.embeddings.position_embedding.weight';
+    const t = params.tensors.get(name)!;
+    params.set(name, Float32Array.from((await t.toArray()) as Float32Array, (x) => x * o.scalePositions!), [...t.shape]);
+    log(`vision position embeddings scaled by ${o.scalePositions}`);
   }
   const model = new ClipModel(new Weights(params.tensors), config);
   const opt = new AdamW(params, { weightDecay: 0.1 });
@@ -111,7 +120,7 @@ async function main(): Promise<void> {
     options: {
       steps: { type: 'string', default: '1500' }, batch: { type: 'string', default: '64' }, lr: { type: 'string', default: '2e-3' },
       seed: { type: 'string', default: '1' }, out: { type: 'string', default: 'weights/clipgpu-tiny' },
-      patch: { type: 'string' }, width: { type: 'string' }, layers: { type: 'string' }, 'text-layers': { type: 'string' }, heads: { type: 'string' }, group: { type: 'string', default: '4' }, 'save-every': { type: 'string' }, minutes: { type: 'string' }, init: { type: 'string' },
+      patch: { type: 'string' }, width: { type: 'string' }, layers: { type: 'string' }, 'text-layers': { type: 'string' }, heads: { type: 'string' }, group: { type: 'string', default: '4' }, 'scale-positions': { type: 'string' }, 'save-every': { type: 'string' }, minutes: { type: 'string' }, init: { type: 'string' },
     },
   });
   const size: TinySize = { ...DEFAULT_TINY };
@@ -120,7 +129,7 @@ async function main(): Promise<void> {
   if (values.layers) size.layers = Number(values.layers);
   if (values['text-layers']) size.textLayers = Number(values['text-layers']);
   if (values.heads) size.heads = Number(values.heads);
-  await trainClip({ steps: Number(values.steps), batch: Number(values.batch), lr: Number(values.lr), seed: Number(values.seed), out: values.out!, size, saveEvery: values['save-every'] ? Number(values['save-every']) : undefined, minutes: values.minutes ? Number(values.minutes) : undefined, init: values.init, group: Number(values.group) });
+  await trainClip({ steps: Number(values.steps), batch: Number(values.batch), lr: Number(values.lr), seed: Number(values.seed), out: values.out!, size, saveEvery: values['save-every'] ? Number(values['save-every']) : undefined, minutes: values.minutes ? Number(values.minutes) : undefined, init: values.init, group: Number(values.group), scalePositions: values['scale-positions'] ? Number(values['scale-positions']) : undefined });
   process.exit(0);
 }
 
