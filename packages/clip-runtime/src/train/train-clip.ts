@@ -13,7 +13,7 @@ import { init, noGrad, Tensor, tidy } from '../tensor/index.js';
 import { toChw } from './data.js';
 import { useComposedAttention } from './attention.js';
 import { contrastiveLoss } from './losses.js';
-import { AdamW, logProfile, type ParamSet, warmupCosine } from './params.js';
+import { AdamW, logProfile, startStepProfile, type ParamSet, warmupCosine } from './params.js';
 import { DEFAULT_TINY, initTinyClip, tinyConfig, type TinySize } from './tiny-clip.js';
 
 export interface TrainClipOptions {
@@ -80,9 +80,7 @@ export async function trainClip(o: TrainClipOptions): Promise<{ seconds: number;
     const match = samples.map((a) => samples.map((b) => captionMatches(b.caption, a.spec)));
     const pixels = Tensor.from(toChw(samples.map((s) => s.rgb), S, true), [o.batch, 3, S, S], { runtime: rt });
     const ids = Tensor.from(tok.ids, tok.shape, { runtime: rt });
-    // CLIPGPU_PROFILE=kernels (or =shapes): GPU time by kernel of the third step
-    const profiling = /^(kernels|shapes)$/.test(process.env.CLIPGPU_PROFILE ?? '') && step === 2;
-    if (profiling) rt.gpu.startProfile({ byShape: process.env.CLIPGPU_PROFILE === 'shapes' });
+    const profiling = startStepProfile(rt, step);
     const loss = tidy(() => contrastiveLoss(model.get_image_features(pixels), model.get_text_features(ids, tok.ids), model.logit_scale, match));
     const tf = performance.now();
     await rt.gpu.sync();

@@ -12,7 +12,7 @@ import { randn, stream } from '../generate/random.js';
 import { init, ops, Tensor, tidy, type Runtime } from '../tensor/index.js';
 import { toChw } from './data.js';
 import { vaeLoss } from './losses.js';
-import { AdamW, logProfile, ParamSet, warmupCosine } from './params.js';
+import { AdamW, logProfile, startStepProfile, ParamSet, warmupCosine } from './params.js';
 
 /** The encoder: three stride-2 3×3 convolutions (size → size/8) and two Linear heads. */
 export const ENCODER_CHANNELS = [3, 16, 32, 32];
@@ -91,9 +91,7 @@ export async function trainDecoder(o: TrainDecoderOptions): Promise<{ seconds: n
     const samples = trainingBatch(o.seed * 7_919 + step, o.batch, 32);
     const x = Tensor.from(toChw(samples.map((s) => boxDownsample(s.rgb, 32, size)), size, false), [o.batch, 3, size, size], { runtime: rt });
     const eps = Tensor.from(randn(o.batch * arch.latent_dim, noise), [o.batch, arch.latent_dim], { runtime: rt });
-    // CLIPGPU_PROFILE=kernels (or =shapes): GPU time by kernel of the third step
-    const profiling = /^(kernels|shapes)$/.test(process.env.CLIPGPU_PROFILE ?? '') && step === 2;
-    if (profiling) rt.gpu.startProfile({ byShape: process.env.CLIPGPU_PROFILE === 'shapes' });
+    const profiling = startStepProfile(rt, step);
     const { total, recon, kl } = tidy(() => {
       const { mu, logvar } = encode(params, x);
       const z = ops.add(mu, ops.mul(ops.exp(ops.scale(logvar, 0.5)), eps));
