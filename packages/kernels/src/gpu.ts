@@ -3,6 +3,7 @@
 // errors of a batch are captured in an error scope and thrown, with the kernel's label, by the next
 // read()/sync(). Buffers made here are counted so callers can check that memory does not grow.
 import { requestDevice, type AdapterReport, type RequestDeviceOptions } from './device.js';
+import { gentleWait } from './gentle-wait.js';
 import { KernelProfiler, type KernelTime } from './profiler.js';
 import { KernelError, type Program, type Workgroups } from './program.js';
 
@@ -248,13 +249,13 @@ export class Gpu {
     this.uniformUsed = 0;
     const kernels = [...this.batchKernels];
     this.batchKernels.clear();
-    for (let i = 0; i < 2; i++) this.scopeErrors.push(this.device.popErrorScope().then((error) => ({ error, kernels })));
+    for (let i = 0; i < 2; i++) this.scopeErrors.push(gentleWait(this.device.popErrorScope()).then((error) => ({ error, kernels })));
   }
 
   /** Waits for all submitted work; throws the first WebGPU error it produced, naming the kernel. */
   async sync(): Promise<void> {
     this.flush();
-    await this.device.queue.onSubmittedWorkDone();
+    await gentleWait(this.device.queue.onSubmittedWorkDone());
     await this.throwErrors();
   }
 
@@ -278,7 +279,7 @@ export class Gpu {
     this.copy(buffer, offset, staging, 0, size);
     this.flush();
     try {
-      await staging.mapAsync(1 /* READ */);
+      await gentleWait(staging.mapAsync(1 /* READ */));
       const out = staging.getMappedRange().slice(0, bytes);
       staging.unmap();
       await this.throwErrors();

@@ -2,6 +2,8 @@
 // compute pass that stamps its start and end, and each submitted batch resolves its stamps into a
 // buffer read back later. Separate passes serialize the dispatches, so totals are an upper bound
 // on what a batched run spends in each kernel; they rank kernels, they are not a benchmark.
+import { gentleWait } from './gentle-wait.js';
+
 const SLOTS = 2048; // dispatches per batch before the caller must flush
 
 export interface KernelTime {
@@ -46,7 +48,7 @@ export class KernelProfiler {
     // after submit: read the stamps back
     return () => {
       this.pending.push(
-        staging.mapAsync(1 /* READ */).then(() => {
+        gentleWait(staging.mapAsync(1 /* READ */)).then(() => {
           const stamps = new BigInt64Array(staging.getMappedRange());
           names.forEach((name, k) => {
             const t = this.totals.get(name) ?? { dispatches: 0, ns: 0 };
