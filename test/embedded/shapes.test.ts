@@ -28,7 +28,11 @@ describe('shapes dataset', () => {
       const group = batch.slice(g, g + 4);
       // size has only two values: its groups hold two images, and the next group starts early
       const differing = keys.filter((k) => new Set(group.map((s) => s.spec[k])).size > 1);
-      if (differing.length === 1) varied++;
+      if (differing.length === 1) {
+        varied++;
+        // the attribute that tells the group apart is said in every caption: no identical captions
+        expect(new Set(group.map((s) => s.text)).size).toBe(group.length);
+      }
       for (const s of group) {
         expect(s.spec.background).not.toBe(s.spec.color);
         expect(captionMatches(s.caption, s.spec)).toBe(true);

@@ -64,15 +64,10 @@ export function captionOf(p: CaptionParts): string {
   return s;
 }
 
-/** A random caption of a spec from the grammar: each optional attribute said with probability ½. */
-export function randomCaption(spec: ShapeSpec, r: Random): CaptionParts {
-  return {
-    shape: spec.shape,
-    color: spec.color,
-    size: r() < 0.5 ? spec.size : undefined,
-    position: r() < 0.5 ? spec.position : undefined,
-    background: r() < 0.5 ? spec.background : undefined,
-  };
+/** A random caption of a spec from the grammar: each optional attribute said with probability ½, or always when named in `say`. */
+export function randomCaption(spec: ShapeSpec, r: Random, say?: keyof ShapeSpec): CaptionParts {
+  const maybe = <K extends 'size' | 'position' | 'background'>(k: K) => (r() < 0.5 || say === k ? spec[k] : undefined);
+  return { shape: spec.shape, color: spec.color, size: maybe('size'), position: maybe('position'), background: maybe('background') };
 }
 
 /** Whether a caption is true of an image. */
@@ -162,12 +157,13 @@ export function trainingBatch(seed: number, n: number, size = 32): Sample[] {
 }
 
 /** What a group of contrastiveBatch varies: shape and position most often, since colour alone is learned first. */
-const VARIED = ['shape', 'shape', 'position', 'position', 'size', 'background'] as const;
+const VARIED = ['shape', 'shape', 'shape', 'position', 'position', 'position', 'size', 'background'] as const;
 
 /**
  * A deterministic batch for contrastive training, of groups of `group` images that agree on every
- * attribute but one (which one differs per group): hard negatives, so that matching the captions
- * takes more than the colours, which a random batch mostly tells apart.
+ * attribute but one (which one differs per group, and is said in every caption of the group): hard
+ * negatives, so that matching the captions takes more than the colours, which a random batch
+ * mostly tells apart.
  */
 export function contrastiveBatch(seed: number, n: number, size = 32, group = 4): Sample[] {
   const r = mulberry32(seed);
@@ -185,7 +181,9 @@ export function contrastiveBatch(seed: number, n: number, size = 32, group = 4):
     for (const value of order) {
       if (out.length === n) break;
       const spec = { ...base, [vary]: value } as ShapeSpec;
-      const caption = randomCaption(spec, r);
+      // the varied attribute is always said: a group whose captions all leave it out would hold
+      // identical captions, false negatives of each other that teach nothing
+      const caption = randomCaption(spec, r, vary);
       out.push({ spec, caption, text: captionOf(caption), rgb: rasterize(spec, r, size) });
     }
   }
