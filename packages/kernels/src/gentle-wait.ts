@@ -15,8 +15,8 @@ let since = 0;
 const enabled = () =>
   typeof globalThis.setImmediate === 'function' && typeof process !== 'undefined' && !!process.versions?.node && process.env.CLIPGPU_BUSY_WAIT !== '1';
 
-function gentle(this: unknown, callback: (...args: unknown[]) => void, ...args: unknown[]) {
-  if (performance.now() - since < SPIN_MS) return original!.call(this, callback, ...args);
+function gentle(callback: (...args: unknown[]) => void, ...args: unknown[]) {
+  if (performance.now() - since < SPIN_MS) return (original as (...a: unknown[]) => unknown)(callback, ...args);
   return setTimeout(callback, 1, ...args);
 }
 

@@ -12,6 +12,7 @@
 import type { BufferArg, Gpu } from '../gpu.js';
 import { grid, KernelError, Program } from '../program.js';
 import forwardSource from './attention.wgsl';
+import commonSource from './attention_common.wgsl';
 import dotSource from './attention_backward_dot.wgsl';
 import dkdvSource from './attention_backward_dkdv.wgsl';
 import dqSource from './attention_backward_dq.wgsl';
@@ -38,15 +39,40 @@ const ROWS = 64; // query (or key) rows per workgroup
 const TILE_VEC4 = 256;
 const FAST_HEAD_DIM = 64;
 
-const sources = { forward: forwardSource, dkdv: dkdvSource, dq: dqSource };
+/**
+ * `fn load_<b>(g, d, hd) -> vec4<f32>` reading storage buffer `b`: the same function for every
+ * buffer a kernel loads rows of, written once here because WGSL cannot pass a storage buffer to a
+ * function.
+ */
+function rowLoader(b: string): string {
+  return `// Elements d .. d+3 of a row of ${b} (g: index of element d), zeros past hd.
+fn load_${b}(g: u32, d: u32, hd: u32) -> vec4<f32> {
+  if (d + 4u <= hd) { return vec4<f32>(${b}[g], ${b}[g + 1u], ${b}[g + 2u], ${b}[g + 3u]); }
+  var x = vec4<f32>(0.0);
+  for (var i = 0u; i < 4u; i++) { if (d + i < hd) { x[i] = ${b}[g + i]; } }
+  return x;
+}
+`;
+}
+
+/** A kernel's full source: attention_common.wgsl, the row loaders of the buffers it loads, its own WGSL. */
+function withCommon(source: string, loaded: string[]): string {
+  return [commonSource, ...loaded.map(rowLoader), source].join('\n');
+}
+
+const sources = {
+  forward: withCommon(forwardSource, ['q', 'k', 'v']),
+  dkdv: withCommon(dkdvSource, ['q', 'k', 'v', 'dO']),
+  dq: withCommon(dqSource, ['q', 'k', 'v', 'dO']),
+};
 const labels = { forward: 'attention', dkdv: 'attention_backward_dkdv', dq: 'attention_backward_dq' };
 type Kernel = keyof typeof sources;
 // One row per invocation; its loops over rows (a single pass) unrolled all the same, so per-row
 // state is indexed by constants.
 const generic = {
-  forward: new Program(labels.forward, specialise(forwardSource, { QPT: 1 })),
-  dkdv: new Program(labels.dkdv, specialise(dkdvSource, { QPT: 1 })),
-  dq: new Program(labels.dq, specialise(dqSource, { QPT: 1 })),
+  forward: new Program(labels.forward, specialise(sources.forward, { QPT: 1 })),
+  dkdv: new Program(labels.dkdv, specialise(sources.dkdv, { QPT: 1 })),
+  dq: new Program(labels.dq, specialise(sources.dq, { QPT: 1 })),
 };
 const dotProgram = new Program('attention_backward_dot', dotSource);
 
@@ -120,8 +146,8 @@ interface Resolved {
   D: number;
   rows: number;
   bytes: number;
-  /** uniforms the three main kernels share */
-  uniforms: { T: number; heads: number; stride_b: number; stride_h: number; stride_t: number; scale: number; head_dim: number; causal: number };
+  /** uniforms of the three main kernels (attention_common.wgsl) */
+  uniforms: { T: number; heads: number; stride_b: number; stride_h: number; stride_t: number; scale: number; head_dim: number; tile: number; causal: number };
   tile: number;
   workgroups: [number, number];
 }
@@ -137,14 +163,15 @@ function resolve(kernel: string, s: AttentionShape): Resolved {
   if (layout !== 'bhtd' && layout !== 'bthd') throw new KernelError(kernel, `unknown layout '${layout}' (use 'bhtd' or 'bthd')`);
   const scale = s.scale ?? 1 / Math.sqrt(D);
   if (!Number.isFinite(scale)) throw new KernelError(kernel, `scale must be finite, got ${scale}`);
+  const tile = Math.floor(TILE_VEC4 / Math.ceil(D / 4));
   if (B * H > 65535) throw new KernelError(kernel, `batch·heads ${B * H} exceeds 65535`);
   const strides = layout === 'bhtd' ? { stride_b: H * T * D, stride_h: T * D, stride_t: D } : { stride_b: T * H * D, stride_h: D, stride_t: H * D };
   return {
     B, H, T, D,
     rows: B * H * T,
     bytes: B * H * T * D * 4,
-    uniforms: { T, heads: H, ...strides, scale, head_dim: D, causal: s.causal ? 1 : 0 },
-    tile: Math.floor(TILE_VEC4 / Math.ceil(D / 4)),
+    uniforms: { T, heads: H, ...strides, scale, head_dim: D, tile, causal: s.causal ? 1 : 0 },
+    tile,
     workgroups: [Math.ceil(T / ROWS), B * H],
   };
 }
@@ -174,7 +201,7 @@ export function attention(gpu: Gpu, q: BufferArg, k: BufferArg, v: BufferArg, o:
   checkSizes('attention', { q, k, v, o, lse }, minBytes);
   gpu.run(programFor('forward', plan, r.D, r.tile), {
     buffers: { q, k, v, o, lse },
-    uniforms: { ...r.uniforms, kv_tile: r.tile },
+    uniforms: r.uniforms,
     constants: { QPT: plan.rowsPerInvocation, WG: ROWS / plan.rowsPerInvocation },
     workgroups: r.workgroups,
     minBytes,
@@ -216,13 +243,13 @@ export function attentionBackward(gpu: Gpu, args: AttentionBackwardArgs, shape: 
   });
   gpu.run(programFor('dkdv', plan, r.D, r.tile), {
     buffers: { q, k, v, dO, lse, dsum, dk, dv },
-    uniforms: { ...u, q_tile: r.tile },
+    uniforms: u,
     constants,
     workgroups: r.workgroups,
   });
   gpu.run(programFor('dq', plan, r.D, r.tile), {
     buffers: { q, k, v, dO, lse, dsum, dq },
-    uniforms: { ...u, kv_tile: r.tile },
+    uniforms: u,
     constants,
     workgroups: r.workgroups,
   });

@@ -12,21 +12,10 @@
 // constants: SwiftShader compiles any other private or workgroup access into a per-lane gather,
 // and QPT rows share each k/v element loaded. The generic program unrolls only `r < QPT` (QPT = 1).
 //
-// Element (b, h, t, d) of q, k, v, o is at b·stride_b + h·stride_h + t·stride_t + d: the launcher's
-// strides cover [B, H, T, D] ('bhtd') and a Linear's [B, T, H·D] read in place ('bthd').
-override QPT: u32 = 1u; // query rows per invocation, QPT·HEAD_DIM4 ≤ 64
-override WG: u32 = 64u; // invocations per workgroup = ROWS / QPT
-const ROWS: u32 = 64u;  // query rows per workgroup
+// Needs attention_common.wgsl (uniforms, QPT, WG, ROWS, q, k, v, the layout) and the row loaders
+// load_q, load_k, load_v prepended (attention.ts).
 const NEG_BIG: f32 = -3.0e38;
 
-struct Params {
-  T: u32, heads: u32, stride_b: u32, stride_h: u32, stride_t: u32, scale: f32,
-  head_dim: u32, kv_tile: u32, causal: u32,
-}
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> q: array<f32>;
-@group(0) @binding(2) var<storage, read> k: array<f32>;
-@group(0) @binding(3) var<storage, read> v: array<f32>;
 @group(0) @binding(4) var<storage, read_write> o: array<f32>;
 @group(0) @binding(5) var<storage, read_write> lse: array<f32>;
 
@@ -34,36 +23,16 @@ struct Params {
 var<workgroup> ktile: array<vec4<f32>, 256>;
 var<workgroup> vtile: array<vec4<f32>, 256>;
 
-// Elements d .. d+3 of a row (g: index of element d), zeros past hd.
-fn load_q(g: u32, d: u32, hd: u32) -> vec4<f32> {
-  if (d + 4u <= hd) { return vec4<f32>(q[g], q[g + 1u], q[g + 2u], q[g + 3u]); }
-  var x = vec4<f32>(0.0);
-  for (var i = 0u; i < 4u; i++) { if (d + i < hd) { x[i] = q[g + i]; } }
-  return x;
-}
-fn load_k(g: u32, d: u32, hd: u32) -> vec4<f32> {
-  if (d + 4u <= hd) { return vec4<f32>(k[g], k[g + 1u], k[g + 2u], k[g + 3u]); }
-  var x = vec4<f32>(0.0);
-  for (var i = 0u; i < 4u; i++) { if (d + i < hd) { x[i] = k[g + i]; } }
-  return x;
-}
-fn load_v(g: u32, d: u32, hd: u32) -> vec4<f32> {
-  if (d + 4u <= hd) { return vec4<f32>(v[g], v[g + 1u], v[g + 2u], v[g + 3u]); }
-  var x = vec4<f32>(0.0);
-  for (var i = 0u; i < 4u; i++) { if (d + i < hd) { x[i] = v[g + i]; } }
-  return x;
-}
-
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let HEAD_DIM = params.head_dim;       // specialised
   let HEAD_DIM4 = (HEAD_DIM + 3u) / 4u; // specialised
-  let KV_TILE = params.kv_tile;         // specialised: KV_TILE·HEAD_DIM4 ≤ 256
+  let KV_TILE = params.tile;            // specialised: KV_TILE·HEAD_DIM4 ≤ 256
   let causal = params.causal != 0u;
   let T = params.T;
   let st = params.stride_t;
   let bh = wid.y; // b·heads + h
-  let base = (bh / params.heads) * params.stride_b + (bh % params.heads) * params.stride_h;
+  let base = head_base(bh);
   let q0 = wid.x * ROWS;
   let row0 = q0 + lid * QPT; // this invocation's rows: row0 .. row0 + QPT - 1
 

@@ -2,19 +2,8 @@
 // query rows i in tiles of Q_TILE staged in workgroup memory (q and dO), recomputing
 //   p = exp(scale·q_i·k_j − lse_i),  dv_j += p·dO_i,  ds = p·(dO_i·v_j − dsum_i),  dk_j += scale·ds·q_i.
 // Each gradient row is owned by one invocation and summed in a fixed order: deterministic, no atomics.
-// Layout, padding, uniforms and the fast path's specialisation as in attention.wgsl.
-override QPT: u32 = 1u; // key rows per invocation, QPT·HEAD_DIM4 ≤ 64
-override WG: u32 = 64u; // invocations per workgroup = ROWS / QPT
-const ROWS: u32 = 64u;
-
-struct Params {
-  T: u32, heads: u32, stride_b: u32, stride_h: u32, stride_t: u32, scale: f32,
-  head_dim: u32, q_tile: u32, causal: u32,
-}
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> q: array<f32>;
-@group(0) @binding(2) var<storage, read> k: array<f32>;
-@group(0) @binding(3) var<storage, read> v: array<f32>;
+// Layout, padding, uniforms and the fast path's specialisation as in attention.wgsl; needs
+// attention_common.wgsl and the row loaders load_q, load_k, load_v, load_dO prepended (attention.ts).
 @group(0) @binding(4) var<storage, read> dO: array<f32>;
 @group(0) @binding(5) var<storage, read> lse: array<f32>;
 @group(0) @binding(6) var<storage, read> dsum: array<f32>;
@@ -25,43 +14,17 @@ struct Params {
 var<workgroup> qtile: array<vec4<f32>, 256>;
 var<workgroup> dotile: array<vec4<f32>, 256>;
 
-// Elements d .. d+3 of a row (g: index of element d), zeros past hd.
-fn load_q(g: u32, d: u32, hd: u32) -> vec4<f32> {
-  if (d + 4u <= hd) { return vec4<f32>(q[g], q[g + 1u], q[g + 2u], q[g + 3u]); }
-  var x = vec4<f32>(0.0);
-  for (var i = 0u; i < 4u; i++) { if (d + i < hd) { x[i] = q[g + i]; } }
-  return x;
-}
-fn load_k(g: u32, d: u32, hd: u32) -> vec4<f32> {
-  if (d + 4u <= hd) { return vec4<f32>(k[g], k[g + 1u], k[g + 2u], k[g + 3u]); }
-  var x = vec4<f32>(0.0);
-  for (var i = 0u; i < 4u; i++) { if (d + i < hd) { x[i] = k[g + i]; } }
-  return x;
-}
-fn load_v(g: u32, d: u32, hd: u32) -> vec4<f32> {
-  if (d + 4u <= hd) { return vec4<f32>(v[g], v[g + 1u], v[g + 2u], v[g + 3u]); }
-  var x = vec4<f32>(0.0);
-  for (var i = 0u; i < 4u; i++) { if (d + i < hd) { x[i] = v[g + i]; } }
-  return x;
-}
-fn load_do(g: u32, d: u32, hd: u32) -> vec4<f32> {
-  if (d + 4u <= hd) { return vec4<f32>(dO[g], dO[g + 1u], dO[g + 2u], dO[g + 3u]); }
-  var x = vec4<f32>(0.0);
-  for (var i = 0u; i < 4u; i++) { if (d + i < hd) { x[i] = dO[g + i]; } }
-  return x;
-}
-
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let HEAD_DIM = params.head_dim;       // specialised
   let HEAD_DIM4 = (HEAD_DIM + 3u) / 4u; // specialised
-  let Q_TILE = params.q_tile;           // specialised: Q_TILE·HEAD_DIM4 ≤ 256
+  let Q_TILE = params.tile;             // specialised: Q_TILE·HEAD_DIM4 ≤ 256
   let causal = params.causal != 0u;
   let T = params.T;
   let st = params.stride_t;
   let scale = params.scale;
   let bh = wid.y;
-  let base = (bh / params.heads) * params.stride_b + (bh % params.heads) * params.stride_h;
+  let base = head_base(bh);
   let k0 = wid.x * ROWS;
   let col0 = k0 + lid * QPT; // this invocation's key rows: col0 .. col0 + QPT - 1
 
@@ -92,7 +55,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       let d = 4u * (e % HEAD_DIM4);
       let g = base + (i0 + e / HEAD_DIM4) * st + d;
       qtile[e] = load_q(g, d, HEAD_DIM);
-      dotile[e] = load_do(g, d, HEAD_DIM);
+      dotile[e] = load_dO(g, d, HEAD_DIM);
     }
     workgroupBarrier();
     for (var i = 0u; i < n; i++) {

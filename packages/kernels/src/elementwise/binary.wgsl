@@ -1,12 +1,7 @@
 // out = a ∘ b elementwise with b broadcast: a viewed as [outer, nb, inner] reads b[(i / inner) % nb].
 // inner = 1 covers same-shape operands, a row vector over rows (bias) and a scalar; inner > 1 a
-// column vector over columns (per-row scales such as 1/‖x‖).
-override OP: u32 = 0u; // 0 add, 1 sub, 2 mul, 3 div
-
-struct Params { n: u32, nb: u32, inner: u32 }
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;
+// column vector over columns (per-row scales such as 1/‖x‖). Needs binary_common.wgsl prepended
+// (OP, params, a, b, b_at).
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
 @compute @workgroup_size(256)
@@ -14,7 +9,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let i = gid.x + gid.y * nwg.x * 256u;
   if (i >= params.n) { return; }
   let u = a[i];
-  let v = b[(i / params.inner) % params.nb];
+  let v = b_at(i);
   switch OP {
     case 0u: { out[i] = u + v; }
     case 1u: { out[i] = u - v; }

@@ -1,11 +1,6 @@
 // Gradients of out = a ∘ b (binary.wgsl) at full size n: da, and db before the broadcast is summed
 // back (the launcher reduces db over the repeats with broadcast_sum.wgsl when nb < n).
-override OP: u32 = 0u; // 0 add, 1 sub, 2 mul, 3 div
-
-struct Params { n: u32, nb: u32, inner: u32 }
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;
+// Needs binary_common.wgsl prepended (OP, params, a, b, b_at).
 @group(0) @binding(3) var<storage, read> dout: array<f32>;
 @group(0) @binding(4) var<storage, read_write> da: array<f32>;
 @group(0) @binding(5) var<storage, read_write> db_full: array<f32>;
@@ -15,7 +10,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let i = gid.x + gid.y * nwg.x * 256u;
   if (i >= params.n) { return; }
   let u = a[i];
-  let v = b[(i / params.inner) % params.nb];
+  let v = b_at(i);
   let g = dout[i];
   switch OP {
     case 0u: { da[i] = g; db_full[i] = g; }

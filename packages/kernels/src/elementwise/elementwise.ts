@@ -4,9 +4,11 @@ import { grid, KernelError, Program } from '../program.js';
 import activations from './activations.wgsl';
 import binarySource from './binary.wgsl';
 import binaryBackwardSource from './binary_backward.wgsl';
+import binaryCommon from './binary_common.wgsl';
 import broadcastSumSource from './broadcast_sum.wgsl';
 import unarySource from './unary.wgsl';
 import unaryBackwardSource from './unary_backward.wgsl';
+import unaryCommon from './unary_common.wgsl';
 
 /** Activation codes shared with activations.wgsl and the matmul epilogue. */
 export const Activation = {
@@ -30,10 +32,10 @@ export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
 const BINARY_CODE: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3 };
 
 const programs = {
-  unary: new Program('unary', activations + unarySource),
-  unaryBackward: new Program('unary_backward', activations + unaryBackwardSource),
-  binary: new Program('binary', binarySource),
-  binaryBackward: new Program('binary_backward', binaryBackwardSource),
+  unary: new Program('unary', activations + unaryCommon + unarySource),
+  unaryBackward: new Program('unary_backward', activations + unaryCommon + unaryBackwardSource),
+  binary: new Program('binary', binaryCommon + binarySource),
+  binaryBackward: new Program('binary_backward', binaryCommon + binaryBackwardSource),
   broadcastSum: new Program('broadcast_sum', broadcastSumSource),
 };
 

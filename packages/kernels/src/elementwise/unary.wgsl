@@ -1,14 +1,7 @@
 // y = f(x) elementwise, f chosen by the ACT override (codes in activations.wgsl), plus the two
 // affine ops that need parameters: SCALE (y = alpha·x + beta) and CLAMP (y = clamp(x, alpha, beta)),
 // and ROUND (half away from zero, as PIL rounds 8-bit results; no gradient).
-override OP: u32 = 0u;
-const OP_SCALE: u32 = 100u;
-const OP_CLAMP: u32 = 101u;
-const OP_ROUND: u32 = 102u;
-
-struct Params { n: u32, alpha: f32, beta: f32 }
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
+// Needs activations.wgsl and unary_common.wgsl (OP, OP_SCALE, OP_CLAMP, OP_ROUND, params, x) prepended.
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 
 @compute @workgroup_size(256)

@@ -1,12 +1,5 @@
 // dx = dy · f'(x) for the unary ops of unary.wgsl, from the saved input x.
-override OP: u32 = 0u;
-const OP_SCALE: u32 = 100u;
-const OP_CLAMP: u32 = 101u;
-const OP_ROUND: u32 = 102u;
-
-struct Params { n: u32, alpha: f32, beta: f32 }
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
+// Needs activations.wgsl and unary_common.wgsl (OP, OP_SCALE, OP_CLAMP, OP_ROUND, params, x) prepended.
 @group(0) @binding(2) var<storage, read> dy: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;
 

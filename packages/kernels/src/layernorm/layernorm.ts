@@ -6,6 +6,7 @@
 // partials (8·blocks·cols, blocks ≤ 256). All memory-bound.
 import type { BufferArg, Gpu } from '../gpu.js';
 import { grid, KernelError, Program } from '../program.js';
+import columnSlot from '../reduce/column_slot.wgsl';
 import rowReduce from '../reduce/row_reduce.wgsl';
 import { checkBytes, checkDims, columnBlock, rowLayout } from '../reduce/rows.js';
 import { sumColumns } from '../reduce/sum_columns.js';
@@ -16,7 +17,7 @@ import paramsSource from './layernorm_backward_params.wgsl';
 const programs = {
   forward: new Program('layernorm', rowReduce + forwardSource),
   backward: new Program('layernorm_backward', rowReduce + backwardSource),
-  params: new Program('layernorm_backward_params', paramsSource),
+  params: new Program('layernorm_backward_params', columnSlot + paramsSource),
 };
 
 /** Bytes the forward moves at least (its roofline denominator). */

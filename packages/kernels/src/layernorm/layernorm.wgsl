@@ -13,22 +13,19 @@ struct Params { rows: u32, cols: u32, eps: f32 }
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let s = rowSlot(wid, nwg, lid);
-  let live = s.row < params.rows;
   let cols = params.cols;
-  let off = s.row * cols;
-  let n = select(0u, cols, live); // a segment past the last row loops zero times
+  let s = rowSlot(wid, nwg, lid, params.rows, cols);
   var acc = 0.0;
-  for (var c = s.lane; c < n; c += TPR) { acc += x[off + c]; }
+  for (var c = s.lane; c < s.n; c += TPR) { acc += x[s.off + c]; }
   let mu = segSum(s, acc) / f32(cols);
   acc = 0.0;
-  for (var c = s.lane; c < n; c += TPR) {
-    let d = x[off + c] - mu;
+  for (var c = s.lane; c < s.n; c += TPR) {
+    let d = x[s.off + c] - mu;
     acc += d * d;
   }
   let r = 1.0 / sqrt(segSum(s, acc) / f32(cols) + params.eps);
-  for (var c = s.lane; c < n; c += TPR) { y[off + c] = (x[off + c] - mu) * r * gamma[c] + beta[c]; }
-  if (live && s.lane == 0u) {
+  for (var c = s.lane; c < s.n; c += TPR) { y[s.off + c] = (x[s.off + c] - mu) * r * gamma[c] + beta[c]; }
+  if (s.live && s.lane == 0u) {
     mean[s.row] = mu;
     rstd[s.row] = r;
   }

@@ -11,25 +11,22 @@ struct Params { rows: u32, cols: u32 }
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let s = rowSlot(wid, nwg, lid);
-  let live = s.row < params.rows;
   let cols = params.cols;
-  let off = s.row * cols;
-  let n = select(0u, cols, live);
+  let s = rowSlot(wid, nwg, lid, params.rows, cols);
   let last = min(s.row, params.rows - 1u);
   let mu = mean[last];
   let r = rstd[last];
   var sg = 0.0;
   var sgx = 0.0;
-  for (var c = s.lane; c < n; c += TPR) {
-    let g = dy[off + c] * gamma[c];
+  for (var c = s.lane; c < s.n; c += TPR) {
+    let g = dy[s.off + c] * gamma[c];
     sg += g;
-    sgx += g * (x[off + c] - mu) * r;
+    sgx += g * (x[s.off + c] - mu) * r;
   }
   let mg = segSum(s, sg) / f32(cols);
   let mgx = segSum(s, sgx) / f32(cols);
-  for (var c = s.lane; c < n; c += TPR) {
-    let xhat = (x[off + c] - mu) * r;
-    dx[off + c] = r * (dy[off + c] * gamma[c] - mg - xhat * mgx);
+  for (var c = s.lane; c < s.n; c += TPR) {
+    let xhat = (x[s.off + c] - mu) * r;
+    dx[s.off + c] = r * (dy[s.off + c] * gamma[c] - mg - xhat * mgx);
   }
 }

@@ -10,21 +10,18 @@ struct Params { rows: u32, cols: u32 }
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let s = rowSlot(wid, nwg, lid);
-  let live = s.row < params.rows;
   let cols = params.cols;
-  let off = s.row * cols;
-  let n = select(0u, cols, live); // a segment past the last row loops zero times
+  let s = rowSlot(wid, nwg, lid, params.rows, cols);
   var m = F32_LOWEST;
   if (OP >= 3u) {
-    for (var c = s.lane; c < n; c += TPR) { m = max(m, x[off + c]); }
+    for (var c = s.lane; c < s.n; c += TPR) { m = max(m, x[s.off + c]); }
     m = segMax(s, m);
   }
   var result = m;
   if (OP != 3u) {
     var acc = 0.0;
-    for (var c = s.lane; c < n; c += TPR) {
-      let v = x[off + c];
+    for (var c = s.lane; c < s.n; c += TPR) {
+      let v = x[s.off + c];
       switch OP {
         case 2u: { acc += v * v; }
         case 4u: { acc += exp(v - m); }
@@ -39,5 +36,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       default: { result = total; }
     }
   }
-  if (live && s.lane == 0u) { out[s.row] = result; }
+  if (s.live && s.lane == 0u) { out[s.row] = result; }
 }

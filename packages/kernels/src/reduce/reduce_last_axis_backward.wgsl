@@ -39,20 +39,17 @@ fn segMinIndex(s: RowSlot, v: u32) -> u32 {
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let cols = params.cols;
   if (OP == 3u) {
-    let s = rowSlot(wid, nwg, lid);
-    let live = s.row < params.rows;
-    let off = s.row * cols;
-    let n = select(0u, cols, live); // a segment past the last row loops zero times
+    let s = rowSlot(wid, nwg, lid, params.rows, cols);
     let last = min(s.row, params.rows - 1u);
     let o = out[last];
     let g = dout[last];
     var first = 0xffffffffu;
     // Lanes visit their columns in increasing order, so a lane's first hit is its least.
-    for (var c = s.lane; c < n; c += TPR) {
-      if (first == 0xffffffffu && x[off + c] == o) { first = c; }
+    for (var c = s.lane; c < s.n; c += TPR) {
+      if (first == 0xffffffffu && x[s.off + c] == o) { first = c; }
     }
     first = segMinIndex(s, first);
-    for (var c = s.lane; c < n; c += TPR) { dx[off + c] = select(0.0, g, c == first); }
+    for (var c = s.lane; c < s.n; c += TPR) { dx[s.off + c] = select(0.0, g, c == first); }
     return;
   }
   let i = (wid.x + wid.y * nwg.x) * WG + lid;

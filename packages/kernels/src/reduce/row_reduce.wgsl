@@ -1,7 +1,8 @@
-// Row-wise reductions shared by layernorm, softmax and reduce (prepended by their launchers).
+// Row-wise reductions shared by layernorm, softmax and reduce (prepended by their launchers), so
+// that the row kernels split rows over invocations and sum them the same way.
 // A workgroup of 256 invocations handles 256/TPR rows of x [rows, cols], each row by a segment of
 // TPR consecutive invocations (TPR a power of two in 1..256, chosen by rowLayout() in rows.ts so
-// each invocation strides over ~4 columns). A segment reduces in workgroup memory in a fixed order
+// each invocation strides over ~4 columns; rowSlot says where a segment's row is). A segment reduces in workgroup memory in a fixed order
 // (segSum): deterministic and without subgroups, which not every adapter has. Every invocation must
 // call segSum/segMax (they hold barriers), also those whose row is past the end.
 override TPR: u32 = 256u;
@@ -12,14 +13,19 @@ const F32_LOWEST: f32 = -3.4028234663852886e38;
 var<workgroup> red: array<f32, 256>;
 
 struct RowSlot {
-  row: u32,  // this segment's row (may be ≥ rows: then it only takes part in the barriers)
-  lane: u32, // 0..TPR-1 within the segment
-  base: u32, // first slot of the segment in `red`
+  row: u32,   // this segment's row (may be ≥ rows: then it only takes part in the barriers)
+  lane: u32,  // 0..TPR-1 within the segment
+  base: u32,  // first slot of the segment in `red`
+  live: bool, // row < rows
+  off: u32,   // index of the row's first element in x [rows, cols]: row·cols
+  n: u32,     // columns the lanes loop over: cols, 0 past the last row (the loops run zero times)
 }
 
-fn rowSlot(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> RowSlot {
+fn rowSlot(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, rows: u32, cols: u32) -> RowSlot {
   let lane = lid % TPR;
-  return RowSlot((wid.x + wid.y * nwg.x) * (WG / TPR) + lid / TPR, lane, lid - lane);
+  let row = (wid.x + wid.y * nwg.x) * (WG / TPR) + lid / TPR;
+  let live = row < rows;
+  return RowSlot(row, lane, lid - lane, live, row * cols, select(0u, cols, live));
 }
 
 // Sum over the segment in two fixed-order levels of at most 16 (3 barriers, where a binary tree

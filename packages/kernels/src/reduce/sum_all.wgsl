@@ -11,14 +11,13 @@ struct Params { n: u32 }
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let s = rowSlot(wid, nwg, lid);
-  let g = s.row; // with TPR = 256, the workgroup's index
-  let base = g * CHUNK;
+  // x as rows of CHUNK elements, one per workgroup (TPR = 256)
+  let s = rowSlot(wid, nwg, lid, (params.n + CHUNK - 1u) / CHUNK, CHUNK);
   var acc = 0.0;
   for (var k = 0u; k < CHUNK / WG; k++) {
-    let i = base + k * WG + lid;
+    let i = s.off + k * WG + lid;
     if (i < params.n) { acc += x[i]; }
   }
   let total = segSum(s, acc);
-  if (lid == 0u && g < (params.n + CHUNK - 1u) / CHUNK) { partial[g] = total; }
+  if (lid == 0u && s.live) { partial[s.row] = total; }
 }

@@ -3,10 +3,11 @@
 // partial sums when rows are summed in stages). Memory-bound.
 import type { BufferArg, Gpu } from '../gpu.js';
 import { grid, Program } from '../program.js';
+import columnSlot from './column_slot.wgsl';
 import { checkBytes, checkDims, columnBlock } from './rows.js';
 import source from './sum_columns.wgsl';
 
-const program = new Program('sum_columns', source);
+const program = new Program('sum_columns', columnSlot + source);
 
 /**
  * out[c] = Σ_r x[r, c], x of shape [rows, cols]. Many rows are summed in fixed row blocks, then the

@@ -10,21 +10,18 @@ struct Params { rows: u32, cols: u32 }
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let s = rowSlot(wid, nwg, lid);
-  let cols = params.cols;
-  let off = s.row * cols;
-  let n = select(0u, cols, s.row < params.rows); // a segment past the last row loops zero times
+  let s = rowSlot(wid, nwg, lid, params.rows, params.cols);
   var m = F32_LOWEST;
-  for (var c = s.lane; c < n; c += TPR) { m = max(m, x[off + c]); }
+  for (var c = s.lane; c < s.n; c += TPR) { m = max(m, x[s.off + c]); }
   m = segMax(s, m);
   var acc = 0.0;
-  for (var c = s.lane; c < n; c += TPR) { acc += exp(x[off + c] - m); }
+  for (var c = s.lane; c < s.n; c += TPR) { acc += exp(x[s.off + c] - m); }
   let total = segSum(s, acc);
   if (LOG) {
     let lse = log(total);
-    for (var c = s.lane; c < n; c += TPR) { y[off + c] = (x[off + c] - m) - lse; }
+    for (var c = s.lane; c < s.n; c += TPR) { y[s.off + c] = (x[s.off + c] - m) - lse; }
   } else {
     let inv = 1.0 / total;
-    for (var c = s.lane; c < n; c += TPR) { y[off + c] = exp(x[off + c] - m) * inv; }
+    for (var c = s.lane; c < s.n; c += TPR) { y[s.off + c] = exp(x[s.off + c] - m) * inv; }
   }
 }

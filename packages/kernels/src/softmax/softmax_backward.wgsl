@@ -11,18 +11,15 @@ struct Params { rows: u32, cols: u32 }
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let s = rowSlot(wid, nwg, lid);
-  let cols = params.cols;
-  let off = s.row * cols;
-  let n = select(0u, cols, s.row < params.rows);
+  let s = rowSlot(wid, nwg, lid, params.rows, params.cols);
   var acc = 0.0;
-  for (var c = s.lane; c < n; c += TPR) {
-    if (LOG) { acc += dy[off + c]; } else { acc += dy[off + c] * y[off + c]; }
+  for (var c = s.lane; c < s.n; c += TPR) {
+    if (LOG) { acc += dy[s.off + c]; } else { acc += dy[s.off + c] * y[s.off + c]; }
   }
   let total = segSum(s, acc);
-  for (var c = s.lane; c < n; c += TPR) {
-    let v = y[off + c];
-    let g = dy[off + c];
-    if (LOG) { dx[off + c] = g - exp(v) * total; } else { dx[off + c] = v * (g - total); }
+  for (var c = s.lane; c < s.n; c += TPR) {
+    let v = y[s.off + c];
+    let g = dy[s.off + c];
+    if (LOG) { dx[s.off + c] = g - exp(v) * total; } else { dx[s.off + c] = v * (g - total); }
   }
 }
