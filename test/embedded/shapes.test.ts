@@ -41,6 +41,16 @@ describe('shapes dataset', () => {
     expect(varied).toBeGreaterThan(16);
   });
 
+  it('contrastive batches vary only the attributes asked for', () => {
+    const batch = contrastiveBatch(5, 40, 32, 5, ['position']);
+    for (let g = 0; g < 40; g += 5) {
+      const group = batch.slice(g, g + 5);
+      expect(new Set(group.map((s) => s.spec.position)).size).toBe(5);
+      for (const k of ['shape', 'color', 'background', 'size'] as const) expect(new Set(group.map((s) => s.spec[k])).size).toBe(1);
+      expect(group.every((s) => s.caption.position === s.spec.position)).toBe(true);
+    }
+  });
+
   it('speaks the grammar', () => {
     expect(captionOf({ shape: 'circle', color: 'red' })).toBe('a red circle');
     expect(captionOf({ shape: 'star', color: 'orange', size: 'large', position: 'top left' })).toBe('a large orange star at the top left');

@@ -4,7 +4,9 @@
 // Timing: always the wall clock around the ops and `await y.data()` (a read-back), since tfjs does
 // not expose the GPU timestamps of one op: first run (its shader compile) on its own, then warm-up
 // and the median of runs, as ours. Napkin FLOPs and bytes are ours for the same work, so GFLOP/s
-// compare directly.
+// compare directly. In Node the read-back waits through gentleWait, as ours do: without it Dawn's
+// busy poll would take a core from SwiftShader in the peer's timings only.
+import { gentleWait } from '@clipgpu/kernels';
 import { filled, measureWith, row, type BenchOptions, type Log, type Row } from './core.js';
 import type { CaseSet } from './shapes.js';
 
@@ -29,7 +31,7 @@ async function timeTf(tf: Tf, make: () => T, opts: { runs: number; warmup: numbe
       y?.dispose();
       y = make();
     }
-    await y!.data();
+    await gentleWait(y!.data());
     y!.dispose();
     return performance.now() - t0;
   };

@@ -6,6 +6,7 @@ export type { KernelTime } from './profiler.js';
 export { Program, KernelError, grid, type ProgramBinding, type UniformField, type Workgroups } from './program.js';
 export { TOLERANCE } from './tolerances.js';
 export { mulberry32, type Random } from './random.js';
+export { gentleWait } from './gentle-wait.js';
 export * from './elementwise/elementwise.js';
 export * from './reduce/sum_columns.js';
 export * from './layout/layout.js';

@@ -157,20 +157,21 @@ export function trainingBatch(seed: number, n: number, size = 32): Sample[] {
 }
 
 /** What a group of contrastiveBatch varies: shape and position most often, since colour alone is learned first. */
-const VARIED = ['shape', 'shape', 'shape', 'position', 'position', 'position', 'size', 'background'] as const;
+export const VARIED = ['shape', 'shape', 'shape', 'position', 'position', 'position', 'size', 'background'] as const;
+export type VariedAttribute = (typeof VARIED)[number];
 
 /**
  * A deterministic batch for contrastive training, of groups of `group` images that agree on every
  * attribute but one (which one differs per group, and is said in every caption of the group): hard
  * negatives, so that matching the captions takes more than the colours, which a random batch
- * mostly tells apart.
+ * mostly tells apart. `varied`: the attributes to draw from (repeats weigh; default VARIED).
  */
-export function contrastiveBatch(seed: number, n: number, size = 32, group = 4): Sample[] {
+export function contrastiveBatch(seed: number, n: number, size = 32, group = 4, varied: readonly VariedAttribute[] = VARIED): Sample[] {
   const r = mulberry32(seed);
   const out: Sample[] = [];
   while (out.length < n) {
     const base = randomSpec(r);
-    const vary = pick(VARIED, r);
+    const vary = pick(varied, r);
     const values: readonly string[] = vary === 'shape' ? SHAPES : vary === 'position' ? POSITIONS : vary === 'size' ? SIZES : COLORS.filter((c) => c !== base.color);
     const order = [...values];
     for (let i = order.length - 1; i > 0; i--) {

@@ -4,7 +4,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { captionMatches, contrastiveBatch, trainingBatch } from '../data/shapes.js';
+import { captionMatches, contrastiveBatch, trainingBatch, VARIED, type VariedAttribute } from '../data/shapes.js';
 import { fileSource, readHeader, readTensorF32 } from '../io/safetensors.js';
 import { ClipTokenizer } from '../io/tokenizer.js';
 import { ClipModel } from '../model/clip.js';
@@ -31,6 +31,8 @@ export interface TrainClipOptions {
   scalePositions?: number;
   /** batches of groups of this many images differing in one attribute (hard negatives); 1: independent images */
   group?: number;
+  /** the attributes hard-negative groups vary, repeats weigh (default: shapes.ts VARIED) */
+  vary?: VariedAttribute[];
   /** save every this many steps (default 100) */
   saveEvery?: number;
   log?: (line: string) => void;
@@ -75,7 +77,7 @@ export async function trainClip(o: TrainClipOptions): Promise<{ seconds: number;
   let stop = false;
   for (let step = 0; step < o.steps && !stop; step++) {
     const batchSeed = o.seed * 1_000_003 + step;
-    const samples = o.group && o.group > 1 ? contrastiveBatch(batchSeed, o.batch, S, o.group) : trainingBatch(batchSeed, o.batch, S);
+    const samples = o.group && o.group > 1 ? contrastiveBatch(batchSeed, o.batch, S, o.group, o.vary) : trainingBatch(batchSeed, o.batch, S);
     const tok = tokenizer.tokenize(samples.map((s) => s.text), { contextLength: config.text_config.max_position_embeddings });
     const match = samples.map((a) => samples.map((b) => captionMatches(b.caption, a.spec)));
     const pixels = Tensor.from(toChw(samples.map((s) => s.rgb), S, true), [o.batch, 3, S, S], { runtime: rt });
@@ -118,7 +120,7 @@ async function main(): Promise<void> {
     options: {
       steps: { type: 'string', default: '1500' }, batch: { type: 'string', default: '64' }, lr: { type: 'string', default: '2e-3' },
       seed: { type: 'string', default: '1' }, out: { type: 'string', default: 'weights/clipgpu-tiny' },
-      patch: { type: 'string' }, width: { type: 'string' }, layers: { type: 'string' }, 'text-layers': { type: 'string' }, heads: { type: 'string' }, group: { type: 'string', default: '4' }, 'scale-positions': { type: 'string' }, 'save-every': { type: 'string' }, minutes: { type: 'string' }, init: { type: 'string' },
+      patch: { type: 'string' }, width: { type: 'string' }, layers: { type: 'string' }, 'text-layers': { type: 'string' }, heads: { type: 'string' }, group: { type: 'string', default: '4' }, 'scale-positions': { type: 'string' }, vary: { type: 'string' }, 'save-every': { type: 'string' }, minutes: { type: 'string' }, init: { type: 'string' },
     },
   });
   const size: TinySize = { ...DEFAULT_TINY };
@@ -127,7 +129,9 @@ async function main(): Promise<void> {
   if (values.layers) size.layers = Number(values.layers);
   if (values['text-layers']) size.textLayers = Number(values['text-layers']);
   if (values.heads) size.heads = Number(values.heads);
-  await trainClip({ steps: Number(values.steps), batch: Number(values.batch), lr: Number(values.lr), seed: Number(values.seed), out: values.out!, size, saveEvery: values['save-every'] ? Number(values['save-every']) : undefined, minutes: values.minutes ? Number(values.minutes) : undefined, init: values.init, group: Number(values.group), scalePositions: values['scale-positions'] ? Number(values['scale-positions']) : undefined });
+  const vary = values.vary?.split(',').map((v) => v.trim()) as VariedAttribute[] | undefined;
+  for (const v of vary ?? []) if (!VARIED.includes(v)) throw new Error(`--vary: '${v}' is not one of ${[...new Set(VARIED)].join(', ')}`);
+  await trainClip({ vary, steps: Number(values.steps), batch: Number(values.batch), lr: Number(values.lr), seed: Number(values.seed), out: values.out!, size, saveEvery: values['save-every'] ? Number(values['save-every']) : undefined, minutes: values.minutes ? Number(values.minutes) : undefined, init: values.init, group: Number(values.group), scalePositions: values['scale-positions'] ? Number(values['scale-positions']) : undefined });
   process.exit(0);
 }
 
