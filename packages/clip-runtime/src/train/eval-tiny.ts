@@ -124,7 +124,7 @@ export async function evaluateGeneration(
 ): Promise<GenerationReport> {
   const prompt = opts.prompt ?? 'a red circle';
   const S = clip.config.vision_config.image_size;
-  const steps = opts.steps ?? 40;
+  const steps = opts.steps ?? 100;
   const generator = kind === 'decoder' ? decoder(opts.decoderWeights) : fourier({ size: S });
   const t0 = performance.now();
   const run = generate(clip, { prompts: prompt, generator, steps, cutn: 8, lr: kind === 'decoder' ? 0.1 : 0.05, seed: opts.seed ?? 0 });
