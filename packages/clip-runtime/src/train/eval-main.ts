@@ -2,6 +2,7 @@
 //   node scripts/run-ts.mjs packages/clip-runtime/src/train/eval-main.ts [--model DIR] [--decoder FILE] [--n 400]
 import { parseArgs } from 'node:util';
 import { loadClip } from '../clip.js';
+import { SHAPES } from '../data/shapes.js';
 import { embeddedModelPath } from '../io/embedded.js';
 import { evaluateClassification, evaluateGeneration } from './eval-tiny.js';
 
@@ -20,7 +21,9 @@ async function main(): Promise<void> {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   console.log(rasterizer === 'eval' ? `held-out images (evaluation rasterizer): ${c.images}` : `images from the TRAINING rasterizer (a diagnostic): ${c.images}`);
   console.log(`  colour × shape zero-shot top-1 (40 classes):           ${pct(c.colorShape)}   (target ≥ 95%)`);
-  console.log(`    of which the colour is right: ${pct(c.color)}, the shape: ${pct(c.shape)}`);
+  console.log(`    of which the colour is right: ${pct(c.color)}, the shape: ${pct(c.shape)} (small shapes ${pct(c.shapeBySize.small)}, large ${pct(c.shapeBySize.large)})`);
+  console.log(`    shape confusions (rows: true, columns: predicted): ${SHAPES.join(', ')}`);
+  c.shapeConfusion.forEach((row, i) => console.log(`      ${SHAPES[i]!.padEnd(9)} ${row.map((x) => String(x).padStart(4)).join('')}`));
   console.log(`  position top-1 among the 5 captions of the true class: ${pct(c.position)}   (target ≥ 90%)`);
   console.log(`  position top-1 among all 200 colour×shape×position:    ${pct(c.positionAll)}`);
   if (!values['no-generation']) {

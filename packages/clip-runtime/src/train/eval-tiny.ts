@@ -21,6 +21,10 @@ export interface ClassifyReport {
   /** the top colour × shape prompt has the right colour / the right shape (what the errors get wrong) */
   color: number;
   shape: number;
+  /** shape right, among small and among large images (is the patch grid too coarse for small shapes?) */
+  shapeBySize: { small: number; large: number };
+  /** confusions[true shape][predicted shape] counts, in SHAPES order */
+  shapeConfusion: number[][];
   position: number;
   positionAll: number;
 }
@@ -58,6 +62,8 @@ export async function evaluateClassification(clip: Clip, opts: { n?: number; see
   const t40 = await textEmbeddings(clip, classes.map((c) => c.text));
   const t200 = await textEmbeddings(clip, posCaptions);
   let [cs, col, shp, pos, posAll] = [0, 0, 0, 0, 0];
+  const bySize = { small: [0, 0], large: [0, 0] };
+  const confusion = SHAPES.map(() => SHAPES.map(() => 0));
   const batch = opts.batch ?? 50;
   for (let at = 0; at < set.length; at += batch) {
     const part = set.slice(at, at + batch);
@@ -73,6 +79,9 @@ export async function evaluateClassification(clip: Clip, opts: { n?: number; see
       if (top === k) cs++;
       if (classes[top]!.color === spec.color) col++;
       if (classes[top]!.shape === spec.shape) shp++;
+      bySize[spec.size][0]! += classes[top]!.shape === spec.shape ? 1 : 0;
+      bySize[spec.size][1]!++;
+      confusion[SHAPES.indexOf(spec.shape)]![SHAPES.indexOf(classes[top]!.shape)]!++;
       const truePos = k * POSITIONS.length + POSITIONS.indexOf(spec.position);
       if (argmax(row200, POSITIONS.map((_, j) => k * POSITIONS.length + j)) === truePos) pos++;
       if (argmax(row200, [...row200.keys()]) === truePos) posAll++;
@@ -80,7 +89,7 @@ export async function evaluateClassification(clip: Clip, opts: { n?: number; see
   }
   [t40, t200].forEach((t) => t.dispose());
   const n = set.length;
-  return { images: n, colorShape: cs / n, color: col / n, shape: shp / n, position: pos / n, positionAll: posAll / n };
+  return { images: n, colorShape: cs / n, color: col / n, shape: shp / n, shapeBySize: { small: bySize.small[0]! / bySize.small[1]!, large: bySize.large[0]! / bySize.large[1]! }, shapeConfusion: confusion, position: pos / n, positionAll: posAll / n };
 }
 
 /** Hue in degrees of the bin (of 12) holding the most saturated, not-dark pixels; NaN if none. */

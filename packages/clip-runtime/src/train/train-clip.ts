@@ -46,6 +46,38 @@ export async function saveTinyClip(dir: string, params: ParamSet, json: Record<s
   await writeFile(path.join(dir, 'model.safetensors'), await params.toSafetensors({ metadata: { format: 'pt', trainer: 'clipgpu train-clip' } }));
 }
 
+/**
+ * Carries a vision model's patch tensors over to a smaller patch size that divides the old one, so
+ * a finer model starts from a trained coarse one: each patch kernel becomes the sum of its p×p
+ * sub-kernels (a uniform-colour patch embeds exactly as before) and each old grid position's
+ * embedding goes to the p×p new positions it covered (duplicated tokens leave attention unchanged).
+ */
+export function resizePatches(name: string, data: Float32Array, from: readonly number[], to: readonly number[]): Float32Array {
+  const fail = () => new Error(`--init: ${name} is [${from.join(', ')}] there, [${to.join(', ')}] here; only a finer patch size (dividing the old one) can be carried over`);
+  if (name.endsWith('patch_embedding.weight')) {
+    const [o, c, k] = from as [number, number, number];
+    const kNew = to[2]!;
+    if (to[0] !== o || to[1] !== c || k % kNew !== 0) throw fail();
+    const out = new Float32Array(o * c * kNew * kNew);
+    for (let oc = 0; oc < o * c; oc++)
+      for (let y = 0; y < k; y++) for (let x = 0; x < k; x++) out[oc * kNew * kNew + (y % kNew) * kNew + (x % kNew)]! += data[oc * k * k + y * k + x]!;
+    return out;
+  }
+  if (name.endsWith('position_embedding.weight') && name.startsWith('vision_model')) {
+    const [n, width] = from as [number, number];
+    const g = Math.round(Math.sqrt(n - 1));
+    const gNew = Math.round(Math.sqrt(to[0]! - 1));
+    if (to[1] !== width || g * g !== n - 1 || gNew % g !== 0) throw fail();
+    const out = new Float32Array(to[0]! * width);
+    out.set(data.subarray(0, width)); // the class token's
+    const f = gNew / g;
+    for (let y = 0; y < gNew; y++)
+      for (let x = 0; x < gNew; x++) out.set(data.subarray((1 + Math.floor(y / f) * g + Math.floor(x / f)) * width, (2 + Math.floor(y / f) * g + Math.floor(x / f)) * width), (1 + y * gNew + x) * width);
+    return out;
+  }
+  throw fail();
+}
+
 export async function trainClip(o: TrainClipOptions): Promise<{ seconds: number; loss: number }> {
   const log = o.log ?? console.log;
   const rt = await init();
@@ -56,7 +88,11 @@ export async function trainClip(o: TrainClipOptions): Promise<{ seconds: number;
   if (o.init) {
     const src = await fileSource(o.init);
     const header = await readHeader(src);
-    for (const [name, t] of [...params.tensors]) params.set(name, await readTensorF32(src, header, name), [...t.shape]);
+    for (const [name, t] of [...params.tensors]) {
+      const from = header.tensors.get(name)?.shape ?? [];
+      const data = await readTensorF32(src, header, name);
+      params.set(name, from.join() === t.shape.join() ? data : resizePatches(name, data, from, [...t.shape]), [...t.shape]);
+    }
     await src.close();
     log(`continuing from ${o.init}`);
   }

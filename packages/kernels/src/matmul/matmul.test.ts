@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { TOLERANCE } from '../tolerances.js';
 import { dot, expectClose, finiteDifferences, freshSeed, poisoned, randn, rng, testGpu } from '../testing.js';
 import {
-  MATMUL_CONFIGS, NARROW_CONFIGS, matmul, matmulBackward, matmulF16, packF16, roundToF16, type MatmulActivation, type MatmulConfig, type MatmulShape,
+  MATMUL_CONFIGS, NARROW_CONFIGS, defaultMatmulConfig, matmul, matmulBackward, matmulF16, packF16, roundToF16, type MatmulActivation, type MatmulConfig, type MatmulShape,
 } from './matmul.js';
 import { matmulBackwardRef, matmulPreActivationRef, matmulRef, type MatmulEpilogueValues } from './matmul.ref.js';
 
@@ -114,6 +114,18 @@ describe('every candidate config', () => {
       [A, B, C, BIAS, RES].forEach((b) => gpu.destroyBuffer(b));
     });
   }
+});
+
+describe('default config', () => {
+  // the choice only matters for speed; every config is checked for correctness above
+  const pick = (s: MatmulShape) => defaultMatmulConfig(gpu, s).name;
+  it('software: 32×32 tiles where the default 32×64 tile would be mostly padding; hardware: one config', () => {
+    if (!gpu.adapter.software) return expect(pick({ batch: 128, M: 65, N: 32, K: 65 })).toBe(MATMUL_CONFIGS[3]!.name);
+    expect(pick({ batch: 128, M: 65, N: 32, K: 65 })).toBe(MATMUL_CONFIGS[2]!.name); // attention's scores·V per head
+    expect(pick({ batch: 128, M: 17, N: 17, K: 32, transB: true })).toBe(MATMUL_CONFIGS[2]!.name);
+    expect(pick({ M: 1088, N: 256, K: 64 })).toBe(MATMUL_CONFIGS[0]!.name);
+    expect(pick({ M: 4096, N: 8, K: 144 })).toBe(NARROW_CONFIGS.n.name);
+  });
 });
 
 describe('matmulF16', () => {
