@@ -112,6 +112,21 @@ describe('generate', () => {
     await expect(texts[Symbol.asyncIterator]().next()).rejects.toThrow(/no tokenizer files/);
   });
 
+  it('initCandidates starts from the draw CLIP finds closest to the prompts, and frees the others', async () => {
+    // lr 0 and one whole-image crop: the first step's loss is the chosen initialisation's own (seed 7: the
+    // first draw is not the best of the six)
+    const first = async (initCandidates: number) => {
+      const { losses } = await collect(base({ generator: generators.pixels({ size: 32, std: 1 }), lr: 0, steps: 1, augment: false, boxes: [0, 0, 32, 32], initCandidates, seed: 7 }));
+      return losses[0]![0]!;
+    };
+    const one = await first(1);
+    const before = rt.stats();
+    const best = await first(6);
+    expect(rt.stats()).toEqual(before);
+    expect(best).toBeLessThan(one);
+    expect(await first(6)).toBe(best);
+  });
+
   it('rejects bad input at once with a reason', () => {
     const bad = (o: Partial<GenerateOptions>, re: RegExp) => expect(() => generate(clip, base(o))).toThrow(re);
     bad({ prompts: [] }, /no prompts/);
@@ -132,6 +147,9 @@ describe('generate', () => {
     bad({ schedule: 'linear' as never }, /unknown schedule 'linear'/);
     bad({ boxes: [0, 0, 4] }, /boxes must hold 4 numbers/);
     bad({ augment: { noise: -1 } }, /augment.noise must be a finite number ≥ 0/);
+    bad({ initCandidates: 0 }, /initCandidates must be an integer ≥ 1, got 0/);
+    const mine: Generator = { parameters: [], render: () => Tensor.zeros([1, 3, 32, 32]), dispose: () => {} };
+    bad({ generator: mine, initCandidates: 2 }, /initCandidates needs a generator factory/);
     expect(() => generate(clip, undefined as never)).toThrow(/options are required/);
   });
 

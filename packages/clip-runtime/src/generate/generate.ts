@@ -43,6 +43,11 @@ export interface GenerateOptions {
   antialias?: boolean | 'auto';
   /** fixed crops instead of random ones: [x, y, w, h] per cutout, or per step */
   boxes?: readonly number[] | ((step: number) => readonly number[]);
+  /**
+   * draw this many initialisations of a generator factory and start from the one CLIP finds
+   * closest to the prompts, whole image in view (as FuseDream does for GAN latents; default 1)
+   */
+  initCandidates?: number;
 }
 
 export interface GenerateState {
@@ -122,6 +127,7 @@ interface Resolved {
   cutMode: K.ResizeMode;
   antialias: boolean | 'auto';
   boxes?: GenerateOptions['boxes'];
+  initCandidates: number;
 }
 
 function resolveOptions(clip: Clip, o: GenerateOptions): Resolved {
@@ -154,10 +160,12 @@ function resolveOptions(clip: Clip, o: GenerateOptions): Resolved {
     cutMode: o.cutMode ?? 'bilinear',
     antialias: o.antialias ?? 'auto',
     boxes: o.boxes,
+    initCandidates: int('initCandidates', o.initCandidates ?? 1, 1),
   };
   if (r.loss !== 'spherical' && r.loss !== 'cosine') throw new Error(`generate: unknown loss '${String(r.loss)}' (spherical or cosine)`);
   if (r.cutMode !== 'bilinear' && r.cutMode !== 'bicubic') throw new Error(`generate: unknown cutMode '${String(r.cutMode)}' (bilinear or bicubic)`);
   resolveAugment(r.augment);
+  if (r.initCandidates > 1 && isGenerator(r.generator)) throw new Error('generate: initCandidates needs a generator factory (generators.*), not a generator already made');
   if (Array.isArray(r.boxes) && (r.boxes.length === 0 || r.boxes.length % 4 !== 0)) throw new Error(`generate: boxes must hold 4 numbers (x, y, w, h) per cutout, got ${r.boxes.length}`);
   const known = isGenerator(r.generator) ? undefined : r.generator.size;
   if (known) checkImageSize(known[0], known[1], r, clip);
@@ -211,7 +219,7 @@ export class GenerationRun implements AsyncIterable<GenerateState> {
     const owned = !isGenerator(o.generator);
     try {
       targets = await encodePrompts(clip, o.prompts);
-      gen = isGenerator(o.generator) ? o.generator : await o.generator.create({ runtime: rt, seed: o.seed, random: stream(o.seed, 'init') });
+      gen = isGenerator(o.generator) ? o.generator : await bestInitialisation(clip, o.generator, targets, o);
       if (!gen.parameters.length || gen.parameters.some((p) => !p.requiresGrad)) throw new Error('generate: the generator must have parameters, each with requiresGrad');
       cutouts = new Cutouts(rt, { cutSize: S, cutn: o.cutn, cutPow: o.cutPow, minSize: o.minCutSize, augment: o.augment, mode: o.cutMode, antialias: o.antialias });
       adam = new Adam(gen.parameters, o.adam);
@@ -268,6 +276,39 @@ export class GenerationRun implements AsyncIterable<GenerateState> {
       this.finalImage = last;
     }
   }
+}
+
+/** The factory's generator from the run's seed, or the best of o.initCandidates draws by the prompts' loss on the whole image. */
+async function bestInitialisation(clip: Clip, factory: GeneratorFactory, targets: Target[], o: Resolved): Promise<Generator> {
+  const draw = (i: number) => factory.create({ runtime: clip.runtime, seed: o.seed, random: stream(o.seed, i === 0 ? 'init' : `init-${i}`) });
+  let best = await draw(0);
+  if (o.initCandidates === 1) return best;
+  const S = clip.config.vision_config.image_size;
+  const cutouts = new Cutouts(clip.runtime, { cutSize: S, cutn: 1, augment: false, mode: o.cutMode, antialias: o.antialias });
+  const score = async (g: Generator) => {
+    const loss = noGrad(() => tidy(() => {
+      const image = g.render();
+      return guidanceLoss(clip, image, targets, cutouts, stream(0, 'unused'), { loss: o.loss, boxes: [0, 0, image.shape[3]!, image.shape[2]!] }).total;
+    }));
+    const value = await loss.item();
+    loss.dispose();
+    return value;
+  };
+  try {
+    let bestLoss = await score(best);
+    for (let i = 1; i < o.initCandidates; i++) {
+      const g = await draw(i);
+      const l = await score(g);
+      if (l < bestLoss) [best, bestLoss] = [(best.dispose(), g), l];
+      else g.dispose();
+    }
+  } catch (e) {
+    best.dispose();
+    throw e;
+  } finally {
+    cutouts.dispose();
+  }
+  return best;
 }
 
 /**
