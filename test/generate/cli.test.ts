@@ -71,7 +71,7 @@ describe('clipgpu generate', () => {
     const file = join(dir, 'decoder.safetensors');
     writeFileSync(file, writeDecoderWeights(randomDecoderWeights(decoderArchitecture({ latentDim: 8, size: 16, channels: [8, 6, 4] }), 1)));
     const out = join(dir, 'decoded.png');
-    const r = await cli(['a dog', '--model', model, '--generator', `decoder:${file}`, '--steps', '2', '--cutn', '2', '--out', out, '--quiet']);
+    const r = await cli(['a dog', '--model', model, '--generator', `decoder:${file}`, '--steps', '2', '--cutn', '2', '--out', out, '--quiet', '--init-candidates', '3']);
     expect(r.stderr).toBe('');
     expect((await png(out)).width).toBe(16);
   });
@@ -93,6 +93,7 @@ describe('clipgpu generate', () => {
     await bad(['x', ...m, '--steps', 'ten'], /--steps must be an integer ≥ 1, got 'ten'/);
     await bad(['x', ...m, '--lr=-1'], /--lr must be a number ≥ 0, got '-1'/);
     await bad(['x', ...m, '--loss', 'l1'], /--loss must be spherical or cosine/);
+    await bad(['x', ...m, '--init-candidates', '0'], /--init-candidates must be an integer ≥ 1, got '0'/);
     await bad(['x', ...m, '--bogus'], /Unknown option '--bogus'/);
     await bad(['x', ...m, '--out', join(dir, 'missing', 'o.png')], /--out: the folder .* does not exist/);
     await bad(['x', ...m, '--image-prompt', join(dir, 'nope.png')], /--image-prompt: no such file/);

@@ -13,7 +13,7 @@ import { loadModel, parse, UsageError } from './common.js';
 
 const USAGE =
   'clipgpu generate "PROMPT[:W][|PROMPT:W…]" [--model DIR] [--generator pixels|fourier|siren|decoder[:FILE]] [--size 224] [--steps 300] ' +
-  '[--cutn 16] [--cut-pow 1] [--min-cut PX] [--lr 0.05] [--schedule constant|cosine] [--loss spherical|cosine] [--tv W] [--seed 0] ' +
+  '[--cutn 16] [--cut-pow 1] [--min-cut PX] [--lr 0.05] [--schedule constant|cosine] [--loss spherical|cosine] [--tv W] [--seed 0] [--init-candidates N] ' +
   '[--image-prompt FILE[:W]] [--no-augment] [--out out.png] [--save-every K] [--log run.jsonl] [--dtype f32|f16]';
 
 export interface GenerateCliIo {
@@ -72,6 +72,7 @@ export async function runGenerateCli(argv: string[], io: GenerateCliIo = {}): Pr
     schedule: { type: 'string' }, loss: { type: 'string' }, tv: { type: 'string' }, seed: { type: 'string' },
     'image-prompt': { type: 'string', multiple: true }, 'no-augment': { type: 'boolean' }, out: { type: 'string' },
     'save-every': { type: 'string' }, log: { type: 'string' }, dtype: { type: 'string' }, quiet: { type: 'boolean' },
+    'init-candidates': { type: 'string' },
   }, USAGE);
 
   // ---- everything checked before the model is loaded
@@ -98,6 +99,7 @@ export async function runGenerateCli(argv: string[], io: GenerateCliIo = {}): Pr
     lr: float('lr', v.lr, (x) => x >= 0, 'a number ≥ 0'),
     tvWeight: float('tv', v.tv, (x) => x >= 0, 'a number ≥ 0'),
     seed: int('seed', v.seed, 0),
+    initCandidates: int('init-candidates', v['init-candidates'], 1),
   };
   if (v.schedule !== undefined && v.schedule !== 'constant' && v.schedule !== 'cosine') throw new UsageError(`--schedule must be constant or cosine, got '${v.schedule}'`);
   if (v.loss !== undefined && v.loss !== 'spherical' && v.loss !== 'cosine') throw new UsageError(`--loss must be spherical or cosine, got '${v.loss}'`);
