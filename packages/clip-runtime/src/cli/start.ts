@@ -8,6 +8,7 @@ import { loadClip, type Clip } from '../clip.js';
 import { colorShapeClasses } from '../data/shapes.js';
 import { generate, generators, imageToRgb } from '../generate/index.js';
 import { embeddedModelPath } from '../io/embedded.js';
+import { DECODER_INIT_CANDIDATES } from '../train/eval-tiny.js';
 import { decodeImage, encodePng } from '../io/image.js';
 import { ops, tidy } from '../tensor/index.js';
 
@@ -63,7 +64,7 @@ export async function runStart(opts: StartOptions = {}): Promise<string> {
       cliProgress.Presets.shades_classic,
     );
     bar.start(steps, 0, { loss: '-' });
-    const run = generate(clip, { prompts: prompt, generator: generators.decoder(path.join(decoderDir, 'decoder.safetensors')), steps, cutn: 8, lr: 0.1, seed: 0 });
+    const run = generate(clip, { prompts: prompt, generator: generators.decoder(path.join(decoderDir, 'decoder.safetensors')), steps, cutn: 8, lr: 0.1, seed: 0, initCandidates: DECODER_INIT_CANDIDATES });
     for await (const s of run) bar.update(s.step, { loss: s.loss.toFixed(4) });
     bar.stop();
     const image = run.finalImage!;

@@ -1,5 +1,6 @@
 // pnpm eval:tiny: the quality numbers of the embedded models (see eval-tiny.ts for definitions).
 //   node scripts/run-ts.mjs packages/clip-runtime/src/train/eval-main.ts [--model DIR] [--decoder FILE] [--n 400]
+//     [--no-generation] [--rasterizer eval|train] [--steps 100] [--seed 0] [--init-candidates N (decoder)]
 import { parseArgs } from 'node:util';
 import { loadClip } from '../clip.js';
 import { SHAPES } from '../data/shapes.js';
@@ -11,6 +12,7 @@ async function main(): Promise<void> {
     options: {
       model: { type: 'string' }, decoder: { type: 'string' }, n: { type: 'string', default: '400' },
       'no-generation': { type: 'boolean', default: false }, rasterizer: { type: 'string', default: 'eval' }, steps: { type: 'string' },
+      seed: { type: 'string' }, 'init-candidates': { type: 'string' },
     },
   });
   const modelDir = values.model ?? (await embeddedModelPath('clipgpu-tiny'));
@@ -29,7 +31,10 @@ async function main(): Promise<void> {
   if (!values['no-generation']) {
     const decoderFile = values.decoder ?? `${await embeddedModelPath('decoder-tiny')}/decoder.safetensors`;
     for (const kind of ['decoder', 'fourier'] as const) {
-      const g = await evaluateGeneration(clip, kind, { decoderWeights: decoderFile, steps: values.steps ? Number(values.steps) : undefined });
+      const g = await evaluateGeneration(clip, kind, {
+        decoderWeights: decoderFile, steps: values.steps ? Number(values.steps) : undefined, seed: values.seed ? Number(values.seed) : undefined,
+        initCandidates: kind === 'decoder' && values['init-candidates'] ? Number(values['init-candidates']) : undefined,
+      });
       console.log(`  generate("a red circle") with ${kind} (${g.steps} steps, ${g.size.join('×')} px, ${g.seconds.toFixed(0)} s): rank ${g.rank} of 40 (top: "${g.top}"), dominant hue ${g.hue}° ${g.red ? '(red)' : '(NOT red)'}`);
     }
   }

@@ -125,18 +125,24 @@ export interface GenerationReport {
   seconds: number;
 }
 
+/**
+ * The decoder starts from the best of this many latents (generate's initCandidates): a latent moves
+ * only so far in 100 steps, and from one random draw the patch-4 model read the result as "a red square".
+ */
+export const DECODER_INIT_CANDIDATES = 16;
+
 /** generate() for `prompt` with a generator, then CLIP's ranking and the dominant hue of the result. */
 export async function evaluateGeneration(
   clip: Clip,
   kind: 'decoder' | 'fourier',
-  opts: { prompt?: string; steps?: number; decoderWeights?: string | Uint8Array; seed?: number; onStep?: (s: GenerateState) => void } = {},
+  opts: { prompt?: string; steps?: number; decoderWeights?: string | Uint8Array; seed?: number; initCandidates?: number; onStep?: (s: GenerateState) => void } = {},
 ): Promise<GenerationReport> {
   const prompt = opts.prompt ?? 'a red circle';
   const S = clip.config.vision_config.image_size;
   const steps = opts.steps ?? 100;
   const generator = kind === 'decoder' ? decoder(opts.decoderWeights) : fourier({ size: S });
   const t0 = performance.now();
-  const run = generate(clip, { prompts: prompt, generator, steps, cutn: 8, lr: kind === 'decoder' ? 0.1 : 0.05, seed: opts.seed ?? 0 });
+  const run = generate(clip, { prompts: prompt, generator, steps, cutn: 8, lr: kind === 'decoder' ? 0.1 : 0.05, seed: opts.seed ?? 0, initCandidates: kind === 'decoder' ? (opts.initCandidates ?? DECODER_INIT_CANDIDATES) : undefined });
   for await (const s of run) opts.onStep?.(s);
   const image = run.finalImage!;
   const [h, w] = image.shape.slice(-2) as [number, number];
