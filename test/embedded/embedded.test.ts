@@ -52,9 +52,10 @@ describe('embedded clipgpu-tiny', () => {
     expect(w.architecture.latent_dim).toBeGreaterThan(0);
   });
 
-  // Target: rank 1 and a red dominant hue, with eval:tiny's 100 steps (seed 0). Reached: both rank
-  // 1; fourier red (hue 0°), the decoder not (hue 240°: the blue field it starts from outweighs the
-  // red blob, and nothing in "a red circle" asks CLIP to change the background).
+  // Target: rank 1 and a red dominant hue, with eval:tiny's 100 steps (seed 0; the decoder from the
+  // best of DECODER_INIT_CANDIDATES latents). Reached: both rank 1; fourier red (hue 0°), the decoder
+  // not (hue 270°: the purple field it starts from outweighs the red blob, and nothing in "a red
+  // circle" asks CLIP to change the background).
   for (const kind of ['decoder', 'fourier'] as const) {
     it(`guided generation of "a red circle" with ${kind}: ranked first${kind === 'fourier' ? ', and red' : ''}`, async () => {
       const g = await evaluateGeneration(clip, kind, { decoderWeights: decoderFile });

@@ -6,9 +6,8 @@ import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { loadClip, type Clip } from '../clip.js';
 import { colorShapeClasses } from '../data/shapes.js';
-import { generate, generators, imageToRgb } from '../generate/index.js';
+import { DECODER_INIT_CANDIDATES, generate, generators, imageToRgb } from '../generate/index.js';
 import { embeddedModelPath } from '../io/embedded.js';
-import { DECODER_INIT_CANDIDATES } from '../train/eval-tiny.js';
 import { decodeImage, encodePng } from '../io/image.js';
 import { ops, tidy } from '../tensor/index.js';
 

@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     for (const kind of ['decoder', 'fourier'] as const) {
       const g = await evaluateGeneration(clip, kind, {
         decoderWeights: decoderFile, steps: values.steps ? Number(values.steps) : undefined, seed: values.seed ? Number(values.seed) : undefined,
-        initCandidates: kind === 'decoder' && values['init-candidates'] ? Number(values['init-candidates']) : undefined,
+        initCandidates: values['init-candidates'] ? Number(values['init-candidates']) : undefined,
       });
       console.log(`  generate("a red circle") with ${kind} (${g.steps} steps, ${g.size.join('×')} px, ${g.seconds.toFixed(0)} s): rank ${g.rank} of 40 (top: "${g.top}"), dominant hue ${g.hue}° ${g.red ? '(red)' : '(NOT red)'}`);
     }

@@ -11,7 +11,7 @@ import type { Clip } from '../clip.js';
 import { COLORS, POSITIONS, SHAPES, captionOf, colorShapeClasses, trainingBatch } from '../data/shapes.js';
 import { evalSet } from '../data/shapes-eval.js';
 import { generate, type GenerateState } from '../generate/generate.js';
-import { decoder, fourier } from '../generate/generators/index.js';
+import { DECODER_INIT_CANDIDATES, decoder, fourier } from '../generate/generators/index.js';
 import { ops, Tensor, tidy } from '../tensor/index.js';
 import { toChw } from './data.js';
 
@@ -61,8 +61,8 @@ export async function evaluateClassification(clip: Clip, opts: { n?: number; see
   const posCaptions = classes.flatMap((c) => POSITIONS.map((position) => captionOf({ ...c, position })));
   const t40 = await textEmbeddings(clip, classes.map((c) => c.text));
   const t200 = await textEmbeddings(clip, posCaptions);
-  let [cs, col, shp, pos, posAll] = [0, 0, 0, 0, 0];
-  const bySize = { small: [0, 0], large: [0, 0] };
+  let [cs, col, pos, posAll] = [0, 0, 0, 0];
+  const bySize = { small: { right: 0, all: 0 }, large: { right: 0, all: 0 } };
   const confusion = SHAPES.map(() => SHAPES.map(() => 0));
   const batch = opts.batch ?? 50;
   for (let at = 0; at < set.length; at += batch) {
@@ -78,9 +78,8 @@ export async function evaluateClassification(clip: Clip, opts: { n?: number; see
       const top = argmax(row40, [...row40.keys()]);
       if (top === k) cs++;
       if (classes[top]!.color === spec.color) col++;
-      if (classes[top]!.shape === spec.shape) shp++;
-      bySize[spec.size][0]! += classes[top]!.shape === spec.shape ? 1 : 0;
-      bySize[spec.size][1]!++;
+      bySize[spec.size].right += classes[top]!.shape === spec.shape ? 1 : 0;
+      bySize[spec.size].all++;
       confusion[SHAPES.indexOf(spec.shape)]![SHAPES.indexOf(classes[top]!.shape)]!++;
       const truePos = k * POSITIONS.length + POSITIONS.indexOf(spec.position);
       if (argmax(row200, POSITIONS.map((_, j) => k * POSITIONS.length + j)) === truePos) pos++;
@@ -89,7 +88,9 @@ export async function evaluateClassification(clip: Clip, opts: { n?: number; see
   }
   [t40, t200].forEach((t) => t.dispose());
   const n = set.length;
-  return { images: n, colorShape: cs / n, color: col / n, shape: shp / n, shapeBySize: { small: bySize.small[0]! / bySize.small[1]!, large: bySize.large[0]! / bySize.large[1]! }, shapeConfusion: confusion, position: pos / n, positionAll: posAll / n };
+  const shapeRight = confusion.reduce((sum, row, i) => sum + row[i]!, 0);
+  const shapeBySize = { small: bySize.small.right / bySize.small.all, large: bySize.large.right / bySize.large.all };
+  return { images: n, colorShape: cs / n, color: col / n, shape: shapeRight / n, shapeBySize, shapeConfusion: confusion, position: pos / n, positionAll: posAll / n };
 }
 
 /** Hue in degrees of the bin (of 12) holding the most saturated, not-dark pixels; NaN if none. */
@@ -124,12 +125,6 @@ export interface GenerationReport {
   size: [number, number];
   seconds: number;
 }
-
-/**
- * The decoder starts from the best of this many latents (generate's initCandidates): a latent moves
- * only so far in 100 steps, and from one random draw the patch-4 model read the result as "a red square".
- */
-export const DECODER_INIT_CANDIDATES = 16;
 
 /** generate() for `prompt` with a generator, then CLIP's ranking and the dominant hue of the result. */
 export async function evaluateGeneration(

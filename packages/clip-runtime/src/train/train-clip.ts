@@ -72,7 +72,10 @@ export function resizePatches(name: string, data: Float32Array, from: readonly n
     out.set(data.subarray(0, width)); // the class token's
     const f = gNew / g;
     for (let y = 0; y < gNew; y++)
-      for (let x = 0; x < gNew; x++) out.set(data.subarray((1 + Math.floor(y / f) * g + Math.floor(x / f)) * width, (2 + Math.floor(y / f) * g + Math.floor(x / f)) * width), (1 + y * gNew + x) * width);
+      for (let x = 0; x < gNew; x++) {
+        const old = 1 + Math.floor(y / f) * g + Math.floor(x / f);
+        out.set(data.subarray(old * width, (old + 1) * width), (1 + y * gNew + x) * width);
+      }
     return out;
   }
   throw fail();

@@ -167,6 +167,12 @@ export function upsampleNearest2x(x: Tensor): Tensor {
   });
 }
 
+/**
+ * generate()'s initCandidates for the embedded decoder: a latent moves only so far in a run of
+ * 40-100 steps, and from one random draw the tiny CLIP read "a red circle" as "a red square".
+ */
+export const DECODER_INIT_CANDIDATES = 16;
+
 export interface DecoderOptions {
   /** the latent size; checked against the file's, or the random decoder's (default 64) */
   latentDim?: number;

@@ -41,7 +41,7 @@ export { pixels, type PixelsOptions } from './pixels.js';
 export { fourier, fourierBases, COLOR_CORRELATION_SVD_SQRT, type FourierOptions } from './fourier.js';
 export { siren, sirenCoordinates, type SirenOptions } from './siren.js';
 export {
-  decoder, decoderArchitecture, decoderOutputSize, decoderTensorShapes, randomDecoderWeights, readDecoderWeights, writeDecoderWeights,
+  DECODER_INIT_CANDIDATES, decoder, decoderArchitecture, decoderOutputSize, decoderTensorShapes, randomDecoderWeights, readDecoderWeights, writeDecoderWeights,
   upsampleNearest2x, checkArchitecture, type DecoderArchitecture, type DecoderOptions, type DecoderSource, type DecoderWeights,
 } from './decoder.js';
 export { isGenerator, isGeneratorFactory, type Generator, type GeneratorContext, type GeneratorFactory } from './types.js';
