@@ -39,6 +39,30 @@ describe('embedded clipgpu-tiny', () => {
     expect(scores[0]!.label).toBe('a red circle');
   });
 
+  it('ensembles templates: the normalized mean of each template\'s normalized text embedding', async () => {
+    const labels = ['a red circle', 'a blue star'];
+    const templates = ['{}', '{} on a white background', '{} at the top left'];
+    const got = await clip.encodeLabels(labels, templates);
+    expect(got.shape).toEqual([2, clip.config.projection_dim]);
+    const ensembled = (await got.toArray()) as Float32Array;
+    got.dispose();
+    const D = clip.config.projection_dim;
+    for (let l = 0; l < labels.length; l++) {
+      const mean = new Float64Array(D);
+      for (const t of templates) {
+        const e = await clip.encodeText([t.replace('{}', labels[l]!)]);
+        const v = (await e.toArray()) as Float32Array;
+        e.dispose();
+        const norm = Math.hypot(...v);
+        v.forEach((x, d) => (mean[d] += x / norm));
+      }
+      const norm = Math.hypot(...mean);
+      for (let d = 0; d < D; d++) expect(ensembled[l * D + d]).toBeCloseTo(mean[d]! / norm, 5);
+    }
+    await expect(clip.encodeLabels(labels, ['a photo'])).rejects.toThrow(/template 'a photo' has no '\{\}'/);
+    await expect(clip.classify(path.join(path.dirname(await embeddedModelPath('clipgpu-tiny')), 'samples', '1-red-circle.png'), labels, { template: [] })).rejects.toThrow(/empty template list/);
+  });
+
   it('classifies held-out colour × shape and position', async () => {
     const r = await evaluateClassification(clip, { n: 80, seed: 2024, batch: 40 });
     console.log(`embedded clipgpu-tiny on 80 held-out images: colour×shape ${(100 * r.colorShape).toFixed(1)}% (colour ${(100 * r.color).toFixed(1)}%, shape ${(100 * r.shape).toFixed(1)}%), position ${(100 * r.position).toFixed(1)}%, position among 200 ${(100 * r.positionAll).toFixed(1)}%`);

@@ -1,6 +1,6 @@
 // The procedural shapes dataset and the tiny BPE vocabulary (no GPU).
 import { describe, expect, it } from 'vitest';
-import { captionMatches, captionOf, colorShapeClasses, contrastiveBatch, trainingBatch, WORDS } from '../../packages/clip-runtime/src/data/shapes.js';
+import { captionMatches, captionOf, colorShapeClasses, contrastiveBatch, NEUTRAL_BACKGROUNDS, trainingBatch, WORDS } from '../../packages/clip-runtime/src/data/shapes.js';
 import { evalSet, rasterizeEval } from '../../packages/clip-runtime/src/data/shapes-eval.js';
 import { mulberry32 } from '../../packages/clip-runtime/src/generate/random.js';
 import { ClipTokenizer } from '../../packages/clip-runtime/src/io/tokenizer.js';
@@ -18,6 +18,17 @@ describe('shapes dataset', () => {
     }
   });
 
+  it('leaves a background unsaid only when it is neutral, and reads an unsaid one as neutral', () => {
+    const samples = trainingBatch(9, 300);
+    const unsaid = samples.filter((s) => !s.caption.background);
+    expect(unsaid.length).toBeGreaterThan(10);
+    for (const s of unsaid) expect(NEUTRAL_BACKGROUNDS).toContain(s.spec.background);
+    const redCircle = { shape: 'circle', color: 'red', size: 'large', position: 'center' } as const;
+    expect(captionMatches({ shape: 'circle', color: 'red' }, { ...redCircle, background: 'white' })).toBe(true);
+    expect(captionMatches({ shape: 'circle', color: 'red' }, { ...redCircle, background: 'purple' })).toBe(false);
+    expect(captionMatches({ shape: 'circle', color: 'red', background: 'purple' }, { ...redCircle, background: 'purple' })).toBe(true);
+  });
+
   it('contrastive batches come in groups that differ in exactly one attribute', () => {
     const batch = contrastiveBatch(3, 128, 32, 4);
     expect(batch).toHaveLength(128);
@@ -30,8 +41,9 @@ describe('shapes dataset', () => {
       const differing = keys.filter((k) => new Set(group.map((s) => s.spec[k])).size > 1);
       if (differing.length === 1) {
         varied++;
-        // the attribute that tells the group apart is said in every caption: no identical captions
-        expect(new Set(group.map((s) => s.text)).size).toBe(group.length);
+        // the attribute that tells the group apart is said; captions repeat only where both are
+        // true of both images (two neutral backgrounds left unsaid)
+        for (const a of group) for (const b of group) if (a.text === b.text) expect(captionMatches(a.caption, b.spec)).toBe(true);
       }
       for (const s of group) {
         expect(s.spec.background).not.toBe(s.spec.color);

@@ -49,6 +49,10 @@ describe('clipgpu embed and classify', () => {
     }
     const table = await clipgpu(['classify', '--model', model, `${IMAGES}small.png`, '--labels', 'a cat,a dog']);
     expect(table.stdout).toMatch(/label\s+probability/);
+    // several templates are ensembled
+    const ensembled = await clipgpu(['classify', '--model', model, `${IMAGES}small.png`, '--labels', 'a cat,a dog', '--template', 'a photo of {}', '--template', '{} outdoors', '--json']);
+    expect(ensembled.code).toBe(0);
+    expect(JSON.parse(ensembled.stdout)[0].scores).toHaveLength(2);
   });
 
   it('fails with a one-line reason and a non-zero exit on bad input', async () => {

@@ -107,17 +107,38 @@ export class Clip {
     }
   }
 
-  /** Zero-shot classification: softmax of logitScale · cos(image, "template(label)"), sorted. */
-  async classify(image: ImageSource | Tensor, labels: string[], opts: { template?: string } = {}): Promise<{ label: string; score: number }[]> {
+  /**
+   * Normalized class embeddings [labels, D]. Each label goes into every template ("{}" marks where)
+   * and its normalized text embeddings are averaged and normalized again: CLIP's prompt ensembling
+   * (Radford et al. 2021, §3.1.4), which averages away what the templates add besides the label.
+   */
+  async encodeLabels(labels: string[], templates: string | string[] = '{}'): Promise<Tensor> {
     if (!labels.length) throw new Error('CLIP classify: no labels');
-    const template = opts.template ?? '{}';
-    const texts = labels.map((l) => template.replace('{}', l));
-    const textEmb = await this.encodeText(texts);
+    const list = typeof templates === 'string' ? [templates] : templates;
+    if (!list.length) throw new Error('CLIP classify: an empty template list');
+    const bad = list.find((t) => !t.includes('{}'));
+    if (bad !== undefined) throw new Error(`CLIP classify: template '${bad}' has no '{}' where the label goes`);
+    const emb = await this.encodeText(list.flatMap((t) => labels.map((l) => t.replace('{}', l))));
+    const out = tidy(() => {
+      const unit = ops.normalize(emb);
+      if (list.length === 1) return unit;
+      const D = unit.shape[1]!;
+      const perLabel = ops.permute(ops.reshape(unit, [list.length, labels.length, D]), [1, 2, 0]); // [L, D, T]
+      return ops.normalize(ops.meanLastAxis(perLabel));
+    });
+    emb.dispose();
+    return out;
+  }
+
+  /**
+   * Zero-shot classification: softmax of logitScale · cos(image, label), sorted. `template`: one
+   * ("a photo of {}") or several, whose embeddings are ensembled (see encodeLabels).
+   */
+  async classify(image: ImageSource | Tensor, labels: string[], opts: { template?: string | string[] } = {}): Promise<{ label: string; score: number }[]> {
+    const textEmb = await this.encodeLabels(labels, opts.template);
     const imageEmb = await this.encodeImage(image instanceof Tensor ? image : [image]);
     const probs = tidy(() => {
-      const t = ops.normalize(textEmb);
-      const i = ops.normalize(imageEmb);
-      const logits = ops.matmul(i, t, { transB: true });
+      const logits = ops.matmul(ops.normalize(imageEmb), textEmb, { transB: true });
       return ops.softmax(ops.scale(logits, this.logitScale));
     });
     const p = await probs.toArray();

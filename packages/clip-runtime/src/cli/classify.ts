@@ -1,11 +1,12 @@
-// clipgpu classify --model DIR IMAGE ... --labels "a dog,a cat" [--template "a photo of {}"] [--json]
+// clipgpu classify --model DIR IMAGE ... --labels "a dog,a cat" [--template "a photo of {}" ...] [--json]
+// (several --template: their embeddings are ensembled)
 import { parse, loadModel, table, UsageError } from './common.js';
 
-const USAGE = 'clipgpu classify [--model DIR] IMAGE ... --labels "a dog,a cat" [--template "a photo of {}"] [--top K] [--json]';
+const USAGE = 'clipgpu classify [--model DIR] IMAGE ... --labels "a dog,a cat" [--template "a photo of {}" ...] [--top K] [--json]';
 
 export async function classify(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, {
-    model: { type: 'string' }, labels: { type: 'string' }, template: { type: 'string' }, top: { type: 'string' },
+    model: { type: 'string' }, labels: { type: 'string' }, template: { type: 'string', multiple: true }, top: { type: 'string' },
     dtype: { type: 'string' }, json: { type: 'boolean' },
   }, USAGE);
   if (!positionals.length) throw new UsageError(`no image given\nusage: ${USAGE}`);

@@ -1,6 +1,8 @@
 // A procedural dataset of coloured shapes with captions, deterministic from a seed (no files):
 // five shapes in eight colours, small or large, at one of five positions, on a plain background
-// of another colour. This is the TRAINING rasterizer: hard-edged polygons and discs tested at
+// of another colour. A caption that leaves the background unsaid means a plain white or black one, as
+// "a red circle" would in clip art: so the prompt "a red circle" asks for red on a neutral field,
+// and guided generation has a reason to leave a coloured background behind. This is the TRAINING rasterizer: hard-edged polygons and discs tested at
 // pixel centres, with colour and placement jitter. The held-out evaluation images come from an
 // independent rasterizer (./shapes-eval.ts: signed distances, supersampled coverage).
 import { mulberry32, type Random } from '../generate/random.js';
@@ -38,6 +40,10 @@ export const WORDS = [
 const pick = <T>(xs: readonly T[], r: Random): T => xs[Math.floor(r() * xs.length)]!;
 const article = (word: string) => (/^[aeiou]/.test(word) ? 'an' : 'a');
 
+/** The backgrounds a caption may leave unsaid. */
+export const NEUTRAL_BACKGROUNDS: readonly ColorName[] = ['white', 'black'];
+const isNeutral = (c: ColorName) => NEUTRAL_BACKGROUNDS.includes(c);
+
 /** A random spec (the background never the shape's colour). */
 export function randomSpec(r: Random): ShapeSpec {
   const color = pick(COLORS, r);
@@ -64,15 +70,20 @@ export function captionOf(p: CaptionParts): string {
   return s;
 }
 
-/** A random caption of a spec from the grammar: each optional attribute said with probability ½, or always when named in `say`. */
+/**
+ * A random caption of a spec from the grammar: each optional attribute said with probability ½, or
+ * always when named in `say`; a coloured (not neutral) background is always said.
+ */
 export function randomCaption(spec: ShapeSpec, r: Random, say?: keyof ShapeSpec): CaptionParts {
-  const maybe = <K extends 'size' | 'position' | 'background'>(k: K) => (r() < 0.5 || say === k ? spec[k] : undefined);
+  const mustSay = (k: 'size' | 'position' | 'background') => say === k || (k === 'background' && !isNeutral(spec.background));
+  const maybe = <K extends 'size' | 'position' | 'background'>(k: K) => (r() < 0.5 || mustSay(k) ? spec[k] : undefined);
   return { shape: spec.shape, color: spec.color, size: maybe('size'), position: maybe('position'), background: maybe('background') };
 }
 
-/** Whether a caption is true of an image. */
+/** Whether a caption is true of an image (an unsaid background means a neutral one). */
 export function captionMatches(p: CaptionParts, s: ShapeSpec): boolean {
-  return p.shape === s.shape && p.color === s.color && (!p.size || p.size === s.size) && (!p.position || p.position === s.position) && (!p.background || p.background === s.background);
+  const background = p.background ? p.background === s.background : isNeutral(s.background);
+  return p.shape === s.shape && p.color === s.color && (!p.size || p.size === s.size) && (!p.position || p.position === s.position) && background;
 }
 
 /** Centre of a position as fractions of the image side. */
@@ -162,7 +173,7 @@ export type VariedAttribute = (typeof VARIED)[number];
 
 /**
  * A deterministic batch for contrastive training, of groups of `group` images that agree on every
- * attribute but one (which one differs per group, and is said in every caption of the group): hard
+ * attribute but one (which one differs per group, and is said in the captions of the group): hard
  * negatives, so that matching the captions takes more than the colours, which a random batch
  * mostly tells apart. `varied`: the attributes to draw from (repeats weigh; default VARIED).
  */
@@ -182,14 +193,18 @@ export function contrastiveBatch(seed: number, n: number, size = 32, group = 4, 
     for (const value of order) {
       if (out.length === n) break;
       const spec = { ...base, [vary]: value } as ShapeSpec;
-      // the varied attribute is always said: a group whose captions all leave it out would hold
-      // identical captions, false negatives of each other that teach nothing
-      const caption = randomCaption(spec, r, vary);
+      // the varied attribute is always said (a group whose captions all left it out would hold
+      // identical captions that teach nothing), except a neutral background: "a red circle" beside
+      // "a red circle on a purple background" is what teaches that unsaid means neutral
+      const caption = randomCaption(spec, r, vary === 'background' ? undefined : vary);
       out.push({ spec, caption, text: captionOf(caption), rgb: rasterize(spec, r, size) });
     }
   }
   return out;
 }
+
+/** Templates that say a caption on each background and on none: prompt ensembling (Clip.encodeLabels) for an image whose background is not known. */
+export const BACKGROUND_TEMPLATES: readonly string[] = ['{}', ...COLORS.map((c) => `{} on ${article(c)} ${c} background`)];
 
 /** Every colour × shape pair in a fixed order (the 40 zero-shot classes). */
 export function colorShapeClasses(): { color: ColorName; shape: ShapeName; text: string }[] {

@@ -26,6 +26,7 @@ async function main(): Promise<void> {
   console.log(`    of which the colour is right: ${pct(c.color)}, the shape: ${pct(c.shape)} (small shapes ${pct(c.shapeBySize.small)}, large ${pct(c.shapeBySize.large)})`);
   console.log(`    shape confusions (rows: true, columns: predicted): ${SHAPES.join(', ')}`);
   c.shapeConfusion.forEach((row, i) => console.log(`      ${SHAPES[i]!.padEnd(9)} ${row.map((x) => String(x).padStart(4)).join('')}`));
+  console.log(`  colour × shape, prompts ensembled over backgrounds:    ${pct(c.colorShapeEnsembled)}`);
   console.log(`  position top-1 among the 5 captions of the true class: ${pct(c.position)}   (target ≥ 90%)`);
   console.log(`  position top-1 among all 200 colour×shape×position:    ${pct(c.positionAll)}`);
   if (!values['no-generation']) {

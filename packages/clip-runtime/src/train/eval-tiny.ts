@@ -1,6 +1,9 @@
 // Quality of the embedded models on held-out images drawn by the evaluation rasterizer
 // (data/shapes-eval.ts, a code path independent of the training one):
 //  - colorShape: zero-shot top-1 over the 40 colour × shape prompts ("a red circle").
+//  - colorShapeEnsembled: the same with each prompt's embedding averaged over the prompt said on
+//    every background and on none (an unsaid background means a neutral one in the training
+//    captions, and these images have coloured backgrounds too).
 //  - position: top-1 among the 5 position captions of the image's true colour and shape
 //    ("a red circle at the top left", …, "a red circle in the center").
 //  - positionAll: top-1 among all 200 colour × shape × position captions.
@@ -8,7 +11,7 @@
 //    rank of "a red circle" among the 40 colour × shape captions for the final image (1 = first),
 //    and the image's dominant hue (the hue bin holding the most saturated pixels).
 import type { Clip } from '../clip.js';
-import { COLORS, POSITIONS, SHAPES, captionOf, colorShapeClasses, trainingBatch } from '../data/shapes.js';
+import { BACKGROUND_TEMPLATES, COLORS, POSITIONS, SHAPES, captionOf, colorShapeClasses, trainingBatch } from '../data/shapes.js';
 import { evalSet } from '../data/shapes-eval.js';
 import { generate, type GenerateState } from '../generate/generate.js';
 import { DECODER_INIT_CANDIDATES, decoder, fourier } from '../generate/generators/index.js';
@@ -18,6 +21,7 @@ import { toChw } from './data.js';
 export interface ClassifyReport {
   images: number;
   colorShape: number;
+  colorShapeEnsembled: number;
   /** the top colour × shape prompt has the right colour / the right shape (what the errors get wrong) */
   color: number;
   shape: number;
@@ -60,8 +64,9 @@ export async function evaluateClassification(clip: Clip, opts: { n?: number; see
   const classes = colorShapeClasses();
   const posCaptions = classes.flatMap((c) => POSITIONS.map((position) => captionOf({ ...c, position })));
   const t40 = await textEmbeddings(clip, classes.map((c) => c.text));
+  const t40e = await clip.encodeLabels(classes.map((c) => c.text), [...BACKGROUND_TEMPLATES]);
   const t200 = await textEmbeddings(clip, posCaptions);
-  let [cs, col, pos, posAll] = [0, 0, 0, 0];
+  let [cs, csEnsembled, col, pos, posAll] = [0, 0, 0, 0, 0];
   const bySize = { small: { right: 0, all: 0 }, large: { right: 0, all: 0 } };
   const confusion = SHAPES.map(() => SHAPES.map(() => 0));
   const batch = opts.batch ?? 50;
@@ -69,6 +74,7 @@ export async function evaluateClassification(clip: Clip, opts: { n?: number; see
     const part = set.slice(at, at + batch);
     const pixels = Tensor.from(toChw(part.map((p) => p.rgb), S, true), [part.length, 3, S, S], { runtime: clip.runtime });
     const s40 = await similarities(clip, pixels, t40);
+    const s40e = await similarities(clip, pixels, t40e);
     const s200 = await similarities(clip, pixels, t200);
     pixels.dispose();
     part.forEach(({ spec }, i) => {
@@ -77,6 +83,8 @@ export async function evaluateClassification(clip: Clip, opts: { n?: number; see
       const k = classes.findIndex((c) => c.color === spec.color && c.shape === spec.shape);
       const top = argmax(row40, [...row40.keys()]);
       if (top === k) cs++;
+      const row40e = s40e.subarray(i * 40, (i + 1) * 40);
+      if (argmax(row40e, [...row40e.keys()]) === k) csEnsembled++;
       if (classes[top]!.color === spec.color) col++;
       bySize[spec.size].right += classes[top]!.shape === spec.shape ? 1 : 0;
       bySize[spec.size].all++;
@@ -86,11 +94,11 @@ export async function evaluateClassification(clip: Clip, opts: { n?: number; see
       if (argmax(row200, [...row200.keys()]) === truePos) posAll++;
     });
   }
-  [t40, t200].forEach((t) => t.dispose());
+  [t40, t40e, t200].forEach((t) => t.dispose());
   const n = set.length;
   const shapeRight = confusion.reduce((sum, row, i) => sum + row[i]!, 0);
   const shapeBySize = { small: bySize.small.right / bySize.small.all, large: bySize.large.right / bySize.large.all };
-  return { images: n, colorShape: cs / n, color: col / n, shape: shapeRight / n, shapeBySize, shapeConfusion: confusion, position: pos / n, positionAll: posAll / n };
+  return { images: n, colorShape: cs / n, colorShapeEnsembled: csEnsembled / n, color: col / n, shape: shapeRight / n, shapeBySize, shapeConfusion: confusion, position: pos / n, positionAll: posAll / n };
 }
 
 /** Hue in degrees of the bin (of 12) holding the most saturated, not-dark pixels; NaN if none. */
