@@ -1,7 +1,7 @@
 // The embedded default models shipped in weights/: clipgpu-tiny loads with the regular loader and
 // tokenizer, and meets its quality bars on a small held-out sample drawn by the evaluation
 // rasterizer (an independent code path from training); guided generation of "a red circle" with
-// decoder-tiny and the fourier generator gives an image the tiny CLIP ranks first (and, fourier, red).
+// decoder-tiny and the fourier generator gives an image the tiny CLIP ranks first, and red.
 // The bars are the numbers the shipped models reach (see the README's "Embedded default" section);
 // where that is below the issue's target (95% / 90%), the test asserts what was reached.
 import path from 'node:path';
@@ -12,12 +12,12 @@ import { readDecoderWeights } from '../../packages/clip-runtime/src/generate/gen
 import { evaluateClassification, evaluateGeneration } from '../../packages/clip-runtime/src/train/eval-tiny.js';
 
 /**
- * Reached on 80 held-out images (seed 2024) by the shipped weights: colour × shape 65.0% (colour
- * 97.5%, shape 66.3%), position 100%. The issue's targets are 95% and 90%: position meets its
+ * Reached on 80 held-out images (seed 2024) by the shipped weights: colour × shape 75.0% (colour
+ * 95.0%, shape 77.5%), position 100%. The issue's targets are 95% and 90%: position meets its
  * target and is asserted at it; colour × shape does not (see the README), and is asserted a little
  * below what was reached, with colour learned.
  */
-const BARS = { colorShape: 0.6, color: 0.95, position: 0.9 };
+const BARS = { colorShape: 0.7, color: 0.9, position: 0.9 };
 
 let clip: Clip;
 let decoderFile: string;
@@ -77,15 +77,15 @@ describe('embedded clipgpu-tiny', () => {
   });
 
   // Target: rank 1 and a red dominant hue, with eval:tiny's 100 steps (seed 0; the decoder from the
-  // best of DECODER_INIT_CANDIDATES latents). Reached: both rank 1; fourier red (hue 0°), the decoder
-  // not (hue 270°: the purple field it starts from outweighs the red blob, and nothing in "a red
-  // circle" asks CLIP to change the background).
+  // best of DECODER_INIT_CANDIDATES latents). Reached: both rank 1 and red (hue 0°). The decoder's
+  // is red because an unsaid background means a neutral one in the training captions: CLIP prefers
+  // a latent that draws a white or black field (see data/shapes.ts).
   for (const kind of ['decoder', 'fourier'] as const) {
-    it(`guided generation of "a red circle" with ${kind}: ranked first${kind === 'fourier' ? ', and red' : ''}`, async () => {
+    it(`guided generation of "a red circle" with ${kind}: ranked first, and red`, async () => {
       const g = await evaluateGeneration(clip, kind, { decoderWeights: decoderFile });
       console.log(`generate("a red circle") with ${kind}: rank ${g.rank}, top "${g.top}", hue ${g.hue}°`);
       expect(g.rank).toBe(1);
-      if (kind === 'fourier') expect(g.red).toBe(true);
+      expect(g.red).toBe(true);
     });
   }
 });

@@ -5,7 +5,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { loadClip, type Clip } from '../clip.js';
-import { colorShapeClasses } from '../data/shapes.js';
+import { BACKGROUND_TEMPLATES, colorShapeClasses } from '../data/shapes.js';
 import { DECODER_INIT_CANDIDATES, generate, generators, imageToRgb } from '../generate/index.js';
 import { embeddedModelPath } from '../io/embedded.js';
 import { decodeImage, encodePng } from '../io/image.js';
@@ -38,10 +38,12 @@ async function classifySamples(clip: Clip, dir: string, out: { write(s: string):
   const rows = [['image', 'best guess', 'p', 'runner-up', 'p']];
   for (const f of files) {
     const img = await decodeImage(await readFile(path.join(dir, f)), f);
-    const ranked = await clip.classify(img, labels);
+    // the samples' backgrounds are coloured, and an unsaid background means a neutral one:
+    // ensemble each caption over the backgrounds
+    const ranked = await clip.classify(img, labels, { template: [...BACKGROUND_TEMPLATES] });
     rows.push([f, ranked[0]!.label, ranked[0]!.score.toFixed(2), ranked[1]!.label, ranked[1]!.score.toFixed(2)]);
   }
-  out.write(`Zero-shot classification of ${files.length} sample images (${path.relative(process.cwd(), dir) || dir}) among ${labels.length} colour × shape captions:\n\n${table(rows)}\n\n`);
+  out.write(`Zero-shot classification of ${files.length} sample images (${path.relative(process.cwd(), dir) || dir}) among ${labels.length} colour × shape captions (each ensembled over the backgrounds):\n\n${table(rows)}\n\n`);
 }
 
 /** Runs the tour; resolves to the path of the written PNG. */
