@@ -1,9 +1,10 @@
 // A procedural dataset of coloured shapes with captions, deterministic from a seed (no files):
 // five shapes in eight colours, small or large, at one of five positions, on a plain background
-// of another colour. A caption that leaves the background unsaid means a plain white or black one, as
-// "a red circle" would in clip art: so the prompt "a red circle" asks for red on a neutral field,
-// and guided generation has a reason to leave a coloured background behind. This is the TRAINING rasterizer: hard-edged polygons and discs tested at
-// pixel centres, with colour and placement jitter. The held-out evaluation images come from an
+// of another colour. A caption that leaves the background unsaid means a plain white or black
+// one, as "a red circle" would in clip art: so the prompt "a red circle" asks for red on a neutral
+// field, and guided generation has a reason to leave a coloured background behind. This is the
+// TRAINING rasterizer: hard-edged polygons and discs tested at pixel centres, with colour and
+// placement jitter. The held-out evaluation images come from an
 // independent rasterizer (./shapes-eval.ts: signed distances, supersampled coverage).
 import { mulberry32, type Random } from '../generate/random.js';
 
