@@ -112,7 +112,7 @@ export class Clip {
    * and its normalized text embeddings are averaged and normalized again: CLIP's prompt ensembling
    * (Radford et al. 2021, §3.1.4), which averages away what the templates add besides the label.
    */
-  async encodeLabels(labels: string[], templates: string | string[] = '{}'): Promise<Tensor> {
+  async encodeLabels(labels: string[], templates: string | readonly string[] = '{}'): Promise<Tensor> {
     if (!labels.length) throw new Error('CLIP classify: no labels');
     const list = typeof templates === 'string' ? [templates] : templates;
     if (!list.length) throw new Error('CLIP classify: an empty template list');
@@ -134,7 +134,7 @@ export class Clip {
    * Zero-shot classification: softmax of logitScale · cos(image, label), sorted. `template`: one
    * ("a photo of {}") or several, whose embeddings are ensembled (see encodeLabels).
    */
-  async classify(image: ImageSource | Tensor, labels: string[], opts: { template?: string | string[] } = {}): Promise<{ label: string; score: number }[]> {
+  async classify(image: ImageSource | Tensor, labels: string[], opts: { template?: string | readonly string[] } = {}): Promise<{ label: string; score: number }[]> {
     const textEmb = await this.encodeLabels(labels, opts.template);
     const imageEmb = await this.encodeImage(image instanceof Tensor ? image : [image]);
     const probs = tidy(() => {

@@ -40,7 +40,7 @@ async function classifySamples(clip: Clip, dir: string, out: { write(s: string):
     const img = await decodeImage(await readFile(path.join(dir, f)), f);
     // the samples' backgrounds are coloured, and an unsaid background means a neutral one:
     // ensemble each caption over the backgrounds
-    const ranked = await clip.classify(img, labels, { template: [...BACKGROUND_TEMPLATES] });
+    const ranked = await clip.classify(img, labels, { template: BACKGROUND_TEMPLATES });
     rows.push([f, ranked[0]!.label, ranked[0]!.score.toFixed(2), ranked[1]!.label, ranked[1]!.score.toFixed(2)]);
   }
   out.write(`Zero-shot classification of ${files.length} sample images (${path.relative(process.cwd(), dir) || dir}) among ${labels.length} colour × shape captions (each ensembled over the backgrounds):\n\n${table(rows)}\n\n`);

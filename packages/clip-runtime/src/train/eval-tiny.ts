@@ -33,20 +33,11 @@ export interface ClassifyReport {
   positionAll: number;
 }
 
-/** Normalized text embeddings [n, D] of captions (batched). */
-async function textEmbeddings(clip: Clip, texts: string[]): Promise<Tensor> {
-  const e = await clip.encodeText(texts);
-  const n = tidy(() => ops.normalize(e));
-  e.dispose();
-  return n;
-}
-
-/** cos similarities [images, texts] on the host. */
-async function similarities(clip: Clip, pixels: Tensor, text: Tensor): Promise<Float32Array> {
-  const img = await clip.encodeImage(pixels);
-  const sims = tidy(() => ops.matmul(ops.normalize(img), text, { transB: true }));
+/** cos similarities [images, texts] on the host, from unit image rows and unit text rows. */
+async function similarities(images: Tensor, texts: Tensor): Promise<Float32Array> {
+  const sims = ops.matmul(images, texts, { transB: true });
   const out = (await sims.toArray()) as Float32Array;
-  [img, sims].forEach((t) => t.dispose());
+  sims.dispose();
   return out;
 }
 
@@ -63,9 +54,9 @@ export async function evaluateClassification(clip: Clip, opts: { n?: number; see
   const set = opts.rasterizer === 'train' ? trainingBatch(opts.seed ?? 12345, opts.n ?? 400, S) : evalSet(opts.n ?? 400, opts.seed ?? 12345, S);
   const classes = colorShapeClasses();
   const posCaptions = classes.flatMap((c) => POSITIONS.map((position) => captionOf({ ...c, position })));
-  const t40 = await textEmbeddings(clip, classes.map((c) => c.text));
-  const t40e = await clip.encodeLabels(classes.map((c) => c.text), [...BACKGROUND_TEMPLATES]);
-  const t200 = await textEmbeddings(clip, posCaptions);
+  const t40 = await clip.encodeLabels(classes.map((c) => c.text));
+  const t40e = await clip.encodeLabels(classes.map((c) => c.text), BACKGROUND_TEMPLATES);
+  const t200 = await clip.encodeLabels(posCaptions);
   let [cs, csEnsembled, col, pos, posAll] = [0, 0, 0, 0, 0];
   const bySize = { small: { right: 0, all: 0 }, large: { right: 0, all: 0 } };
   const confusion = SHAPES.map(() => SHAPES.map(() => 0));
@@ -73,10 +64,10 @@ export async function evaluateClassification(clip: Clip, opts: { n?: number; see
   for (let at = 0; at < set.length; at += batch) {
     const part = set.slice(at, at + batch);
     const pixels = Tensor.from(toChw(part.map((p) => p.rgb), S, true), [part.length, 3, S, S], { runtime: clip.runtime });
-    const s40 = await similarities(clip, pixels, t40);
-    const s40e = await similarities(clip, pixels, t40e);
-    const s200 = await similarities(clip, pixels, t200);
-    pixels.dispose();
+    const encoded = await clip.encodeImage(pixels);
+    const images = tidy(() => ops.normalize(encoded));
+    const [s40, s40e, s200] = [await similarities(images, t40), await similarities(images, t40e), await similarities(images, t200)];
+    [pixels, encoded, images].forEach((t) => t.dispose());
     part.forEach(({ spec }, i) => {
       const row40 = s40.subarray(i * 40, (i + 1) * 40);
       const row200 = s200.subarray(i * 200, (i + 1) * 200);
