@@ -108,6 +108,14 @@ function polygon(shape: ShapeName, rot: number): [number, number][] {
   return pts;
 }
 
+/** Whether (u, v), in units of the circumradius around the shape's centre, lies inside it. */
+export function shapeMask(shape: ShapeName, rot: number): (u: number, v: number) => boolean {
+  if (shape === 'circle') return (u, v) => Math.hypot(u, v) <= 1;
+  if (shape === 'ring') return (u, v) => { const d = Math.hypot(u, v); return d <= 1 && d >= 0.55; };
+  const pts = polygon(shape, rot);
+  return (u, v) => inPolygon(u, v, pts);
+}
+
 /** Even-odd point-in-polygon test. */
 function inPolygon(x: number, y: number, pts: [number, number][]): boolean {
   let inside = false;
@@ -134,16 +142,14 @@ export function rasterize(spec: ShapeSpec, r: Random, size = 32): Uint8Array {
   const cx = size * fx + (r() * 2 - 1) * size * 0.06;
   const cy = size * fy + (r() * 2 - 1) * size * 0.06;
   const rot = (r() * 2 - 1) * 0.25;
-  const pts = polygon(spec.shape, rot);
+  const inside = shapeMask(spec.shape, rot);
   const noise = 6 * r();
   const out = new Uint8Array(size * size * 3);
   for (let y = 0; y < size; y++)
     for (let x = 0; x < size; x++) {
       const u = (x + 0.5 - cx) / radius;
       const v = (y + 0.5 - cy) / radius;
-      const d = Math.hypot(u, v);
-      const inside = spec.shape === 'circle' ? d <= 1 : spec.shape === 'ring' ? d <= 1 && d >= 0.55 : inPolygon(u, v, pts);
-      const c = inside ? fg : bg;
+      const c = inside(u, v) ? fg : bg;
       const o = 3 * (y * size + x);
       for (let k = 0; k < 3; k++) out[o + k] = clampByte(c[k]! + (r() * 2 - 1) * noise);
     }

@@ -180,3 +180,21 @@ export function chwToRgb(chw: Float32Array, height: number, width: number): RgbI
     for (let i = 0; i < plane; i++) data[3 * i + c] = Math.max(0, Math.min(255, Math.round(chw[c * plane + i] * 255)));
   return { width, height, data };
 }
+
+/** n images [n, 3, size, size] (CHW floats in [0, 1]) side by side, `cols` to a row, each pixel scale×scale. */
+export function chwGrid(batch: Float32Array, n: number, size: number, cols: number, scale = 1): RgbImage {
+  const rows = Math.ceil(n / cols);
+  const cell = size * scale;
+  const [width, height] = [cols * cell, rows * cell];
+  const data = new Uint8Array(width * height * 3);
+  for (let i = 0; i < n; i++) {
+    const img = chwToRgb(batch.subarray(i * 3 * size * size, (i + 1) * 3 * size * size), size, size).data;
+    const [x0, y0] = [(i % cols) * cell, Math.floor(i / cols) * cell];
+    for (let y = 0; y < cell; y++)
+      for (let x = 0; x < cell; x++) {
+        const from = 3 * (Math.floor(y / scale) * size + Math.floor(x / scale));
+        data.set(img.subarray(from, from + 3), 3 * ((y0 + y) * width + x0 + x));
+      }
+  }
+  return { width, height, data };
+}

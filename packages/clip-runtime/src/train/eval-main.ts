@@ -1,18 +1,23 @@
 // pnpm eval:tiny: the quality numbers of the embedded models (see eval-tiny.ts for definitions).
 //   node scripts/run-ts.mjs packages/clip-runtime/src/train/eval-main.ts [--model DIR] [--decoder FILE] [--n 400]
 //     [--no-generation] [--rasterizer eval|train] [--steps 100] [--seed 0] [--init-candidates N (decoder)]
+//     [--samples grid.png (decoder-tiny's samples of random latents)]
+import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadClip } from '../clip.js';
 import { SHAPES } from '../data/shapes.js';
 import { embeddedModelPath } from '../io/embedded.js';
-import { evaluateClassification, evaluateGeneration } from './eval-tiny.js';
+import { readDecoderWeights } from '../generate/generators/index.js';
+import { chwGrid, encodePng } from '../io/image.js';
+import { RENDER_LATENT_DIM } from './decoder-targets.js';
+import { evaluateClassification, evaluateDecoderSamples, evaluateGeneration } from './eval-tiny.js';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       model: { type: 'string' }, decoder: { type: 'string' }, n: { type: 'string', default: '400' },
       'no-generation': { type: 'boolean', default: false }, rasterizer: { type: 'string', default: 'eval' }, steps: { type: 'string' },
-      seed: { type: 'string' }, 'init-candidates': { type: 'string' },
+      seed: { type: 'string' }, 'init-candidates': { type: 'string' }, samples: { type: 'string' },
     },
   });
   const modelDir = values.model ?? (await embeddedModelPath('clipgpu-tiny'));
@@ -29,8 +34,17 @@ async function main(): Promise<void> {
   console.log(`  colour × shape, prompts ensembled over backgrounds:    ${pct(c.colorShapeEnsembled)}`);
   console.log(`  position top-1 among the 5 captions of the true class: ${pct(c.position)}   (target ≥ 90%)`);
   console.log(`  position top-1 among all 200 colour×shape×position:    ${pct(c.positionAll)}`);
+  const decoderFile = values.decoder ?? `${await embeddedModelPath('decoder-tiny')}/decoder.safetensors`;
+  const { architecture } = await readDecoderWeights(decoderFile);
+  if (architecture.latent_dim === RENDER_LATENT_DIM) {
+    const d = await evaluateDecoderSamples(clip, decoderFile);
+    console.log(`  decoder, ${d.samples} random latents: CLIP's top colour × shape is the latent's in ${pct(d.named)} (colour ${pct(d.color)}, shape ${pct(d.shape)}; on the named images themselves: ${pct(d.namedTargets)}); pixel error ${d.pixelError.toFixed(1)}/255`);
+    if (values.samples) {
+      await writeFile(values.samples, await encodePng(chwGrid(d.images, d.samples, d.size, 16, 2)));
+      console.log(`    wrote the ${d.samples} samples to ${values.samples}`);
+    }
+  } else console.log(`  decoder samples: not measured (latent ${architecture.latent_dim}: not a render-objective decoder)`);
   if (!values['no-generation']) {
-    const decoderFile = values.decoder ?? `${await embeddedModelPath('decoder-tiny')}/decoder.safetensors`;
     for (const kind of ['decoder', 'fourier'] as const) {
       const g = await evaluateGeneration(clip, kind, {
         decoderWeights: decoderFile, steps: values.steps ? Number(values.steps) : undefined, seed: values.seed ? Number(values.seed) : undefined,

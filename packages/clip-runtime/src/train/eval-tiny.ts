@@ -7,6 +7,9 @@
 //  - position: top-1 among the 5 position captions of the image's true colour and shape
 //    ("a red circle at the top left", …, "a red circle in the center").
 //  - positionAll: top-1 among all 200 colour × shape × position captions.
+//  - decoder samples: random latents decoded by decoder-tiny; how often the tiny CLIP's top
+//    colour × shape is the one the latent names (train/decoder-targets.ts), and the mean absolute
+//    pixel error against the image it names.
 //  - generation: generate() for "a red circle" with the decoder and the fourier generators; the
 //    rank of "a red circle" among the 40 colour × shape captions for the final image (1 = first),
 //    and the image's dominant hue (the hue bin holding the most saturated pixels).
@@ -14,9 +17,14 @@ import type { Clip } from '../clip.js';
 import { BACKGROUND_TEMPLATES, COLORS, POSITIONS, SHAPES, captionOf, colorShapeClasses, trainingBatch } from '../data/shapes.js';
 import { evalSet } from '../data/shapes-eval.js';
 import { generate, type GenerateState } from '../generate/generate.js';
-import { DECODER_INIT_CANDIDATES, decoder, fourier } from '../generate/generators/index.js';
+import { DECODER_INIT_CANDIDATES, decoder, decoderOutputSize, fourier, readDecoderWeights } from '../generate/generators/index.js';
+import { randn, stream } from '../generate/random.js';
+import { chwToRgb } from '../io/image.js';
 import { ops, Tensor, tidy } from '../tensor/index.js';
 import { toChw } from './data.js';
+import { RENDER_LATENT, RENDER_LATENT_DIM, renderTargets } from './decoder-targets.js';
+import { ParamSet } from './params.js';
+import { decode } from './train-decoder.js';
 
 export interface ClassifyReport {
   images: number;
@@ -142,12 +150,75 @@ export async function evaluateGeneration(
   const [h, w] = image.shape.slice(-2) as [number, number];
   const chw = (await image.toArray()) as Float32Array;
   run.dispose();
-  const rgb = new Uint8Array(h * w * 3);
-  for (let i = 0; i < h * w; i++) for (let c = 0; c < 3; c++) rgb[3 * i + c] = Math.max(0, Math.min(255, Math.round(chw[c * h * w + i]! * 255)));
+  const rgb = chwToRgb(chw, h, w).data;
   const ranked = await clip.classify({ width: w, height: h, data: rgb }, colorShapeClasses().map((c) => c.text));
   const rank = ranked.findIndex((r) => r.label === prompt) + 1;
   const hue = dominantHue(rgb);
   return { generator: kind, steps, rank, top: ranked[0]!.label, hue, red: isRedHue(hue), rgb, size: [h, w], seconds: (performance.now() - t0) / 1000 };
+}
+
+export interface DecoderSamplesReport {
+  samples: number;
+  /** CLIP's top colour × shape is the latent's; its colour is; its shape is */
+  named: number;
+  color: number;
+  shape: number;
+  /** the same for the named images themselves (what the CLIP makes of a perfect decoder) */
+  namedTargets: number;
+  /** mean |decoded − named image| per channel, in 0–255 */
+  pixelError: number;
+  /** the decoded images [samples, 3, size, size] in [0, 1] */
+  images: Float32Array;
+  size: number;
+}
+
+const argmaxOf = (z: Float32Array, [a, b]: readonly [number, number]) => argmax(z.subarray(a, b), [...Array(b - a).keys()]);
+
+/** n random latents (from `seed`) through a decoder trained on the render objective, judged by the tiny CLIP. */
+export async function evaluateDecoderSamples(clip: Clip, decoderWeights: string | Uint8Array, opts: { n?: number; seed?: number } = {}): Promise<DecoderSamplesReport> {
+  const w = await readDecoderWeights(decoderWeights);
+  const a = w.architecture;
+  const [size] = decoderOutputSize(a);
+  const S = clip.config.vision_config.image_size;
+  if (a.latent_dim !== RENDER_LATENT_DIM) throw new Error(`decoder samples: the decoder's latent has ${a.latent_dim} values; a render-objective decoder's has ${RENDER_LATENT_DIM}`);
+  if (size !== S) throw new Error(`decoder samples: the decoder draws ${size} px, the CLIP sees ${S} px`);
+  const n = opts.n ?? 128;
+  const zs = randn(n * RENDER_LATENT_DIM, stream(opts.seed ?? 0, 'decoder-samples'));
+  const params = new ParamSet(clip.runtime);
+  for (const [name, t] of Object.entries(w.tensors)) params.set(name, t.data, t.shape);
+  const z = Tensor.from(zs, [n, RENDER_LATENT_DIM], { runtime: clip.runtime });
+  const decoded = decode(params, a, z);
+  const images = (await decoded.toArray()) as Float32Array;
+  [z, decoded].forEach((t) => t.dispose());
+  params.dispose();
+  const plane = 3 * size * size;
+  const target = renderTargets(zs, n, size);
+  const pixelError = (255 * images.reduce((acc, v, i) => acc + Math.abs(v - target[i]!), 0)) / images.length;
+  const classes = colorShapeClasses();
+  const texts = await clip.encodeLabels(classes.map((c) => c.text));
+  /** CLIP's top class for each image of a batch [n, 3, size, size] */
+  const topClasses = async (batch: Float32Array) => {
+    const rgb = Array.from({ length: n }, (_, i) => chwToRgb(batch.subarray(i * plane, (i + 1) * plane), size, size).data);
+    const pixels = Tensor.from(toChw(rgb, S, true), [n, 3, S, S], { runtime: clip.runtime });
+    const encoded = await clip.encodeImage(pixels);
+    const unit = tidy(() => ops.normalize(encoded));
+    const sims = await similarities(unit, texts);
+    [pixels, encoded, unit].forEach((t) => t.dispose());
+    return Array.from({ length: n }, (_, i) => classes[argmax(sims.subarray(i * classes.length, (i + 1) * classes.length), [...classes.keys()])]!);
+  };
+  const [fromDecoder, fromTargets] = [await topClasses(images), await topClasses(target)];
+  texts.dispose();
+  let [named, color, shape, namedTargets] = [0, 0, 0, 0];
+  for (let i = 0; i < n; i++) {
+    const zi = zs.subarray(i * RENDER_LATENT_DIM, (i + 1) * RENDER_LATENT_DIM);
+    const want = { shape: SHAPES[argmaxOf(zi, RENDER_LATENT.shape)]!, color: COLORS[argmaxOf(zi, RENDER_LATENT.color)]! };
+    const top = fromDecoder[i]!;
+    color += top.color === want.color ? 1 : 0;
+    shape += top.shape === want.shape ? 1 : 0;
+    named += top.color === want.color && top.shape === want.shape ? 1 : 0;
+    namedTargets += fromTargets[i]!.color === want.color && fromTargets[i]!.shape === want.shape ? 1 : 0;
+  }
+  return { samples: n, named: named / n, color: color / n, shape: shape / n, namedTargets: namedTargets / n, pixelError, images, size };
 }
 
 export const ALL_CLASSES = { COLORS, SHAPES, POSITIONS };

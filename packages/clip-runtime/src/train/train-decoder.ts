@@ -1,8 +1,11 @@
-// Trains decoder-tiny: a small VAE on the procedural shapes (a conv encoder → μ, log σ² → z →
-// the decoder of generators.decoder(), in its documented weights layout), with the runtime's own
-// forward and backward kernels and AdamW. Only the decoder is saved; a random z ~ N(0, 1) then
-// decodes to a plausible shape image, and generate() can steer z with CLIP.
-//   node scripts/run-ts.mjs packages/clip-runtime/src/train/train-decoder.ts [--minutes M] [--out FILE]
+// Trains decoder-tiny, the decoder of generators.decoder() in its documented weights layout, with
+// the runtime's own forward and backward kernels and AdamW. Two objectives:
+// - render (default): each z ~ N(0, I) names a shape image (train/decoder-targets.ts) and the
+//   decoder learns to draw it, so a random z decodes to a crisp, plausible shape image;
+// - vae: a small VAE (a conv encoder → μ, log σ² → z → the decoder), of which only the decoder is
+//   saved. At the size that trains here in an hour its samples are blurred blobs (the README).
+// generate() then steers z with CLIP.
+//   node scripts/run-ts.mjs packages/clip-runtime/src/train/train-decoder.ts [--objective render|vae] [--minutes M] [--out FILE]
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,16 +14,23 @@ import { decoderArchitecture, decoderOutputSize, randomDecoderWeights, upsampleN
 import { randn, stream } from '../generate/random.js';
 import { init, ops, Tensor, tidy, type Runtime } from '../tensor/index.js';
 import { toChw } from './data.js';
+import { RENDER_LATENT_DIM, renderTargets } from './decoder-targets.js';
 import { vaeLoss } from './losses.js';
 import { AdamW, logProfile, startStepProfile, ParamSet, warmupCosine } from './params.js';
 
 /** The encoder: three stride-2 3×3 convolutions (size → size/8) and two Linear heads. */
 export const ENCODER_CHANNELS = [3, 16, 32, 32];
 
-export function initVae(arch: DecoderArchitecture, size: number, rt: Runtime, seed: number): ParamSet {
+/** The decoder's parameters, randomly initialized. */
+export function initDecoder(arch: DecoderArchitecture, rt: Runtime, seed: number): ParamSet {
   const p = new ParamSet(rt);
   const w = randomDecoderWeights(arch, seed);
   for (const [name, t] of Object.entries(w.tensors)) p.set(name, t.data, t.shape);
+  return p;
+}
+
+export function initVae(arch: DecoderArchitecture, size: number, rt: Runtime, seed: number): ParamSet {
+  const p = initDecoder(arch, rt, seed);
   const random = stream(seed, 'vae-encoder');
   const gain = Math.sqrt(2 / (1 + 0.2 ** 2));
   for (let i = 0; i + 1 < ENCODER_CHANNELS.length; i++) {
@@ -58,17 +68,21 @@ export function decode(p: ParamSet, arch: DecoderArchitecture, z: Tensor): Tenso
   });
 }
 
+export type DecoderObjective = 'render' | 'vae';
+
 export interface TrainDecoderOptions {
+  objective: DecoderObjective;
   steps: number;
   minutes?: number;
   batch: number;
   lr: number;
   seed: number;
   latentDim: number;
-  /** output side: images are drawn at 32 px and box-filtered down to it */
+  /** output side (vae: images are drawn at 32 px and box-filtered down to it) */
   size: number;
   channels: number[];
   out: string;
+  /** vae only: the Gaussian likelihood's σ and the KL weight */
   sigma: number;
   beta: number;
   log?: (line: string) => void;
@@ -80,35 +94,43 @@ export async function trainDecoder(o: TrainDecoderOptions): Promise<{ seconds: n
   const size = o.size;
   const arch = decoderArchitecture({ latentDim: o.latentDim, size, channels: o.channels });
   if (decoderOutputSize(arch)[0] !== size) throw new Error(`train-decoder: channels [${o.channels}] do not make ${size} px from 4 px`);
-  const params = initVae(arch, size, rt, o.seed);
+  if (o.objective === 'render' && arch.latent_dim !== RENDER_LATENT_DIM) throw new Error(`train-decoder: the render objective's latent has ${RENDER_LATENT_DIM} values, not ${arch.latent_dim}`);
+  const params = o.objective === 'vae' ? initVae(arch, size, rt, o.seed) : initDecoder(arch, rt, o.seed);
   const opt = new AdamW(params, { weightDecay: 1e-4, beta2: 0.99 });
   const noise = stream(o.seed, 'vae-noise');
-  log(`decoder-tiny VAE: ${params.count} parameters, latent ${arch.latent_dim}, channels [${arch.channels.join(', ')}], batch ${o.batch}`);
+  log(`decoder-tiny (${o.objective}): ${params.count} parameters, latent ${arch.latent_dim}, channels [${arch.channels.join(', ')}], ${size} px, batch ${o.batch}`);
   const t0 = performance.now();
   const budget = (o.minutes ?? Infinity) * 60_000;
   let stop = false;
   for (let step = 0; step < o.steps && !stop; step++) {
-    const samples = trainingBatch(o.seed * 7_919 + step, o.batch, 32);
-    const x = Tensor.from(toChw(samples.map((s) => boxDownsample(s.rgb, 32, size)), size, false), [o.batch, 3, size, size], { runtime: rt });
-    const eps = Tensor.from(randn(o.batch * arch.latent_dim, noise), [o.batch, arch.latent_dim], { runtime: rt });
+    const eps = randn(o.batch * arch.latent_dim, noise);
+    const x = Tensor.from(
+      o.objective === 'render' ? renderTargets(eps, o.batch, size) : toChw(trainingBatch(o.seed * 7_919 + step, o.batch, 32).map((s) => boxDownsample(s.rgb, 32, size)), size, false),
+      [o.batch, 3, size, size], { runtime: rt });
+    const z0 = Tensor.from(eps, [o.batch, arch.latent_dim], { runtime: rt });
     const profiling = startStepProfile(rt, step);
-    const { total, recon, kl } = tidy(() => {
+    const losses = tidy(() => {
+      if (o.objective === 'render') {
+        const d = ops.sub(decode(params, arch, z0), x);
+        return { total: ops.scale(ops.sum(ops.mul(d, d)), 1 / o.batch) };
+      }
       const { mu, logvar } = encode(params, x);
-      const z = ops.add(mu, ops.mul(ops.exp(ops.scale(logvar, 0.5)), eps));
+      const z = ops.add(mu, ops.mul(ops.exp(ops.scale(logvar, 0.5)), z0));
       return vaeLoss(decode(params, arch, z), x, mu, logvar, { sigma: o.sigma, beta: o.beta });
     });
-    await total.backward();
+    await losses.total.backward();
     const progress = Math.max(step / o.steps, (performance.now() - t0) / budget);
     stop = progress >= 1;
     await opt.step(warmupCosine(Math.min(progress, 1) * o.steps, o.steps, o.lr, Math.min(50, o.steps / 20)));
     if (profiling) logProfile(await rt.gpu.profileReport(), log);
     if (step % 10 === 0 || stop || step === o.steps - 1) {
-      const [l, r, k] = [await total.item(), await recon.item(), await kl.item()];
-      if (!Number.isFinite(l)) throw new Error(`train-decoder: loss ${l} at step ${step}`);
+      const named = await Promise.all(Object.entries(losses).map(async ([name, t]) => [name === 'total' ? 'loss' : name, await t.item()] as const));
+      const text = named.map(([name, v]) => `${name} ${v.toFixed(3)}`).join(' ');
+      if (named.some(([, v]) => !Number.isFinite(v))) throw new Error(`train-decoder: ${text} at step ${step + 1}`);
       const s = (performance.now() - t0) / 1000;
-      log(`step ${step + 1} loss ${l.toFixed(2)} recon ${r.toFixed(2)} kl ${k.toFixed(2)} ${s.toFixed(0)}s (${(s / (step + 1)).toFixed(2)} s/step)`);
+      log(`step ${step + 1} ${text} ${s.toFixed(0)}s (${(s / (step + 1)).toFixed(2)} s/step)`);
     }
-    [x, eps, total, recon, kl].forEach((t) => t.dispose());
+    [x, z0, ...Object.values(losses)].forEach((t) => t.dispose());
     if ((step + 1) % 25 === 0 || stop || step === o.steps - 1) await save(params, arch, o.out);
   }
   const seconds = (performance.now() - t0) / 1000;
@@ -143,15 +165,24 @@ async function save(p: ParamSet, arch: DecoderArchitecture, file: string): Promi
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      steps: { type: 'string', default: '2000' }, minutes: { type: 'string', default: '18' }, batch: { type: 'string', default: '32' },
-      lr: { type: 'string', default: '2e-3' }, seed: { type: 'string', default: '1' }, latent: { type: 'string', default: '16' },
-      channels: { type: 'string', default: '32,16,8' }, size: { type: 'string', default: '16' }, sigma: { type: 'string', default: '0.15' }, beta: { type: 'string', default: '1' },
+      objective: { type: 'string', default: 'render' },
+      steps: { type: 'string', default: '100000' }, minutes: { type: 'string', default: '60' }, batch: { type: 'string', default: '32' },
+      lr: { type: 'string', default: '2e-3' }, seed: { type: 'string', default: '1' }, latent: { type: 'string' },
+      channels: { type: 'string' }, size: { type: 'string' }, sigma: { type: 'string', default: '0.15' }, beta: { type: 'string', default: '1' },
       out: { type: 'string', default: 'weights/decoder-tiny/decoder.safetensors' },
     },
   });
+  const objective = values.objective as DecoderObjective;
+  if (objective !== 'render' && objective !== 'vae') throw new Error(`train-decoder: --objective must be render or vae, got '${objective}'`);
+  // the shipped render decoder: 32 px from 4 px; the earlier VAE: 16 px, latent 16
+  const render = objective === 'render';
   await trainDecoder({
+    objective,
+    latentDim: Number(values.latent ?? (render ? RENDER_LATENT_DIM : 16)),
+    size: Number(values.size ?? (render ? 32 : 16)),
+    channels: (values.channels ?? (render ? '64,32,16,8' : '32,16,8')).split(',').map(Number),
     steps: Number(values.steps), minutes: Number(values.minutes), batch: Number(values.batch), lr: Number(values.lr), seed: Number(values.seed),
-    latentDim: Number(values.latent), size: Number(values.size), channels: values.channels!.split(',').map(Number), out: values.out!, sigma: Number(values.sigma), beta: Number(values.beta),
+    out: values.out!, sigma: Number(values.sigma), beta: Number(values.beta),
   });
   process.exit(0);
 }

@@ -1,0 +1,101 @@
+// What decoder-tiny is taught to draw for each latent z ~ N(0, I): z names a shape image outright,
+// so that every random z decodes to a plausible picture, not to the blurred average a small VAE
+// gives (see the README). The map is smooth — each categorical attribute is a sharp softmax of its
+// own latent coordinates, each continuous one a Normal CDF — so CLIP's gradient can still carry a
+// latent from one shape or colour to the next; most draws are one crisp shape, a few a blend of two.
+import { COLORS, RGB, SHAPES, shapeMask } from '../data/shapes.js';
+
+/** Which latent coordinates name what. */
+export const RENDER_LATENT = {
+  shape: [0, SHAPES.length],
+  color: [SHAPES.length, SHAPES.length + COLORS.length],
+  background: [SHAPES.length + COLORS.length, SHAPES.length + 2 * COLORS.length],
+  x: SHAPES.length + 2 * COLORS.length,
+  y: SHAPES.length + 2 * COLORS.length + 1,
+  radius: SHAPES.length + 2 * COLORS.length + 2,
+  rotation: SHAPES.length + 2 * COLORS.length + 3,
+} as const;
+export const RENDER_LATENT_DIM = RENDER_LATENT.rotation + 1;
+
+/** Softmax sharpness: the top two of 5 Normal draws are ~0.5 apart, so most draws are one-hot. */
+const SHARPNESS = 12;
+
+/** A spec whose categorical attributes are weights over SHAPES and COLORS. */
+export interface SoftSpec {
+  shapeWeights: number[];
+  foreground: [number, number, number];
+  background: [number, number, number];
+  /** centre, as fractions of the side */
+  cx: number;
+  cy: number;
+  /** circumradius, as a fraction of the side */
+  radius: number;
+  rotation: number;
+}
+
+function softmax(logits: number[]): number[] {
+  const m = Math.max(...logits);
+  const e = logits.map((l) => Math.exp(l - m));
+  const s = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / s);
+}
+
+/** Standard Normal CDF (Abramowitz–Stegun 7.1.26; error < 1.5e-7). */
+export function normalCdf(x: number): number {
+  const t = 1 / (1 + (0.3275911 * Math.abs(x)) / Math.SQRT2);
+  const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  const erf = 1 - poly * Math.exp(-(x * x) / 2);
+  return 0.5 * (1 + Math.sign(x) * erf);
+}
+
+const mix = (weights: number[]): [number, number, number] =>
+  [0, 1, 2].map((k) => weights.reduce((acc, w, i) => acc + (w * RGB[COLORS[i]!][k]!) / 255, 0)) as [number, number, number];
+
+/** The spec a latent names. The background avoids the shape's own colour. */
+export function latentSpec(z: ArrayLike<number>): SoftSpec {
+  if (z.length !== RENDER_LATENT_DIM) throw new Error(`latentSpec: z has ${z.length} values, the render latent has ${RENDER_LATENT_DIM}`);
+  const slice = ([a, b]: readonly [number, number]) => Array.from({ length: b - a }, (_, i) => z[a + i]!);
+  const shapeWeights = softmax(slice(RENDER_LATENT.shape).map((v) => SHARPNESS * v));
+  const colorWeights = softmax(slice(RENDER_LATENT.color).map((v) => SHARPNESS * v));
+  const backgroundWeights = softmax(slice(RENDER_LATENT.background).map((v, i) => SHARPNESS * v - 3 * SHARPNESS * colorWeights[i]!));
+  // the ranges of the training rasterizer: centres 0.22–0.78, radii 0.13–0.32, rotation ±0.25
+  return {
+    shapeWeights,
+    foreground: mix(colorWeights),
+    background: mix(backgroundWeights),
+    cx: 0.22 + 0.56 * normalCdf(z[RENDER_LATENT.x]!),
+    cy: 0.22 + 0.56 * normalCdf(z[RENDER_LATENT.y]!),
+    radius: 0.13 + 0.19 * normalCdf(z[RENDER_LATENT.radius]!),
+    rotation: 0.25 * (2 * normalCdf(z[RENDER_LATENT.rotation]!) - 1),
+  };
+}
+
+/**
+ * The image [3, size, size] (CHW, in [0, 1]) of a soft spec: each pixel's coverage by each shape,
+ * from `supersample`² points, weighted by the shape weights, blends foreground over background.
+ */
+export function renderSoft(spec: SoftSpec, size: number, supersample = 4): Float32Array {
+  const masks = SHAPES.map((shape, i) => (spec.shapeWeights[i]! > 1e-3 ? shapeMask(shape, spec.rotation) : undefined));
+  const out = new Float32Array(3 * size * size);
+  const r = spec.radius * size;
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++) {
+      let cover = 0;
+      for (let sy = 0; sy < supersample; sy++)
+        for (let sx = 0; sx < supersample; sx++) {
+          const u = (x + (sx + 0.5) / supersample - spec.cx * size) / r;
+          const v = (y + (sy + 0.5) / supersample - spec.cy * size) / r;
+          masks.forEach((inside, i) => { if (inside?.(u, v)) cover += spec.shapeWeights[i]!; });
+        }
+      cover /= supersample * supersample;
+      for (let c = 0; c < 3; c++) out[c * size * size + y * size + x] = cover * spec.foreground[c]! + (1 - cover) * spec.background[c]!;
+    }
+  return out;
+}
+
+/** Targets for a batch of latents [n, RENDER_LATENT_DIM] → [n, 3, size, size]. */
+export function renderTargets(z: Float32Array, n: number, size: number): Float32Array {
+  const out = new Float32Array(n * 3 * size * size);
+  for (let i = 0; i < n; i++) out.set(renderSoft(latentSpec(z.subarray(i * RENDER_LATENT_DIM, (i + 1) * RENDER_LATENT_DIM)), size), i * 3 * size * size);
+  return out;
+}

@@ -1,0 +1,116 @@
+// decoder-tiny's training: the latent → shape-image map it learns to draw (train/decoder-targets.ts),
+// and both objectives of train-decoder run end to end on a small decoder, writing a file that
+// generators.decoder() loads.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { COLORS, RGB, SHAPES } from '../../packages/clip-runtime/src/data/shapes.js';
+import { readDecoderWeights } from '../../packages/clip-runtime/src/generate/generators/decoder.js';
+import { latentSpec, normalCdf, RENDER_LATENT, RENDER_LATENT_DIM, renderSoft, renderTargets } from '../../packages/clip-runtime/src/train/decoder-targets.js';
+import { trainDecoder } from '../../packages/clip-runtime/src/train/train-decoder.js';
+
+/** A latent naming shape s, colour c, background b, centred, of the middle radius, unrotated. */
+function latentFor(s: number, c: number, b: number): Float32Array {
+  const z = new Float32Array(RENDER_LATENT_DIM);
+  z[RENDER_LATENT.shape[0] + s] = 1;
+  z[RENDER_LATENT.color[0] + c] = 1;
+  z[RENDER_LATENT.background[0] + b] = 1;
+  return z;
+}
+const unit = (rgb: readonly number[]) => rgb.map((v) => v / 255);
+
+describe('decoder render targets', () => {
+  it('name one shape, colour and background when their coordinates stand out', () => {
+    const red = COLORS.indexOf('red');
+    const blue = COLORS.indexOf('blue');
+    const spec = latentSpec(latentFor(SHAPES.indexOf('star'), red, blue));
+    expect(spec.shapeWeights[SHAPES.indexOf('star')]).toBeGreaterThan(0.99);
+    spec.foreground.forEach((v, k) => expect(v).toBeCloseTo(unit(RGB.red)[k]!, 2));
+    spec.background.forEach((v, k) => expect(v).toBeCloseTo(unit(RGB.blue)[k]!, 2));
+    expect(spec.cx).toBeCloseTo(0.5, 6);
+    expect(spec.radius).toBeCloseTo(0.13 + 0.19 / 2, 6);
+    expect(spec.rotation).toBeCloseTo(0, 6);
+  });
+
+  it('keep the background off the shape\'s own colour', () => {
+    const red = COLORS.indexOf('red');
+    const z = latentFor(0, red, red); // both ask for red: the background gives way
+    const spec = latentSpec(z);
+    expect(Math.abs(spec.background[0] - unit(RGB.red)[0]!) + Math.abs(spec.background[2] - unit(RGB.red)[2]!)).toBeGreaterThan(0.2);
+  });
+
+  it('are smooth in z: halfway between two shapes is an even blend', () => {
+    const z = latentFor(0, 0, 1);
+    z[RENDER_LATENT.shape[0] + 1] = 1; // circle and square tie
+    const w = latentSpec(z).shapeWeights;
+    expect(w[0]).toBeCloseTo(0.5, 2);
+    expect(w[1]).toBeCloseTo(0.5, 2);
+  });
+
+  it('draw the shape over the background, anti-aliased', () => {
+    const spec = latentSpec(latentFor(SHAPES.indexOf('circle'), COLORS.indexOf('yellow'), COLORS.indexOf('black')));
+    const size = 16;
+    const img = renderSoft(spec, size);
+    const at = (c: number, x: number, y: number) => img[c * size * size + y * size + x]!;
+    expect(at(0, 8, 8)).toBeCloseTo(unit(RGB.yellow)[0]!, 3); // centre: the shape
+    expect(at(0, 0, 0)).toBeCloseTo(unit(RGB.black)[0]!, 3); // corner: the background
+    const edge = Array.from({ length: size }, (_, x) => at(0, x, 8)).filter((v) => v > 0.1 && v < 0.9);
+    expect(edge.length).toBeGreaterThan(0); // partly covered pixels on the rim
+    for (const v of img) expect(v >= 0 && v <= 1).toBe(true);
+  });
+
+  it('ring has a hole, and a batch lays images out one after another', () => {
+    const ring = latentFor(SHAPES.indexOf('ring'), COLORS.indexOf('white'), COLORS.indexOf('green'));
+    const circle = latentFor(SHAPES.indexOf('circle'), COLORS.indexOf('white'), COLORS.indexOf('green'));
+    const both = new Float32Array([...ring, ...circle]);
+    const size = 16;
+    const out = renderTargets(both, 2, size);
+    expect(out.length).toBe(2 * 3 * size * size);
+    const centre = (i: number) => out[i * 3 * size * size + 8 * size + 8]!;
+    expect(centre(0)).toBeCloseTo(unit(RGB.green)[0]!, 3);
+    expect(centre(1)).toBeCloseTo(unit(RGB.white)[0]!, 3);
+  });
+
+  it('rejects a latent of the wrong length, naming both lengths', () => {
+    expect(() => latentSpec(new Float32Array(16))).toThrow(`latentSpec: z has 16 values, the render latent has ${RENDER_LATENT_DIM}`);
+  });
+
+  it('normalCdf matches known values', () => {
+    expect(normalCdf(0)).toBeCloseTo(0.5, 7);
+    expect(normalCdf(1)).toBeCloseTo(0.8413447, 6);
+    expect(normalCdf(-1.96)).toBeCloseTo(0.0249979, 6);
+  });
+});
+
+describe('train-decoder', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'clipgpu-decoder-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const small = { steps: 30, batch: 8, lr: 1e-2, seed: 3, size: 8, channels: [8, 6], sigma: 0.15, beta: 1 };
+
+  it('render objective: the loss falls and the file loads as a decoder', async () => {
+    const lines: string[] = [];
+    const out = path.join(dir, 'render.safetensors');
+    await trainDecoder({ ...small, objective: 'render', latentDim: RENDER_LATENT_DIM, out, log: (l) => lines.push(l) });
+    const losses = lines.filter((l) => l.startsWith('step ')).map((l) => Number(/loss ([\d.]+)/.exec(l)![1]));
+    expect(losses.length).toBeGreaterThan(2);
+    expect(losses.at(-1)!).toBeLessThan(0.8 * losses[0]!);
+    const w = await readDecoderWeights(out);
+    expect(w.architecture.latent_dim).toBe(RENDER_LATENT_DIM);
+    expect(Object.keys(w.tensors).some((n) => n.startsWith('encoder.'))).toBe(false);
+  }, 120_000);
+
+  it('vae objective runs and saves only the decoder', async () => {
+    const out = path.join(dir, 'vae.safetensors');
+    await trainDecoder({ ...small, steps: 3, objective: 'vae', latentDim: 4, out, log: () => {} });
+    const w = await readDecoderWeights(out);
+    expect(w.architecture.latent_dim).toBe(4);
+    expect(Object.keys(w.tensors).some((n) => n.startsWith('encoder.'))).toBe(false);
+  }, 120_000);
+
+  it('render objective refuses a latent of another size', async () => {
+    await expect(trainDecoder({ ...small, objective: 'render', latentDim: 16, out: path.join(dir, 'x.safetensors') })).rejects.toThrow(
+      `the render objective's latent has ${RENDER_LATENT_DIM} values, not 16`,
+    );
+  });
+});
