@@ -100,6 +100,18 @@ describe('train-decoder', () => {
     expect(Object.keys(w.tensors).some((n) => n.startsWith('encoder.'))).toBe(false);
   }, 120_000);
 
+  it('--init continues from a decoder file, and refuses one of another architecture', async () => {
+    const init = path.join(dir, 'render.safetensors');
+    const lines: string[] = [];
+    await trainDecoder({ ...small, steps: 2, objective: 'render', latentDim: RENDER_LATENT_DIM, init, out: path.join(dir, 'more.safetensors'), log: (l) => lines.push(l) });
+    expect(lines).toContain(`continuing from ${init}`);
+    const first = Number(/loss ([\d.]+)/.exec(lines.find((l) => l.startsWith('step 1 '))!)![1]);
+    const fresh: string[] = [];
+    await trainDecoder({ ...small, steps: 1, objective: 'render', latentDim: RENDER_LATENT_DIM, out: path.join(dir, 'fresh.safetensors'), log: (l) => fresh.push(l) });
+    expect(first).toBeLessThan(Number(/loss ([\d.]+)/.exec(fresh.find((l) => l.startsWith('step 1 '))!)![1])); // starts where the first run got to
+    await expect(trainDecoder({ ...small, steps: 1, objective: 'render', latentDim: RENDER_LATENT_DIM, channels: [8, 5], init, out: path.join(dir, 'y.safetensors') })).rejects.toThrow(/--init has architecture/);
+  }, 120_000);
+
   it('vae objective runs and saves only the decoder', async () => {
     const out = path.join(dir, 'vae.safetensors');
     await trainDecoder({ ...small, steps: 3, objective: 'vae', latentDim: 4, out, log: () => {} });

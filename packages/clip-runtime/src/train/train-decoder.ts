@@ -5,12 +5,12 @@
 // - vae: a small VAE (a conv encoder → μ, log σ² → z → the decoder), of which only the decoder is
 //   saved. At the size that trains here in an hour its samples are blurred blobs (the README).
 // generate() then steers z with CLIP.
-//   node scripts/run-ts.mjs packages/clip-runtime/src/train/train-decoder.ts [--objective render|vae] [--minutes M] [--out FILE]
+//   node scripts/run-ts.mjs packages/clip-runtime/src/train/train-decoder.ts [--objective render|vae] [--minutes M] [--init FILE] [--out FILE]
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { trainingBatch } from '../data/shapes.js';
-import { decoderArchitecture, decoderOutputSize, randomDecoderWeights, upsampleNearest2x, writeDecoderWeights, type DecoderArchitecture } from '../generate/generators/decoder.js';
+import { decoderArchitecture, decoderOutputSize, randomDecoderWeights, readDecoderWeights, upsampleNearest2x, writeDecoderWeights, type DecoderArchitecture, type DecoderWeights } from '../generate/generators/decoder.js';
 import { randn, stream } from '../generate/random.js';
 import { init, ops, Tensor, tidy, type Runtime } from '../tensor/index.js';
 import { toChw } from './data.js';
@@ -21,16 +21,18 @@ import { AdamW, logProfile, startStepProfile, ParamSet, warmupCosine } from './p
 /** The encoder: three stride-2 3×3 convolutions (size → size/8) and two Linear heads. */
 export const ENCODER_CHANNELS = [3, 16, 32, 32];
 
-/** The decoder's parameters, randomly initialized. */
-export function initDecoder(arch: DecoderArchitecture, rt: Runtime, seed: number): ParamSet {
+/** The decoder's parameters: from `from` (a decoder of the same architecture), or random. */
+export function initDecoder(arch: DecoderArchitecture, rt: Runtime, seed: number, from?: DecoderWeights): ParamSet {
+  if (from && JSON.stringify(from.architecture) !== JSON.stringify(arch))
+    throw new Error(`train-decoder: --init has architecture ${JSON.stringify(from.architecture)}, the run ${JSON.stringify(arch)}`);
   const p = new ParamSet(rt);
-  const w = randomDecoderWeights(arch, seed);
+  const w = from ?? randomDecoderWeights(arch, seed);
   for (const [name, t] of Object.entries(w.tensors)) p.set(name, t.data, t.shape);
   return p;
 }
 
-export function initVae(arch: DecoderArchitecture, size: number, rt: Runtime, seed: number): ParamSet {
-  const p = initDecoder(arch, rt, seed);
+export function initVae(arch: DecoderArchitecture, size: number, rt: Runtime, seed: number, from?: DecoderWeights): ParamSet {
+  const p = initDecoder(arch, rt, seed, from);
   const random = stream(seed, 'vae-encoder');
   const gain = Math.sqrt(2 / (1 + 0.2 ** 2));
   for (let i = 0; i + 1 < ENCODER_CHANNELS.length; i++) {
@@ -82,6 +84,8 @@ export interface TrainDecoderOptions {
   size: number;
   channels: number[];
   out: string;
+  /** a decoder file to continue from (the VAE's encoder starts afresh) */
+  init?: string;
   /** vae only: the Gaussian likelihood's σ and the KL weight */
   sigma: number;
   beta: number;
@@ -95,7 +99,9 @@ export async function trainDecoder(o: TrainDecoderOptions): Promise<{ seconds: n
   const arch = decoderArchitecture({ latentDim: o.latentDim, size, channels: o.channels });
   if (decoderOutputSize(arch)[0] !== size) throw new Error(`train-decoder: channels [${o.channels}] do not make ${size} px from 4 px`);
   if (o.objective === 'render' && arch.latent_dim !== RENDER_LATENT_DIM) throw new Error(`train-decoder: the render objective's latent has ${RENDER_LATENT_DIM} values, not ${arch.latent_dim}`);
-  const params = o.objective === 'vae' ? initVae(arch, size, rt, o.seed) : initDecoder(arch, rt, o.seed);
+  const from = o.init === undefined ? undefined : await readDecoderWeights(o.init);
+  const params = o.objective === 'vae' ? initVae(arch, size, rt, o.seed, from) : initDecoder(arch, rt, o.seed, from);
+  if (o.init) log(`continuing from ${o.init}`);
   const opt = new AdamW(params, { weightDecay: 1e-4, beta2: 0.99 });
   const noise = stream(o.seed, 'vae-noise');
   log(`decoder-tiny (${o.objective}): ${params.count} parameters, latent ${arch.latent_dim}, channels [${arch.channels.join(', ')}], ${size} px, batch ${o.batch}`);
@@ -169,7 +175,7 @@ async function main(): Promise<void> {
       steps: { type: 'string', default: '100000' }, minutes: { type: 'string', default: '60' }, batch: { type: 'string', default: '32' },
       lr: { type: 'string', default: '2e-3' }, seed: { type: 'string', default: '1' }, latent: { type: 'string' },
       channels: { type: 'string' }, size: { type: 'string' }, sigma: { type: 'string', default: '0.15' }, beta: { type: 'string', default: '1' },
-      out: { type: 'string', default: 'weights/decoder-tiny/decoder.safetensors' },
+      out: { type: 'string', default: 'weights/decoder-tiny/decoder.safetensors' }, init: { type: 'string' },
     },
   });
   const objective = values.objective as DecoderObjective;
@@ -182,7 +188,7 @@ async function main(): Promise<void> {
     size: Number(values.size ?? (render ? 32 : 16)),
     channels: (values.channels ?? (render ? '64,32,16,8' : '32,16,8')).split(',').map(Number),
     steps: Number(values.steps), minutes: Number(values.minutes), batch: Number(values.batch), lr: Number(values.lr), seed: Number(values.seed),
-    out: values.out!, sigma: Number(values.sigma), beta: Number(values.beta),
+    out: values.out!, init: values.init, sigma: Number(values.sigma), beta: Number(values.beta),
   });
   process.exit(0);
 }
