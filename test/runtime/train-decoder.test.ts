@@ -5,43 +5,42 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { COLORS, RGB, SHAPES } from '../../packages/clip-runtime/src/data/shapes.js';
+import { SHAPES } from '../../packages/clip-runtime/src/data/shapes.js';
 import { readDecoderWeights } from '../../packages/clip-runtime/src/generate/generators/decoder.js';
 import { latentSpec, normalCdf, RENDER_LATENT, RENDER_LATENT_DIM, renderSoft, renderTargets } from '../../packages/clip-runtime/src/train/decoder-targets.js';
 import { trainDecoder } from '../../packages/clip-runtime/src/train/train-decoder.js';
 
-/** A latent naming shape s, colour c, background b, centred, of the middle radius, unrotated. */
-function latentFor(s: number, c: number, b: number): Float32Array {
+/** A latent naming shape s in colour fg on colour bg (channels ±1.5: near 0 or 1), centred, of the middle radius, unrotated. */
+function latentFor(s: number, fg: [number, number, number], bg: [number, number, number]): Float32Array {
   const z = new Float32Array(RENDER_LATENT_DIM);
   z[RENDER_LATENT.shape[0] + s] = 1;
-  z[RENDER_LATENT.color[0] + c] = 1;
-  z[RENDER_LATENT.background[0] + b] = 1;
+  fg.forEach((v, c) => (z[RENDER_LATENT.foreground[0] + c] = v ? 1.5 : -1.5));
+  bg.forEach((v, c) => (z[RENDER_LATENT.background[0] + c] = v ? 1.5 : -1.5));
   return z;
 }
-const unit = (rgb: readonly number[]) => rgb.map((v) => v / 255);
+const [RED, BLUE, YELLOW, BLACK, WHITE, GREEN]: [number, number, number][] = [[1, 0, 0], [0, 0, 1], [1, 1, 0], [0, 0, 0], [1, 1, 1], [0, 1, 0]];
 
 describe('decoder render targets', () => {
-  it('name one shape, colour and background when their coordinates stand out', () => {
-    const red = COLORS.indexOf('red');
-    const blue = COLORS.indexOf('blue');
-    const spec = latentSpec(latentFor(SHAPES.indexOf('star'), red, blue));
+  it('name one shape and near-pure colours when their coordinates stand out', () => {
+    const spec = latentSpec(latentFor(SHAPES.indexOf('star'), RED, BLUE));
     expect(spec.shapeWeights[SHAPES.indexOf('star')]).toBeGreaterThan(0.99);
-    spec.foreground.forEach((v, k) => expect(v).toBeCloseTo(unit(RGB.red)[k]!, 2));
-    spec.background.forEach((v, k) => expect(v).toBeCloseTo(unit(RGB.blue)[k]!, 2));
+    spec.foreground.forEach((v, k) => expect(Math.abs(v - RED[k]!)).toBeLessThan(0.1));
+    spec.background.forEach((v, k) => expect(Math.abs(v - BLUE[k]!)).toBeLessThan(0.1));
     expect(spec.cx).toBeCloseTo(0.5, 6);
     expect(spec.radius).toBeCloseTo(0.13 + 0.19 / 2, 6);
     expect(spec.rotation).toBeCloseTo(0, 6);
   });
 
-  it('keep the background off the shape\'s own colour', () => {
-    const red = COLORS.indexOf('red');
-    const z = latentFor(0, red, red); // both ask for red: the background gives way
+  it('lean the background away from the shape\'s colour', () => {
+    const z = new Float32Array(RENDER_LATENT_DIM); // background coordinates at 0: mid-grey, unless pushed
+    z[RENDER_LATENT.foreground[0]] = 1.5; // a red-ish shape
     const spec = latentSpec(z);
-    expect(Math.abs(spec.background[0] - unit(RGB.red)[0]!) + Math.abs(spec.background[2] - unit(RGB.red)[2]!)).toBeGreaterThan(0.2);
+    expect(spec.background[0]).toBeLessThan(0.1); // the shape's strong red channel: pushed down
+    expect(spec.background[1]).toBeCloseTo(0.5, 5); // its middling green: left alone
   });
 
   it('are smooth in z: halfway between two shapes is an even blend', () => {
-    const z = latentFor(0, 0, 1);
+    const z = latentFor(0, RED, BLUE);
     z[RENDER_LATENT.shape[0] + 1] = 1; // circle and square tie
     const w = latentSpec(z).shapeWeights;
     expect(w[0]).toBeCloseTo(0.5, 2);
@@ -49,27 +48,26 @@ describe('decoder render targets', () => {
   });
 
   it('draw the shape over the background, anti-aliased', () => {
-    const spec = latentSpec(latentFor(SHAPES.indexOf('circle'), COLORS.indexOf('yellow'), COLORS.indexOf('black')));
+    const spec = latentSpec(latentFor(SHAPES.indexOf('circle'), YELLOW, BLACK));
     const size = 16;
     const img = renderSoft(spec, size);
     const at = (c: number, x: number, y: number) => img[c * size * size + y * size + x]!;
-    expect(at(0, 8, 8)).toBeCloseTo(unit(RGB.yellow)[0]!, 3); // centre: the shape
-    expect(at(0, 0, 0)).toBeCloseTo(unit(RGB.black)[0]!, 3); // corner: the background
+    expect(at(0, 8, 8)).toBeCloseTo(spec.foreground[0], 4); // centre: the shape
+    expect(at(0, 0, 0)).toBeCloseTo(spec.background[0], 4); // corner: the background
     const edge = Array.from({ length: size }, (_, x) => at(0, x, 8)).filter((v) => v > 0.1 && v < 0.9);
     expect(edge.length).toBeGreaterThan(0); // partly covered pixels on the rim
     for (const v of img) expect(v >= 0 && v <= 1).toBe(true);
   });
 
   it('ring has a hole, and a batch lays images out one after another', () => {
-    const ring = latentFor(SHAPES.indexOf('ring'), COLORS.indexOf('white'), COLORS.indexOf('green'));
-    const circle = latentFor(SHAPES.indexOf('circle'), COLORS.indexOf('white'), COLORS.indexOf('green'));
-    const both = new Float32Array([...ring, ...circle]);
+    const ring = latentFor(SHAPES.indexOf('ring'), WHITE, GREEN);
+    const circle = latentFor(SHAPES.indexOf('circle'), WHITE, GREEN);
     const size = 16;
-    const out = renderTargets(both, 2, size);
+    const out = renderTargets(new Float32Array([...ring, ...circle]), 2, size);
     expect(out.length).toBe(2 * 3 * size * size);
-    const centre = (i: number) => out[i * 3 * size * size + 8 * size + 8]!;
-    expect(centre(0)).toBeCloseTo(unit(RGB.green)[0]!, 3);
-    expect(centre(1)).toBeCloseTo(unit(RGB.white)[0]!, 3);
+    const centre = (i: number) => out[i * 3 * size * size + 8 * size + 8]!; // red channel
+    expect(centre(0)).toBeCloseTo(latentSpec(ring).background[0], 4);
+    expect(centre(1)).toBeCloseTo(latentSpec(circle).foreground[0], 4);
   });
 
   it('rejects a latent of the wrong length, naming both lengths', () => {

@@ -1,26 +1,28 @@
 // What decoder-tiny is taught to draw for each latent z ~ N(0, I): z names a shape image outright,
 // so that every random z decodes to a plausible picture, not to the blurred average a small VAE
-// gives (see the README). The map is smooth — each categorical attribute is a sharp softmax of its
-// own latent coordinates, each continuous one a Normal CDF — so CLIP's gradient can still carry a
-// latent from one shape or colour to the next; most draws are one crisp shape, a few a blend of two.
-import { COLORS, RGB, SHAPES, shapeMask } from '../data/shapes.js';
+// gives (see the README). The map is smooth, so CLIP's gradient can carry a latent from one shape
+// or colour to the next: the shape is a sharp softmax of five coordinates (most draws are one crisp
+// shape, a few a blend of two), and each colour channel a steep Normal CDF of one coordinate, so
+// colours gather near the cube's corners (red, yellow, blue, white, black, ...) and a small decoder
+// learns them as monotone functions of single coordinates, not as an argmax over a palette.
+import { SHAPES, shapeMask } from '../data/shapes.js';
 
 /** Which latent coordinates name what. */
 export const RENDER_LATENT = {
   shape: [0, SHAPES.length],
-  color: [SHAPES.length, SHAPES.length + COLORS.length],
-  background: [SHAPES.length + COLORS.length, SHAPES.length + 2 * COLORS.length],
-  x: SHAPES.length + 2 * COLORS.length,
-  y: SHAPES.length + 2 * COLORS.length + 1,
-  radius: SHAPES.length + 2 * COLORS.length + 2,
-  rotation: SHAPES.length + 2 * COLORS.length + 3,
+  foreground: [SHAPES.length, SHAPES.length + 3],
+  background: [SHAPES.length + 3, SHAPES.length + 6],
+  x: SHAPES.length + 6,
+  y: SHAPES.length + 7,
+  radius: SHAPES.length + 8,
+  rotation: SHAPES.length + 9,
 } as const;
 export const RENDER_LATENT_DIM = RENDER_LATENT.rotation + 1;
 
 /** Softmax sharpness: the top two of 5 Normal draws are ~0.5 apart, so most draws are one-hot. */
 const SHARPNESS = 12;
 
-/** A spec whose categorical attributes are weights over SHAPES and COLORS. */
+/** A spec with the shape as weights over SHAPES and colours as RGB in [0, 1]. */
 export interface SoftSpec {
   shapeWeights: number[];
   foreground: [number, number, number];
@@ -48,21 +50,23 @@ export function normalCdf(x: number): number {
   return 0.5 * (1 + Math.sign(x) * erf);
 }
 
-const mix = (weights: number[]): [number, number, number] =>
-  [0, 1, 2].map((k) => weights.reduce((acc, w, i) => acc + (w * RGB[COLORS[i]!][k]!) / 255, 0)) as [number, number, number];
+/** Colour steepness: Φ(2z) puts a channel above 0.8 or below 0.2 two times in three. */
+const COLOR_GAIN = 2;
+/** How far the background's channels lean away from the shape's (so few shapes vanish). */
+const CONTRAST = 1.5;
 
-/** The spec a latent names. The background avoids the shape's own colour. */
+/** The spec a latent names. */
 export function latentSpec(z: ArrayLike<number>): SoftSpec {
   if (z.length !== RENDER_LATENT_DIM) throw new Error(`latentSpec: z has ${z.length} values, the render latent has ${RENDER_LATENT_DIM}`);
-  const slice = ([a, b]: readonly [number, number]) => Array.from({ length: b - a }, (_, i) => z[a + i]!);
-  const shapeWeights = softmax(slice(RENDER_LATENT.shape).map((v) => SHARPNESS * v));
-  const colorWeights = softmax(slice(RENDER_LATENT.color).map((v) => SHARPNESS * v));
-  const backgroundWeights = softmax(slice(RENDER_LATENT.background).map((v, i) => SHARPNESS * v - 3 * SHARPNESS * colorWeights[i]!));
+  const at = (start: number, n: number) => Array.from({ length: n }, (_, i) => z[start + i]!);
+  const shapeWeights = softmax(at(RENDER_LATENT.shape[0], SHAPES.length).map((v) => SHARPNESS * v));
+  const foreground = at(RENDER_LATENT.foreground[0], 3).map((v) => normalCdf(COLOR_GAIN * v));
+  const background = at(RENDER_LATENT.background[0], 3).map((v, c) => normalCdf(COLOR_GAIN * v - CONTRAST * (2 * foreground[c]! - 1)));
   // the ranges of the training rasterizer: centres 0.22–0.78, radii 0.13–0.32, rotation ±0.25
   return {
     shapeWeights,
-    foreground: mix(colorWeights),
-    background: mix(backgroundWeights),
+    foreground: foreground as [number, number, number],
+    background: background as [number, number, number],
     cx: 0.22 + 0.56 * normalCdf(z[RENDER_LATENT.x]!),
     cy: 0.22 + 0.56 * normalCdf(z[RENDER_LATENT.y]!),
     radius: 0.13 + 0.19 * normalCdf(z[RENDER_LATENT.radius]!),

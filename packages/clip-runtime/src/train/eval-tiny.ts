@@ -8,13 +8,14 @@
 //    ("a red circle at the top left", …, "a red circle in the center").
 //  - positionAll: top-1 among all 200 colour × shape × position captions.
 //  - decoder samples: random latents decoded by decoder-tiny; how often the tiny CLIP's top
-//    colour × shape is the one the latent names (train/decoder-targets.ts), and the mean absolute
+//    colour × shape is the one the latent names (train/decoder-targets.ts: its heaviest shape, the
+//    palette colour nearest its foreground), and the mean absolute
 //    pixel error against the image it names.
 //  - generation: generate() for "a red circle" with the decoder and the fourier generators; the
 //    rank of "a red circle" among the 40 colour × shape captions for the final image (1 = first),
 //    and the image's dominant hue (the hue bin holding the most saturated pixels).
 import type { Clip } from '../clip.js';
-import { BACKGROUND_TEMPLATES, COLORS, POSITIONS, SHAPES, captionOf, colorShapeClasses, trainingBatch } from '../data/shapes.js';
+import { BACKGROUND_TEMPLATES, COLORS, POSITIONS, RGB, SHAPES, captionOf, colorShapeClasses, trainingBatch, type ColorName, type ShapeName } from '../data/shapes.js';
 import { evalSet } from '../data/shapes-eval.js';
 import { generate, type GenerateState } from '../generate/generate.js';
 import { DECODER_INIT_CANDIDATES, decoder, decoderOutputSize, fourier, readDecoderWeights } from '../generate/generators/index.js';
@@ -22,7 +23,7 @@ import { randn, stream } from '../generate/random.js';
 import { chwToRgb } from '../io/image.js';
 import { ops, Tensor, tidy } from '../tensor/index.js';
 import { toChw } from './data.js';
-import { RENDER_LATENT, RENDER_LATENT_DIM, renderTargets } from './decoder-targets.js';
+import { latentSpec, RENDER_LATENT_DIM, renderTargets, type SoftSpec } from './decoder-targets.js';
 import { ParamSet } from './params.js';
 import { decode } from './train-decoder.js';
 
@@ -172,7 +173,12 @@ export interface DecoderSamplesReport {
   size: number;
 }
 
-const argmaxOf = (z: Float32Array, [a, b]: readonly [number, number]) => argmax(z.subarray(a, b), [...Array(b - a).keys()]);
+/** The colour × shape class a soft spec names: its heaviest shape, the palette colour nearest its foreground. */
+function namedClass(spec: SoftSpec): { shape: ShapeName; color: ColorName } {
+  const distance = (c: ColorName) => RGB[c].reduce((acc, v, k) => acc + (v / 255 - spec.foreground[k]!) ** 2, 0);
+  const color = COLORS.reduce((best, c) => (distance(c) < distance(best) ? c : best));
+  return { shape: SHAPES[argmax(spec.shapeWeights, [...SHAPES.keys()])]!, color };
+}
 
 /** n random latents (from `seed`) through a decoder trained on the render objective, judged by the tiny CLIP. */
 export async function evaluateDecoderSamples(clip: Clip, decoderWeights: string | Uint8Array, opts: { n?: number; seed?: number } = {}): Promise<DecoderSamplesReport> {
@@ -211,7 +217,7 @@ export async function evaluateDecoderSamples(clip: Clip, decoderWeights: string 
   let [named, color, shape, namedTargets] = [0, 0, 0, 0];
   for (let i = 0; i < n; i++) {
     const zi = zs.subarray(i * RENDER_LATENT_DIM, (i + 1) * RENDER_LATENT_DIM);
-    const want = { shape: SHAPES[argmaxOf(zi, RENDER_LATENT.shape)]!, color: COLORS[argmaxOf(zi, RENDER_LATENT.color)]! };
+    const want = namedClass(latentSpec(zi));
     const top = fromDecoder[i]!;
     color += top.color === want.color ? 1 : 0;
     shape += top.shape === want.shape ? 1 : 0;
