@@ -38,7 +38,8 @@ async function main(): Promise<void> {
   const { architecture } = await readDecoderWeights(decoderFile);
   if (architecture.latent_dim === RENDER_LATENT_DIM) {
     const d = await evaluateDecoderSamples(clip, decoderFile);
-    console.log(`  decoder, ${d.samples} random latents: CLIP's top colour × shape is the latent's in ${pct(d.named)} (colour ${pct(d.color)}, shape ${pct(d.shape)}; on the named images themselves: ${pct(d.namedTargets)}); pixel error ${d.pixelError.toFixed(1)}/255`);
+    console.log(`  decoder, ${d.samples} random latents: CLIP's top colour × shape is the latent's in ${pct(d.named)} (colour ${pct(d.color)}, shape ${pct(d.shape)}); pixel error ${d.pixelError.toFixed(1)}/255`);
+    console.log(`    the same for the images the latents name: ${pct(d.targets.named)} (colour ${pct(d.targets.color)}, shape ${pct(d.targets.shape)})`);
     if (values.samples) {
       await writeFile(values.samples, await encodePng(chwGrid(d.images, d.samples, d.size, 16, 2)));
       console.log(`    wrote the ${d.samples} samples to ${values.samples}`);

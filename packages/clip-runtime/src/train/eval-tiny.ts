@@ -165,7 +165,7 @@ export interface DecoderSamplesReport {
   color: number;
   shape: number;
   /** the same for the named images themselves (what the CLIP makes of a perfect decoder) */
-  namedTargets: number;
+  targets: { named: number; color: number; shape: number };
   /** mean |decoded − named image| per channel, in 0–255 */
   pixelError: number;
   /** the decoded images [samples, 3, size, size] in [0, 1] */
@@ -214,17 +214,16 @@ export async function evaluateDecoderSamples(clip: Clip, decoderWeights: string 
   };
   const [fromDecoder, fromTargets] = [await topClasses(images), await topClasses(target)];
   texts.dispose();
-  let [named, color, shape, namedTargets] = [0, 0, 0, 0];
-  for (let i = 0; i < n; i++) {
-    const zi = zs.subarray(i * RENDER_LATENT_DIM, (i + 1) * RENDER_LATENT_DIM);
-    const want = namedClass(latentSpec(zi));
-    const top = fromDecoder[i]!;
-    color += top.color === want.color ? 1 : 0;
-    shape += top.shape === want.shape ? 1 : 0;
-    named += top.color === want.color && top.shape === want.shape ? 1 : 0;
-    namedTargets += fromTargets[i]!.color === want.color && fromTargets[i]!.shape === want.shape ? 1 : 0;
-  }
-  return { samples: n, named: named / n, color: color / n, shape: shape / n, namedTargets: namedTargets / n, pixelError, images, size };
+  const wanted = Array.from({ length: n }, (_, i) => namedClass(latentSpec(zs.subarray(i * RENDER_LATENT_DIM, (i + 1) * RENDER_LATENT_DIM))));
+  const agreement = (tops: { color: ColorName; shape: ShapeName }[]) => {
+    const share = (right: (i: number) => boolean) => wanted.filter((_, i) => right(i)).length / n;
+    return {
+      named: share((i) => tops[i]!.color === wanted[i]!.color && tops[i]!.shape === wanted[i]!.shape),
+      color: share((i) => tops[i]!.color === wanted[i]!.color),
+      shape: share((i) => tops[i]!.shape === wanted[i]!.shape),
+    };
+  };
+  return { samples: n, ...agreement(fromDecoder), targets: agreement(fromTargets), pixelError, images, size };
 }
 
 export const ALL_CLASSES = { COLORS, SHAPES, POSITIONS };
