@@ -1,7 +1,7 @@
 // pnpm eval:tiny: the quality numbers of the embedded models (see eval-tiny.ts for definitions).
 //   node scripts/run-ts.mjs packages/clip-runtime/src/train/eval-main.ts [--model DIR] [--decoder FILE] [--n 400]
 //     [--no-generation] [--rasterizer eval|train] [--steps 100] [--seed 0] [--init-candidates N (decoder)]
-//     [--samples grid.png (decoder-tiny's samples of random latents)]
+//     [--samples grid.png (32 of decoder-tiny's samples beside the images their latents name)]
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadClip } from '../clip.js';
@@ -41,8 +41,13 @@ async function main(): Promise<void> {
     console.log(`  decoder, ${d.samples} random latents: CLIP's top colour × shape is the latent's in ${pct(d.named)} (colour ${pct(d.color)}, shape ${pct(d.shape)}); pixel error ${d.pixelError.toFixed(1)}/255`);
     console.log(`    the same for the images the latents name: ${pct(d.targets.named)} (colour ${pct(d.targets.color)}, shape ${pct(d.targets.shape)})`);
     if (values.samples) {
-      await writeFile(values.samples, await encodePng(chwGrid(d.images, d.samples, d.size, 16, 2)));
-      console.log(`    wrote the ${d.samples} samples to ${values.samples}`);
+      // rows of 16: decoded, then what the same latents name, twice
+      const plane = 3 * d.size * d.size;
+      const rows = [0, 16].flatMap((at) => [d.images, d.targetImages].map((batch) => batch.subarray(at * plane, (at + 16) * plane)));
+      const grid = new Float32Array(rows.length * 16 * plane);
+      rows.forEach((row, i) => grid.set(row, i * 16 * plane));
+      await writeFile(values.samples, await encodePng(chwGrid(grid, rows.length * 16, d.size, 16, 2)));
+      console.log(`    wrote 32 samples (rows: decoded, then the images their latents name) to ${values.samples}`);
     }
   } else console.log(`  decoder samples: not measured (latent ${architecture.latent_dim}: not a render-objective decoder)`);
   if (!values['no-generation']) {

@@ -168,8 +168,9 @@ export interface DecoderSamplesReport {
   targets: { named: number; color: number; shape: number };
   /** mean |decoded − named image| per channel, in 0–255 */
   pixelError: number;
-  /** the decoded images [samples, 3, size, size] in [0, 1] */
+  /** the decoded images and the images their latents name, [samples, 3, size, size] in [0, 1] */
   images: Float32Array;
+  targetImages: Float32Array;
   size: number;
 }
 
@@ -223,7 +224,7 @@ export async function evaluateDecoderSamples(clip: Clip, decoderWeights: string 
       shape: share((i) => tops[i]!.shape === wanted[i]!.shape),
     };
   };
-  return { samples: n, ...agreement(fromDecoder), targets: agreement(fromTargets), pixelError, images, size };
+  return { samples: n, ...agreement(fromDecoder), targets: agreement(fromTargets), pixelError, images, targetImages: target, size };
 }
 
 export const ALL_CLASSES = { COLORS, SHAPES, POSITIONS };
