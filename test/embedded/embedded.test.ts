@@ -1,7 +1,8 @@
 // The embedded default models shipped in weights/: clipgpu-tiny loads with the regular loader and
 // tokenizer, and meets its quality bars on a small held-out sample drawn by the evaluation
-// rasterizer (an independent code path from training); guided generation of "a red circle" with
-// decoder-tiny and the fourier generator gives an image the tiny CLIP ranks first, and red.
+// rasterizer (an independent code path from training); decoder-tiny draws what random latents name;
+// guided generation of "a red circle" with decoder-tiny and the fourier generator gives an image
+// the tiny CLIP ranks first, and red.
 // The bars are the numbers the shipped models reach (see the README's "Embedded default" section);
 // where that is below the issue's target (95% / 90%), the test asserts what was reached.
 import path from 'node:path';
@@ -9,15 +10,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadClip, type Clip } from '../../packages/clip-runtime/src/clip.js';
 import { embeddedModelPath } from '../../packages/clip-runtime/src/io/embedded.js';
 import { readDecoderWeights } from '../../packages/clip-runtime/src/generate/generators/decoder.js';
-import { evaluateClassification, evaluateGeneration } from '../../packages/clip-runtime/src/train/eval-tiny.js';
+import { RENDER_LATENT_DIM } from '../../packages/clip-runtime/src/train/decoder-targets.js';
+import { evaluateClassification, evaluateDecoderSamples, evaluateGeneration } from '../../packages/clip-runtime/src/train/eval-tiny.js';
 
 /**
- * Reached on 80 held-out images (seed 2024) by the shipped weights: colour × shape 75.0% (colour
- * 95.0%, shape 77.5%), position 100%. The issue's targets are 95% and 90%: position meets its
+ * Reached on 80 held-out images (seed 2024) by the shipped weights: colour × shape 83.8% (colour
+ * 96.3%, shape 83.8%), position 100%. The issue's targets are 95% and 90%: position meets its
  * target and is asserted at it; colour × shape does not (see the README), and is asserted a little
- * below what was reached, with colour learned.
+ * below what was reached, with colour learned. decoder-tiny, on 64 random latents (seed 1): pixel
+ * error 23.9/255 against the images they name, and CLIP names the latent's colour in 56.3% of
+ * them; asserted a little below.
  */
-const BARS = { colorShape: 0.7, color: 0.9, position: 0.9 };
+const BARS = { colorShape: 0.78, color: 0.9, position: 0.9, decoderPixelError: 27, decoderColor: 0.45 };
 
 let clip: Clip;
 let decoderFile: string;
@@ -71,9 +75,13 @@ describe('embedded clipgpu-tiny', () => {
     expect(r.position).toBeGreaterThanOrEqual(BARS.position);
   });
 
-  it('decoder-tiny is a decoder weights file of the documented layout', async () => {
+  it('decoder-tiny draws, for random latents, the colours and places they name', async () => {
     const w = await readDecoderWeights(decoderFile);
-    expect(w.architecture.latent_dim).toBeGreaterThan(0);
+    expect(w.architecture.latent_dim).toBe(RENDER_LATENT_DIM);
+    const d = await evaluateDecoderSamples(clip, decoderFile, { n: 64, seed: 1 });
+    console.log(`decoder-tiny, 64 random latents: pixel error ${d.pixelError.toFixed(1)}/255; CLIP's colour × shape is the latent's in ${(100 * d.named).toFixed(1)}% (colour ${(100 * d.color).toFixed(1)}%, shape ${(100 * d.shape).toFixed(1)}%; on the named images ${(100 * d.targets.named).toFixed(1)}%)`);
+    expect(d.pixelError).toBeLessThan(BARS.decoderPixelError);
+    expect(d.color).toBeGreaterThanOrEqual(BARS.decoderColor);
   });
 
   // Target: rank 1 and a red dominant hue, with eval:tiny's 100 steps (seed 0; the decoder from the
