@@ -78,7 +78,7 @@ describe('embedded clipgpu-tiny', () => {
   it('decoder-tiny draws, for random latents, the colours and places they name', async () => {
     const w = await readDecoderWeights(decoderFile);
     expect(w.architecture.latent_dim).toBe(RENDER_LATENT_DIM);
-    const d = await evaluateDecoderSamples(clip, decoderFile, { n: 64, seed: 1 });
+    const d = await evaluateDecoderSamples(clip, w, { n: 64, seed: 1 });
     console.log(`decoder-tiny, 64 random latents: pixel error ${d.pixelError.toFixed(1)}/255; CLIP's colour × shape is the latent's in ${(100 * d.named).toFixed(1)}% (colour ${(100 * d.color).toFixed(1)}%, shape ${(100 * d.shape).toFixed(1)}%; on the named images ${(100 * d.targets.named).toFixed(1)}%)`);
     expect(d.pixelError).toBeLessThan(BARS.decoderPixelError);
     expect(d.color).toBeGreaterThanOrEqual(BARS.decoderColor);

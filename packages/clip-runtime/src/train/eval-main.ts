@@ -35,9 +35,10 @@ async function main(): Promise<void> {
   console.log(`  position top-1 among the 5 captions of the true class: ${pct(c.position)}   (target ≥ 90%)`);
   console.log(`  position top-1 among all 200 colour×shape×position:    ${pct(c.positionAll)}`);
   const decoderFile = values.decoder ?? `${await embeddedModelPath('decoder-tiny')}/decoder.safetensors`;
-  const { architecture } = await readDecoderWeights(decoderFile);
+  const decoderWeights = await readDecoderWeights(decoderFile);
+  const { architecture } = decoderWeights;
   if (architecture.latent_dim === RENDER_LATENT_DIM) {
-    const d = await evaluateDecoderSamples(clip, decoderFile);
+    const d = await evaluateDecoderSamples(clip, decoderWeights);
     console.log(`  decoder, ${d.samples} random latents: CLIP's top colour × shape is the latent's in ${pct(d.named)} (colour ${pct(d.color)}, shape ${pct(d.shape)}); pixel error ${d.pixelError.toFixed(1)}/255`);
     console.log(`    the same for the images the latents name: ${pct(d.targets.named)} (colour ${pct(d.targets.color)}, shape ${pct(d.targets.shape)})`);
     if (values.samples) {

@@ -18,14 +18,13 @@ import type { Clip } from '../clip.js';
 import { BACKGROUND_TEMPLATES, COLORS, POSITIONS, RGB, SHAPES, captionOf, colorShapeClasses, trainingBatch, type ColorName, type ShapeName } from '../data/shapes.js';
 import { evalSet } from '../data/shapes-eval.js';
 import { generate, type GenerateState } from '../generate/generate.js';
-import { DECODER_INIT_CANDIDATES, decoder, decoderOutputSize, fourier, readDecoderWeights } from '../generate/generators/index.js';
+import { DECODER_INIT_CANDIDATES, decoder, decoderOutputSize, fourier, type DecoderWeights } from '../generate/generators/index.js';
 import { randn, stream } from '../generate/random.js';
 import { chwToRgb } from '../io/image.js';
 import { ops, Tensor, tidy } from '../tensor/index.js';
 import { toChw } from './data.js';
 import { latentSpec, RENDER_LATENT_DIM, renderTargets, type SoftSpec } from './decoder-targets.js';
-import { ParamSet } from './params.js';
-import { decode } from './train-decoder.js';
+import { decode, initDecoder } from './train-decoder.js';
 
 export interface ClassifyReport {
   images: number;
@@ -40,6 +39,16 @@ export interface ClassifyReport {
   shapeConfusion: number[][];
   position: number;
   positionAll: number;
+}
+
+/** Unit image embeddings [n, D] of RGB images (bytes, the CLIP's side). */
+async function unitImageEmbeddings(clip: Clip, rgb: Uint8Array[]): Promise<Tensor> {
+  const S = clip.config.vision_config.image_size;
+  const pixels = Tensor.from(toChw(rgb, S, true), [rgb.length, 3, S, S], { runtime: clip.runtime });
+  const encoded = await clip.encodeImage(pixels);
+  const unit = tidy(() => ops.normalize(encoded));
+  [pixels, encoded].forEach((t) => t.dispose());
+  return unit;
 }
 
 /** cos similarities [images, texts] on the host, from unit image rows and unit text rows. */
@@ -72,11 +81,9 @@ export async function evaluateClassification(clip: Clip, opts: { n?: number; see
   const batch = opts.batch ?? 50;
   for (let at = 0; at < set.length; at += batch) {
     const part = set.slice(at, at + batch);
-    const pixels = Tensor.from(toChw(part.map((p) => p.rgb), S, true), [part.length, 3, S, S], { runtime: clip.runtime });
-    const encoded = await clip.encodeImage(pixels);
-    const images = tidy(() => ops.normalize(encoded));
+    const images = await unitImageEmbeddings(clip, part.map((p) => p.rgb));
     const [s40, s40e, s200] = [await similarities(images, t40), await similarities(images, t40e), await similarities(images, t200)];
-    [pixels, encoded, images].forEach((t) => t.dispose());
+    images.dispose();
     part.forEach(({ spec }, i) => {
       const row40 = s40.subarray(i * 40, (i + 1) * 40);
       const row200 = s200.subarray(i * 200, (i + 1) * 200);
@@ -182,8 +189,7 @@ function namedClass(spec: SoftSpec): { shape: ShapeName; color: ColorName } {
 }
 
 /** n random latents (from `seed`) through a decoder trained on the render objective, judged by the tiny CLIP. */
-export async function evaluateDecoderSamples(clip: Clip, decoderWeights: string | Uint8Array, opts: { n?: number; seed?: number } = {}): Promise<DecoderSamplesReport> {
-  const w = await readDecoderWeights(decoderWeights);
+export async function evaluateDecoderSamples(clip: Clip, w: DecoderWeights, opts: { n?: number; seed?: number } = {}): Promise<DecoderSamplesReport> {
   const a = w.architecture;
   const [size] = decoderOutputSize(a);
   const S = clip.config.vision_config.image_size;
@@ -191,8 +197,7 @@ export async function evaluateDecoderSamples(clip: Clip, decoderWeights: string 
   if (size !== S) throw new Error(`decoder samples: the decoder draws ${size} px, the CLIP sees ${S} px`);
   const n = opts.n ?? 128;
   const zs = randn(n * RENDER_LATENT_DIM, stream(opts.seed ?? 0, 'decoder-samples'));
-  const params = new ParamSet(clip.runtime);
-  for (const [name, t] of Object.entries(w.tensors)) params.set(name, t.data, t.shape);
+  const params = initDecoder(a, clip.runtime, 0, w);
   const z = Tensor.from(zs, [n, RENDER_LATENT_DIM], { runtime: clip.runtime });
   const decoded = decode(params, a, z);
   const images = (await decoded.toArray()) as Float32Array;
@@ -205,12 +210,9 @@ export async function evaluateDecoderSamples(clip: Clip, decoderWeights: string 
   const texts = await clip.encodeLabels(classes.map((c) => c.text));
   /** CLIP's top class for each image of a batch [n, 3, size, size] */
   const topClasses = async (batch: Float32Array) => {
-    const rgb = Array.from({ length: n }, (_, i) => chwToRgb(batch.subarray(i * plane, (i + 1) * plane), size, size).data);
-    const pixels = Tensor.from(toChw(rgb, S, true), [n, 3, S, S], { runtime: clip.runtime });
-    const encoded = await clip.encodeImage(pixels);
-    const unit = tidy(() => ops.normalize(encoded));
+    const unit = await unitImageEmbeddings(clip, Array.from({ length: n }, (_, i) => chwToRgb(batch.subarray(i * plane, (i + 1) * plane), size, size).data));
     const sims = await similarities(unit, texts);
-    [pixels, encoded, unit].forEach((t) => t.dispose());
+    unit.dispose();
     return Array.from({ length: n }, (_, i) => classes[argmax(sims.subarray(i * classes.length, (i + 1) * classes.length), [...classes.keys()])]!);
   };
   const [fromDecoder, fromTargets] = [await topClasses(images), await topClasses(target)];

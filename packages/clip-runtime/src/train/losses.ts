@@ -43,12 +43,19 @@ export function contrastiveLoss(image: Tensor, text: Tensor, logitScale: Tensor,
   return loss;
 }
 
+/** Σ (x̂ − x)² per image, averaged over the batch (the first axis). */
+export function squaredErrorPerImage(recon: Tensor, target: Tensor): Tensor {
+  return tidy(() => {
+    const d = ops.sub(recon, target);
+    return ops.scale(ops.sum(ops.mul(d, d)), 1 / recon.shape[0]!);
+  });
+}
+
 /** The VAE's negative ELBO per image: Σ (x̂ − x)² / (2σ²) + β · KL(N(μ, e^logvar) ‖ N(0, 1)). */
 export function vaeLoss(recon: Tensor, target: Tensor, mu: Tensor, logvar: Tensor, opts: { sigma: number; beta: number }): { total: Tensor; recon: Tensor; kl: Tensor } {
   const B = recon.shape[0]!;
   return tidy(() => {
-    const d = ops.sub(recon, target);
-    const rec = ops.scale(ops.sum(ops.mul(d, d)), 1 / (2 * opts.sigma ** 2 * B));
+    const rec = ops.scale(squaredErrorPerImage(recon, target), 1 / (2 * opts.sigma ** 2));
     // KL = ½ Σ (μ² + e^logvar − 1 − logvar)
     const terms = ops.sub(ops.add(ops.mul(mu, mu), ops.exp(logvar)), ops.scale(logvar, 1, 1));
     const kl = ops.scale(ops.sum(terms), 0.5 / B);

@@ -15,7 +15,7 @@ import { randn, stream } from '../generate/random.js';
 import { init, ops, Tensor, tidy, type Runtime } from '../tensor/index.js';
 import { toChw } from './data.js';
 import { RENDER_LATENT_DIM, renderTargets } from './decoder-targets.js';
-import { vaeLoss } from './losses.js';
+import { squaredErrorPerImage, vaeLoss } from './losses.js';
 import { AdamW, logProfile, startStepProfile, ParamSet, warmupCosine } from './params.js';
 
 /** The encoder: three stride-2 3×3 convolutions (size → size/8) and two Linear heads. */
@@ -116,10 +116,7 @@ export async function trainDecoder(o: TrainDecoderOptions): Promise<{ seconds: n
     const z0 = Tensor.from(eps, [o.batch, arch.latent_dim], { runtime: rt });
     const profiling = startStepProfile(rt, step);
     const losses = tidy(() => {
-      if (o.objective === 'render') {
-        const d = ops.sub(decode(params, arch, z0), x);
-        return { total: ops.scale(ops.sum(ops.mul(d, d)), 1 / o.batch) };
-      }
+      if (o.objective === 'render') return { total: squaredErrorPerImage(decode(params, arch, z0), x) };
       const { mu, logvar } = encode(params, x);
       const z = ops.add(mu, ops.mul(ops.exp(ops.scale(logvar, 0.5)), z0));
       return vaeLoss(decode(params, arch, z), x, mu, logvar, { sigma: o.sigma, beta: o.beta });
