@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { init, noGrad, ops, Tensor, tidy } from '@clipgpu/clip-runtime';
 import {
-  Cutouts, decoder, decoderArchitecture, defaultMinCutSize, fourier, generators, sampleBoxes, mulberry32, pixels, randomDecoderWeights, readDecoderWeights, siren,
+  Cutouts, checkArchitecture, decoder, decoderArchitecture, decoderTensorShapes, defaultMinCutSize, fourier, generators, sampleBoxes, mulberry32, pixels, randomDecoderWeights, readDecoderWeights, siren,
   sirenCoordinates, stream, upsampleNearest2x, writeDecoderWeights, type DecoderWeights, type Generator, type GeneratorFactory,
 } from '../../packages/clip-runtime/src/generate/index.js';
 import { checkDirectional, generateFixture, relL2 } from './helpers.js';
@@ -119,7 +119,20 @@ function decoderReference(wts: DecoderWeights, z: Float32Array): Float64Array {
   const leaky = (v: number) => (v > 0 ? v : 0.2 * v);
   let [C, H, W] = [a.channels[0], ...a.base_size];
   let x = Float64Array.from(t['dense.bias'].data, (b, o) => leaky(z.reduce((s, zi, k) => s + t['dense.weight'].data[o * z.length + k] * zi, b)));
-  const conv = (inp: Float64Array, Ci: number, w: Float32Array, b: Float32Array, Co: number) => {
+  // CoordConv: the pixel centre's x and y in (−1, 1) as two more input channels
+  const withCoords = (inp: Float64Array, Ci: number): [Float64Array, number] => {
+    if (!a.coords) return [inp, Ci];
+    const out = new Float64Array((Ci + 2) * H * W);
+    out.set(inp);
+    for (let y = 0; y < H; y++)
+      for (let xx = 0; xx < W; xx++) {
+        out[(Ci * H + y) * W + xx] = (2 * xx + 1) / W - 1;
+        out[((Ci + 1) * H + y) * W + xx] = (2 * y + 1) / H - 1;
+      }
+    return [out, Ci + 2];
+  };
+  const conv = (plain: Float64Array, C0: number, w: Float32Array, b: Float32Array, Co: number) => {
+    const [inp, Ci] = withCoords(plain, C0);
     const out = new Float64Array(Co * H * W);
     for (let o = 0; o < Co; o++)
       for (let y = 0; y < H; y++)
@@ -147,6 +160,7 @@ function decoderReference(wts: DecoderWeights, z: Float32Array): Float64Array {
 
 describe('decoder', () => {
   const arch = decoderArchitecture({ latentDim: 6, size: 8, base: 2, channels: [5, 4, 3] });
+  const coordArch = decoderArchitecture({ latentDim: 6, size: 8, base: 2, channels: [5, 4, 3], coords: true });
 
   it('nearest 2× upsampling is exact, and its gradient sums the four copies', async () => {
     const data = Float32Array.from({ length: 2 * 3 * 2 * 3 }, (_, i) => i * 0.5 - 3);
@@ -164,7 +178,10 @@ describe('decoder', () => {
     [x, y, s].forEach((t) => t.dispose());
   });
 
-  it('writes and reads its weights file, renders as the float64 reference, trains only z', async () => {
+  it.each([
+    ['plain', arch],
+    ['with coordinate channels', coordArch],
+  ])('%s: writes and reads its weights file, renders as the float64 reference, trains only z', async (_, arch) => {
     const wts = randomDecoderWeights(arch, 4);
     for (const t of Object.values(wts.tensors)) if (t.shape.length > 1) t.data.forEach((_, i, d) => (d[i] = d[i] * 1.5));
     Object.values(wts.tensors).forEach((t) => t.shape.length === 1 && t.data.forEach((_, i, d) => (d[i] = 0.05 * Math.sin(i + 1))));
@@ -202,6 +219,8 @@ describe('decoder', () => {
     await expect(decoder(writeDecoderWeights(wts), { latentDim: 9 }).create(ctx())).rejects.toThrow(/latentDim 9 does not match/);
     expect(() => writeDecoderWeights({ ...wts, tensors: { ...wts.tensors, 'to_rgb.bias': { shape: [4], data: new Float32Array(4) } } })).toThrow(/'to_rgb.bias' has shape \[4\], the architecture needs \[3\]/);
     expect(() => decoderArchitecture({ size: 24 })).toThrow(/size 24 is not 4·2\^k/);
+    expect(() => checkArchitecture({ ...coordArch, coords: 'yes' })).toThrow(/'coords' must be true or false, got "yes"/);
+    expect(decoderTensorShapes(coordArch).find(([n]) => n === 'blocks.0.conv.weight')![1]).toEqual([4, 7, 3, 3]);
     await expect(decoder('/nonexistent/decoder.safetensors').create(ctx())).rejects.toThrow(/cannot open '\/nonexistent\/decoder.safetensors'/);
     expect(Object.keys(generators)).toEqual(['pixels', 'fourier', 'siren', 'decoder']);
   });

@@ -110,6 +110,20 @@ describe('train-decoder', () => {
     await expect(trainDecoder({ ...small, steps: 1, objective: 'render', latentDim: RENDER_LATENT_DIM, channels: [8, 5], init, out: path.join(dir, 'y.safetensors') })).rejects.toThrow(/--init has architecture/);
   }, 120_000);
 
+  it('--init from a plain decoder into a CoordConv run starts from the same function', async () => {
+    const init = path.join(dir, 'render.safetensors');
+    const loss1 = async (coords: boolean) => {
+      const lines: string[] = [];
+      const out = path.join(dir, `coords-${coords}.safetensors`);
+      await trainDecoder({ ...small, steps: 1, objective: 'render', latentDim: RENDER_LATENT_DIM, coords, init, out, log: (l) => lines.push(l) });
+      return { loss: Number(/loss ([\d.]+)/.exec(lines.find((l) => l.startsWith('step 1 '))!)![1]), weights: await readDecoderWeights(out) };
+    };
+    const [plain, coord] = [await loss1(false), await loss1(true)];
+    expect(coord.weights.architecture.coords).toBe(true);
+    expect(coord.weights.tensors['blocks.0.conv.weight']!.shape).toEqual([6, 10, 3, 3]);
+    expect(coord.loss).toBeCloseTo(plain.loss, 2); // zero weights on x, y: the first step sees the same images
+  }, 120_000);
+
   it('vae objective runs and saves only the decoder', async () => {
     const out = path.join(dir, 'vae.safetensors');
     await trainDecoder({ ...small, steps: 3, objective: 'vae', latentDim: 4, out, log: () => {} });

@@ -5,12 +5,12 @@
 // - vae: a small VAE (a conv encoder → μ, log σ² → z → the decoder), of which only the decoder is
 //   saved. At the size that trains here in an hour its samples are blurred blobs (the README).
 // generate() then steers z with CLIP.
-//   node scripts/run-ts.mjs packages/clip-runtime/src/train/train-decoder.ts [--objective render|vae] [--minutes M] [--init FILE] [--out FILE]
+//   node scripts/run-ts.mjs packages/clip-runtime/src/train/train-decoder.ts [--objective render|vae] [--coords yes|no] [--minutes M] [--init FILE] [--out FILE]
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { trainingBatch } from '../data/shapes.js';
-import { decoderArchitecture, decoderOutputSize, randomDecoderWeights, readDecoderWeights, upsampleNearest2x, writeDecoderWeights, type DecoderArchitecture, type DecoderWeights } from '../generate/generators/decoder.js';
+import { decoderArchitecture, decoderOutputSize, decoderTensorShapes, randomDecoderWeights, readDecoderWeights, decodeLatents, writeDecoderWeights, type DecoderArchitecture, type DecoderWeights } from '../generate/generators/decoder.js';
 import { randn, stream } from '../generate/random.js';
 import { init, ops, Tensor, tidy, type Runtime } from '../tensor/index.js';
 import { toChw } from './data.js';
@@ -21,14 +21,37 @@ import { AdamW, logProfile, startStepProfile, ParamSet, warmupCosine } from './p
 /** The encoder: three stride-2 3×3 convolutions (size → size/8) and two Linear heads. */
 export const ENCODER_CHANNELS = [3, 16, 32, 32];
 
-/** The decoder's parameters: from `from` (a decoder of the same architecture), or random. */
+/**
+ * The decoder's parameters: from `from` (a decoder of the same architecture, or the same without
+ * coordinate channels, whose convolutions then get zero weights for them: the same function to
+ * start from), or random.
+ */
 export function initDecoder(arch: DecoderArchitecture, rt: Runtime, seed: number, from?: DecoderWeights): ParamSet {
+  if (from && !from.architecture.coords && arch.coords && JSON.stringify({ ...from.architecture, coords: true }) === JSON.stringify(arch)) from = withCoordinateChannels(from);
   if (from && JSON.stringify(from.architecture) !== JSON.stringify(arch))
     throw new Error(`train-decoder: --init has architecture ${JSON.stringify(from.architecture)}, the run ${JSON.stringify(arch)}`);
   const p = new ParamSet(rt);
   const w = from ?? randomDecoderWeights(arch, seed);
   for (const [name, t] of Object.entries(w.tensors)) p.set(name, t.data, t.shape);
   return p;
+}
+
+/** A plain decoder as a CoordConv one that computes the same: zero weights on the x, y channels. */
+export function withCoordinateChannels(w: DecoderWeights): DecoderWeights {
+  const architecture = { ...w.architecture, coords: true };
+  const tensors: DecoderWeights['tensors'] = {};
+  for (const [name, shape] of decoderTensorShapes(architecture)) {
+    const old = w.tensors[name]!;
+    if (shape.length !== 4 || shape[1] === old.shape[1]) {
+      tensors[name] = old;
+      continue;
+    }
+    const [O, C, k] = [shape[0]!, old.shape[1]!, shape[2]! * shape[3]!];
+    const data = new Float32Array(O * shape[1]! * k);
+    for (let o = 0; o < O; o++) data.set(old.data.subarray(o * C * k, (o + 1) * C * k), o * shape[1]! * k);
+    tensors[name] = { shape, data };
+  }
+  return { architecture, tensors };
 }
 
 export function initVae(arch: DecoderArchitecture, size: number, rt: Runtime, seed: number, from?: DecoderWeights): ParamSet {
@@ -61,13 +84,7 @@ export function encode(p: ParamSet, x: Tensor): { mu: Tensor; logvar: Tensor } {
 
 /** z [B, latent] → images [B, 3, H, W] in [0, 1]: the same computation as generators.decoder(), batched. */
 export function decode(p: ParamSet, arch: DecoderArchitecture, z: Tensor): Tensor {
-  const t = (n: string) => p.tensors.get(n)!;
-  const [h0, w0] = arch.base_size;
-  return tidy(() => {
-    let x = ops.reshape(ops.leakyRelu(ops.linear(z, t('dense.weight'), t('dense.bias'))), [z.shape[0]!, arch.channels[0]!, h0, w0]);
-    for (let i = 0; i + 1 < arch.channels.length; i++) x = ops.leakyRelu(ops.conv2d(upsampleNearest2x(x), t(`blocks.${i}.conv.weight`), t(`blocks.${i}.conv.bias`), { padding: 1 }));
-    return ops.sigmoid(ops.conv2d(x, t('to_rgb.weight'), t('to_rgb.bias'), { padding: 1 }));
-  });
+  return decodeLatents(arch, (n) => p.tensors.get(n)!, z);
 }
 
 export type DecoderObjective = 'render' | 'vae';
@@ -83,6 +100,8 @@ export interface TrainDecoderOptions {
   /** output side (vae: images are drawn at 32 px and box-filtered down to it) */
   size: number;
   channels: number[];
+  /** CoordConv: x, y channels before every convolution (the architecture's `coords`) */
+  coords?: boolean;
   out: string;
   /** a decoder file to continue from (the VAE's encoder starts afresh) */
   init?: string;
@@ -96,7 +115,7 @@ export async function trainDecoder(o: TrainDecoderOptions): Promise<{ seconds: n
   const log = o.log ?? console.log;
   const rt = await init();
   const size = o.size;
-  const arch = decoderArchitecture({ latentDim: o.latentDim, size, channels: o.channels });
+  const arch = decoderArchitecture({ latentDim: o.latentDim, size, channels: o.channels, coords: o.coords });
   if (decoderOutputSize(arch)[0] !== size) throw new Error(`train-decoder: channels [${o.channels}] do not make ${size} px from 4 px`);
   if (o.objective === 'render' && arch.latent_dim !== RENDER_LATENT_DIM) throw new Error(`train-decoder: the render objective's latent has ${RENDER_LATENT_DIM} values, not ${arch.latent_dim}`);
   const from = o.init === undefined ? undefined : await readDecoderWeights(o.init);
@@ -171,11 +190,12 @@ async function main(): Promise<void> {
       objective: { type: 'string', default: 'render' },
       steps: { type: 'string', default: '100000' }, minutes: { type: 'string', default: '60' }, batch: { type: 'string', default: '32' },
       lr: { type: 'string', default: '2e-3' }, seed: { type: 'string', default: '1' }, latent: { type: 'string' },
-      channels: { type: 'string' }, size: { type: 'string' }, sigma: { type: 'string', default: '0.15' }, beta: { type: 'string', default: '1' },
+      channels: { type: 'string' }, coords: { type: 'string' }, size: { type: 'string' }, sigma: { type: 'string', default: '0.15' }, beta: { type: 'string', default: '1' },
       out: { type: 'string', default: 'weights/decoder-tiny/decoder.safetensors' }, init: { type: 'string' },
     },
   });
   const objective = values.objective as DecoderObjective;
+  if (values.coords !== undefined && !['yes', 'no'].includes(values.coords)) throw new Error(`train-decoder: --coords must be yes or no, got '${values.coords}'`);
   if (objective !== 'render' && objective !== 'vae') throw new Error(`train-decoder: --objective must be render or vae, got '${objective}'`);
   // the shipped render decoder: 32 px from 4 px; the earlier VAE: 16 px, latent 16
   const render = objective === 'render';
@@ -184,6 +204,7 @@ async function main(): Promise<void> {
     latentDim: Number(values.latent ?? (render ? RENDER_LATENT_DIM : 16)),
     size: Number(values.size ?? (render ? 32 : 16)),
     channels: (values.channels ?? (render ? '64,32,16,8' : '32,16,8')).split(',').map(Number),
+    coords: (values.coords ?? (render ? 'yes' : 'no')) === 'yes',
     steps: Number(values.steps), minutes: Number(values.minutes), batch: Number(values.batch), lr: Number(values.lr), seed: Number(values.seed),
     out: values.out!, init: values.init, sigma: Number(values.sigma), beta: Number(values.beta),
   });

@@ -4,18 +4,23 @@
 //
 //   __metadata__  { "format": "clipgpu-decoder", "architecture": JSON of DecoderArchitecture }
 //                 e.g. {"latent_dim":64,"base_size":[4,4],"channels":[128,64,32],
-//                       "activation":"leaky_relu","negative_slope":0.2,"upsample":"nearest","output":"sigmoid"}
+//                       "activation":"leaky_relu","negative_slope":0.2,"upsample":"nearest","output":"sigmoid",
+//                       "coords":true}
 //   dense.weight               [C0·h0·w0, latent_dim]   (a Linear weight [out, in])
 //   dense.bias                 [C0·h0·w0]
-//   blocks.{i}.conv.weight     [C(i+1), C(i), 3, 3]     i = 0 … n−1, n = channels.length − 1
+//   blocks.{i}.conv.weight     [C(i+1), C(i) + k, 3, 3] i = 0 … n−1, n = channels.length − 1
 //   blocks.{i}.conv.bias       [C(i+1)]
-//   to_rgb.weight              [3, Cn, 3, 3]
+//   to_rgb.weight              [3, Cn + k, 3, 3]
 //   to_rgb.bias                [3]
+// where k = 2 with "coords" (absent: false, k = 0).
 //
 // Forward: z [1, latent_dim] → dense → leaky_relu → reshape [1, C0, h0, w0] → n × (nearest 2×
-// upsample → 3×3 conv (padding 1) → leaky_relu) → 3×3 conv → sigmoid: [1, 3, h0·2ⁿ, w0·2ⁿ].
-// (PyTorch: nn.Linear, view, nn.Upsample(scale_factor=2, mode='nearest'), nn.Conv2d(k=3, padding=1),
-// nn.LeakyReLU(0.2).) The slope is fixed at 0.2 (the leakyRelu kernel's).
+// upsample → [coords] → 3×3 conv (padding 1) → leaky_relu) → [coords] → 3×3 conv → sigmoid:
+// [1, 3, h0·2ⁿ, w0·2ⁿ]. [coords] appends two channels, x and y of each pixel centre in (−1, 1)
+// ((2·j + 1)/W − 1), as CoordConv does (Liu et al. 2018): a plain upsampling decoder learns only
+// slowly to put an edge at a position its latent names, and drew blobs where shapes were asked.
+// (PyTorch: nn.Linear, view, nn.Upsample(scale_factor=2, mode='nearest'), torch.cat(dim=1),
+// nn.Conv2d(k=3, padding=1), nn.LeakyReLU(0.2).) The slope is fixed at 0.2 (the leakyRelu kernel's).
 import { embeddedModelPath } from '../../io/embedded.js';
 import { bytesSource, f32ToF16Bits, fileSource, readHeader, readTensorF32, urlSource, writeSafetensors, type ByteSource } from '../../io/safetensors.js';
 import { ops, Tensor, tidy } from '../../tensor/index.js';
@@ -32,6 +37,8 @@ export interface DecoderArchitecture {
   negative_slope: number;
   upsample: 'nearest';
   output: 'sigmoid';
+  /** append x, y coordinate channels before every convolution (CoordConv) */
+  coords?: boolean;
 }
 
 export interface DecoderWeights {
@@ -53,12 +60,13 @@ export function decoderOutputSize(a: DecoderArchitecture): [number, number] {
 export function decoderTensorShapes(a: DecoderArchitecture): [string, number[]][] {
   const [h0, w0] = a.base_size;
   const c = a.channels;
+  const k = a.coords ? 2 : 0;
   const out: [string, number[]][] = [
     ['dense.weight', [c[0] * h0 * w0, a.latent_dim]],
     ['dense.bias', [c[0] * h0 * w0]],
   ];
-  for (let i = 0; i + 1 < c.length; i++) out.push([`blocks.${i}.conv.weight`, [c[i + 1], c[i], 3, 3]], [`blocks.${i}.conv.bias`, [c[i + 1]]]);
-  out.push(['to_rgb.weight', [3, c[c.length - 1], 3, 3]], ['to_rgb.bias', [3]]);
+  for (let i = 0; i + 1 < c.length; i++) out.push([`blocks.${i}.conv.weight`, [c[i + 1], c[i] + k, 3, 3]], [`blocks.${i}.conv.bias`, [c[i + 1]]]);
+  out.push(['to_rgb.weight', [3, c[c.length - 1] + k, 3, 3]], ['to_rgb.bias', [3]]);
   return out;
 }
 
@@ -75,17 +83,18 @@ export function checkArchitecture(a: unknown, where = 'decoder'): DecoderArchite
   if (x.activation !== 'leaky_relu' || x.negative_slope !== 0.2) bad(`must use activation 'leaky_relu' with negative_slope 0.2, got '${x.activation}' ${x.negative_slope}`);
   if (x.upsample !== 'nearest') bad(`'upsample' must be 'nearest', got '${x.upsample}'`);
   if (x.output !== 'sigmoid') bad(`'output' must be 'sigmoid', got '${x.output}'`);
+  if (x.coords !== undefined && typeof x.coords !== 'boolean') bad(`'coords' must be true or false, got ${JSON.stringify(x.coords)}`);
   return x;
 }
 
 /** The architecture with defaults: channels halving from 128 (at least 16) over log2(size / base) blocks. */
-export function decoderArchitecture(opts: { latentDim?: number; size?: number; base?: number; channels?: number[] } = {}): DecoderArchitecture {
+export function decoderArchitecture(opts: { latentDim?: number; size?: number; base?: number; channels?: number[]; coords?: boolean } = {}): DecoderArchitecture {
   const base = opts.base ?? 4;
   const size = opts.size ?? 32;
   const blocks = Math.log2(size / base);
   if (!opts.channels && !Number.isInteger(blocks)) throw new Error(`decoder: size ${size} is not ${base}·2^k`);
   const channels = opts.channels ?? Array.from({ length: blocks + 1 }, (_, i) => Math.max(16, 128 >> i));
-  return checkArchitecture({ latent_dim: opts.latentDim ?? 64, base_size: [base, base], channels, activation: 'leaky_relu', negative_slope: 0.2, upsample: 'nearest', output: 'sigmoid' });
+  return checkArchitecture({ latent_dim: opts.latentDim ?? 64, base_size: [base, base], channels, activation: 'leaky_relu', negative_slope: 0.2, upsample: 'nearest', output: 'sigmoid', ...(opts.coords ? { coords: true } : {}) });
 }
 
 /** Random weights (He-normal for leaky ReLU, zero biases) from a seed. */
@@ -167,6 +176,30 @@ export function upsampleNearest2x(x: Tensor): Tensor {
   });
 }
 
+/** x [B, C, H, W] with two channels more: each pixel centre's x and y in (−1, 1). */
+export function appendCoordinates(x: Tensor): Tensor {
+  const [B, , H, W] = x.shape;
+  const grid = new Float32Array(B * 2 * H * W);
+  for (let b = 0; b < B; b++)
+    for (let i = 0; i < H; i++)
+      for (let j = 0; j < W; j++) {
+        grid[((b * 2 + 0) * H + i) * W + j] = (2 * j + 1) / W - 1;
+        grid[((b * 2 + 1) * H + i) * W + j] = (2 * i + 1) / H - 1;
+      }
+  return tidy(() => ops.concat([x, Tensor.from(grid, [B, 2, H, W], { runtime: x.rt })], 1));
+}
+
+/** The decoder's forward pass, z [B, latent_dim] → images [B, 3, H, W] in (0, 1); `t` names its weights. */
+export function decodeLatents(a: DecoderArchitecture, t: (name: string) => Tensor, z: Tensor): Tensor {
+  const [h0, w0] = a.base_size;
+  const coords = (x: Tensor) => (a.coords ? appendCoordinates(x) : x);
+  return tidy(() => {
+    let x = ops.reshape(ops.leakyRelu(ops.linear(z, t('dense.weight'), t('dense.bias'))), [z.shape[0]!, a.channels[0]!, h0, w0]);
+    for (let i = 0; i + 1 < a.channels.length; i++) x = ops.leakyRelu(ops.conv2d(coords(upsampleNearest2x(x)), t(`blocks.${i}.conv.weight`), t(`blocks.${i}.conv.bias`), { padding: 1 }));
+    return ops.sigmoid(ops.conv2d(coords(x), t('to_rgb.weight'), t('to_rgb.bias'), { padding: 1 }));
+  });
+}
+
 /**
  * generate()'s initCandidates for the embedded decoder: a latent moves only so far in a run of
  * 40-100 steps, and from one random draw the tiny CLIP read "a red circle" as "a red square".
@@ -234,16 +267,9 @@ function buildDecoder(w: DecoderWeights, ctx: GeneratorContext, opts: DecoderOpt
   const random: Random = ctx.random;
   const init = opts.latent ? Float32Array.from(opts.latent) : randn(a.latent_dim, random, opts.latentStd ?? 1);
   const z = Tensor.from(init, [1, a.latent_dim], { requiresGrad: true, runtime: rt });
-  const [h0, w0] = a.base_size;
-  const blocks = a.channels.length - 1;
   return {
     parameters: [z],
-    render: () =>
-      tidy(() => {
-        let x = ops.reshape(ops.leakyRelu(ops.linear(z, t['dense.weight'], t['dense.bias'])), [1, a.channels[0], h0, w0]);
-        for (let i = 0; i < blocks; i++) x = ops.leakyRelu(ops.conv2d(upsampleNearest2x(x), t[`blocks.${i}.conv.weight`], t[`blocks.${i}.conv.bias`], { padding: 1 }));
-        return ops.sigmoid(ops.conv2d(x, t['to_rgb.weight'], t['to_rgb.bias'], { padding: 1 }));
-      }),
+    render: () => decodeLatents(a, (name) => t[name]!, z),
     dispose: () => disposeAll([z, ...Object.values(t)]),
   };
 }
