@@ -127,6 +127,7 @@ export async function trainDecoder(o: TrainDecoderOptions): Promise<{ seconds: n
   const t0 = performance.now();
   const budget = (o.minutes ?? Infinity) * 60_000;
   let stop = false;
+  let avg = NaN;
   for (let step = 0; step < o.steps && !stop; step++) {
     const eps = randn(o.batch * arch.latent_dim, noise);
     const x = Tensor.from(
@@ -147,7 +148,9 @@ export async function trainDecoder(o: TrainDecoderOptions): Promise<{ seconds: n
     if (profiling) logProfile(await rt.gpu.profileReport(), log);
     if (step % 10 === 0 || stop || step === o.steps - 1) {
       const named = await Promise.all(Object.entries(losses).map(async ([name, t]) => [name === 'total' ? 'loss' : name, await t.item()] as const));
-      const text = named.map(([name, v]) => `${name} ${v.toFixed(3)}`).join(' ');
+      // one batch's loss is noisy: also a running mean of the logged ones (~100 steps)
+      avg = Number.isNaN(avg) ? named[0]![1] : 0.9 * avg + 0.1 * named[0]![1];
+      const text = `${named.map(([name, v]) => `${name} ${v.toFixed(3)}`).join(' ')} avg ${avg.toFixed(3)}`;
       if (named.some(([, v]) => !Number.isFinite(v))) throw new Error(`train-decoder: ${text} at step ${step + 1}`);
       const s = (performance.now() - t0) / 1000;
       log(`step ${step + 1} ${text} ${s.toFixed(0)}s (${(s / (step + 1)).toFixed(2)} s/step)`);
