@@ -96,6 +96,8 @@ describe('autograd through each op', () => {
     await checkGradients('resize bicubic', [[1, 3, 9, 7]], ([x]) => ops.resize(x, 5, 6, { mode: 'bicubic', antialias: true }));
     await checkGradients('resize cutouts', [[1, 2, 8, 8]], ([x]) => ops.resize(x, 4, 4, { boxes: [0, 0, 8, 8, 1.5, 2, 4, 4] }));
     await checkGradients('conv2d 3×3', [[2, 3, 6, 5], [4, 3, 3, 3], [4]], ([x, w, b]) => ops.conv2d(x, w, b, { padding: 1 }));
+    await checkGradients('conv2d 3×3 stride 2, no bias', [[2, 5, 7, 6], [3, 5, 3, 3]], ([x, w]) => ops.conv2d(x, w, undefined, { stride: 2, padding: 1 }));
+    await checkGradients('conv2d 5×5 pad 2', [[1, 2, 6, 6], [3, 2, 5, 5], [3]], ([x, w, b]) => ops.conv2d(x, w, b, { padding: 2 }));
     await checkGradients('conv2d patches', [[1, 3, 8, 8], [5, 3, 4, 4]], ([x, w]) => ops.conv2d(x, w, undefined, { stride: 4, channelsLast: true }));
   });
 });
