@@ -118,7 +118,15 @@ function decoderReference(wts: DecoderWeights, z: Float32Array): Float64Array {
   const t = wts.tensors;
   const leaky = (v: number) => (v > 0 ? v : 0.2 * v);
   let [C, H, W] = [a.channels[0], ...a.base_size];
-  let x = Float64Array.from(t['dense.bias'].data, (b, o) => leaky(z.reduce((s, zi, k) => s + t['dense.weight'].data[o * z.length + k] * zi, b)));
+  const linear = (v: ArrayLike<number>, name: string) =>
+    Float64Array.from(t[`${name}.bias`].data, (b, o) => {
+      let s = b;
+      for (let k = 0; k < v.length; k++) s += t[`${name}.weight`].data[o * v.length + k] * v[k];
+      return leaky(s);
+    });
+  let h: ArrayLike<number> = z;
+  for (let j = 0; j < (a.mapping?.length ?? 0); j++) h = linear(h, `mapping.${j}`);
+  let x = linear(h, 'dense');
   // CoordConv: the pixel centre's x and y in (−1, 1) as two more input channels
   const withCoords = (inp: Float64Array, Ci: number): [Float64Array, number] => {
     if (!a.coords) return [inp, Ci];
@@ -160,7 +168,7 @@ function decoderReference(wts: DecoderWeights, z: Float32Array): Float64Array {
 
 describe('decoder', () => {
   const arch = decoderArchitecture({ latentDim: 6, size: 8, base: 2, channels: [5, 4, 3] });
-  const coordArch = decoderArchitecture({ latentDim: 6, size: 8, base: 2, channels: [5, 4, 3], coords: true });
+  const coordArch = decoderArchitecture({ latentDim: 6, size: 8, base: 2, channels: [5, 4, 3], coords: true, mapping: [7, 5] });
 
   it('nearest 2× upsampling is exact, and its gradient sums the four copies', async () => {
     const data = Float32Array.from({ length: 2 * 3 * 2 * 3 }, (_, i) => i * 0.5 - 3);
@@ -180,7 +188,7 @@ describe('decoder', () => {
 
   it.each([
     ['plain', arch],
-    ['with coordinate channels', coordArch],
+    ['with coordinate channels and a mapping MLP', coordArch],
   ])('%s: writes and reads its weights file, renders as the float64 reference, trains only z', async (_, arch) => {
     const wts = randomDecoderWeights(arch, 4);
     for (const t of Object.values(wts.tensors)) if (t.shape.length > 1) t.data.forEach((_, i, d) => (d[i] = d[i] * 1.5));
@@ -220,6 +228,8 @@ describe('decoder', () => {
     expect(() => writeDecoderWeights({ ...wts, tensors: { ...wts.tensors, 'to_rgb.bias': { shape: [4], data: new Float32Array(4) } } })).toThrow(/'to_rgb.bias' has shape \[4\], the architecture needs \[3\]/);
     expect(() => decoderArchitecture({ size: 24 })).toThrow(/size 24 is not 4·2\^k/);
     expect(() => checkArchitecture({ ...coordArch, coords: 'yes' })).toThrow(/'coords' must be true or false, got "yes"/);
+    expect(() => checkArchitecture({ ...coordArch, mapping: [4, 0] })).toThrow(/'mapping' must be a list of positive integers, got \[4,0\]/);
+    expect(decoderTensorShapes(coordArch).slice(0, 5).map(([n, s]) => `${n} ${s}`)).toEqual(['mapping.0.weight 7,6', 'mapping.0.bias 7', 'mapping.1.weight 5,7', 'mapping.1.bias 5', 'dense.weight 20,5']);
     expect(decoderTensorShapes(coordArch).find(([n]) => n === 'blocks.0.conv.weight')![1]).toEqual([4, 7, 3, 3]);
     await expect(decoder('/nonexistent/decoder.safetensors').create(ctx())).rejects.toThrow(/cannot open '\/nonexistent\/decoder.safetensors'/);
     expect(Object.keys(generators)).toEqual(['pixels', 'fourier', 'siren', 'decoder']);

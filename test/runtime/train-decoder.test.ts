@@ -110,18 +110,24 @@ describe('train-decoder', () => {
     await expect(trainDecoder({ ...small, steps: 1, objective: 'render', latentDim: RENDER_LATENT_DIM, channels: [8, 5], init, out: path.join(dir, 'y.safetensors') })).rejects.toThrow(/--init has architecture/);
   }, 120_000);
 
-  it('--init from a plain decoder into a CoordConv run starts from the same function', async () => {
+  it('--init from a plain decoder into one with coordinate channels and a mapping MLP starts from the same function', async () => {
     const init = path.join(dir, 'render.safetensors');
-    const loss1 = async (coords: boolean) => {
+    const loss1 = async (grow: { coords?: boolean; mapping?: number[] }) => {
       const lines: string[] = [];
-      const out = path.join(dir, `coords-${coords}.safetensors`);
-      await trainDecoder({ ...small, steps: 1, objective: 'render', latentDim: RENDER_LATENT_DIM, coords, init, out, log: (l) => lines.push(l) });
+      const out = path.join(dir, `grown-${JSON.stringify(grow)}.safetensors`);
+      await trainDecoder({ ...small, steps: 1, objective: 'render', latentDim: RENDER_LATENT_DIM, ...grow, init, out, log: (l) => lines.push(l) });
       return { loss: Number(/loss ([\d.]+)/.exec(lines.find((l) => l.startsWith('step 1 '))!)![1]), weights: await readDecoderWeights(out) };
     };
-    const [plain, coord] = [await loss1(false), await loss1(true)];
-    expect(coord.weights.architecture.coords).toBe(true);
-    expect(coord.weights.tensors['blocks.0.conv.weight']!.shape).toEqual([6, 10, 3, 3]);
-    expect(coord.loss).toBeCloseTo(plain.loss, 2); // zero weights on x, y: the first step sees the same images
+    const plain = await loss1({});
+    const coords = await loss1({ coords: true });
+    const both = await loss1({ coords: true, mapping: [32, 40] });
+    expect(coords.weights.tensors['blocks.0.conv.weight']!.shape).toEqual([6, 10, 3, 3]);
+    expect(both.weights.architecture).toMatchObject({ coords: true, mapping: [32, 40] });
+    expect(both.weights.tensors['dense.weight']!.shape).toEqual([8 * 16, 40]);
+    // the first step sees the same images through the same function
+    expect(coords.loss).toBeCloseTo(plain.loss, 2);
+    expect(both.loss).toBeCloseTo(plain.loss, 2);
+    await expect(loss1({ mapping: [20] })).rejects.toThrow(/--init has architecture/); // narrower than 2·latent: cannot carry z
   }, 120_000);
 
   it('vae objective runs and saves only the decoder', async () => {

@@ -5,7 +5,7 @@
 // - vae: a small VAE (a conv encoder → μ, log σ² → z → the decoder), of which only the decoder is
 //   saved. At the size that trains here in an hour its samples are blurred blobs (the README).
 // generate() then steers z with CLIP.
-//   node scripts/run-ts.mjs packages/clip-runtime/src/train/train-decoder.ts [--objective render|vae] [--coords yes|no] [--minutes M] [--init FILE] [--out FILE]
+//   node scripts/run-ts.mjs packages/clip-runtime/src/train/train-decoder.ts [--objective render|vae] [--coords yes|no] [--mapping 64,64] [--minutes M] [--init FILE] [--out FILE]
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,12 +22,11 @@ import { AdamW, logProfile, startStepProfile, ParamSet, warmupCosine } from './p
 export const ENCODER_CHANNELS = [3, 16, 32, 32];
 
 /**
- * The decoder's parameters: from `from` (a decoder of the same architecture, or the same without
- * coordinate channels, whose convolutions then get zero weights for them: the same function to
- * start from), or random.
+ * The decoder's parameters: from `from` (a decoder of the same architecture, or a smaller one that
+ * grownDecoder() carries over), or random.
  */
 export function initDecoder(arch: DecoderArchitecture, rt: Runtime, seed: number, from?: DecoderWeights): ParamSet {
-  if (from && !from.architecture.coords && arch.coords && JSON.stringify({ ...from.architecture, coords: true }) === JSON.stringify(arch)) from = withCoordinateChannels(from);
+  if (from && JSON.stringify(from.architecture) !== JSON.stringify(arch)) from = grownDecoder(from, arch, seed) ?? from;
   if (from && JSON.stringify(from.architecture) !== JSON.stringify(arch))
     throw new Error(`train-decoder: --init has architecture ${JSON.stringify(from.architecture)}, the run ${JSON.stringify(arch)}`);
   const p = new ParamSet(rt);
@@ -36,22 +35,50 @@ export function initDecoder(arch: DecoderArchitecture, rt: Runtime, seed: number
   return p;
 }
 
-/** A plain decoder as a CoordConv one that computes the same: zero weights on the x, y channels. */
-export function withCoordinateChannels(w: DecoderWeights): DecoderWeights {
-  const architecture = { ...w.architecture, coords: true };
+/** leaky_relu(v) − leaky_relu(−v) = (1 + slope)·v: two units carry v through a layer unchanged. */
+const PAIR = 1.2;
+
+/**
+ * A decoder as a larger one that computes the same function, so a run can add capacity without
+ * starting over: coordinate channels get zero weights; a mapping MLP (each width ≥ 2·latent_dim)
+ * carries z through as the pairs leaky_relu(±z), its other units start random with zero weights
+ * out. Undefined when `arch` is not `w`'s plus those.
+ */
+export function grownDecoder(w: DecoderWeights, arch: DecoderArchitecture, seed: number): DecoderWeights | undefined {
+  const a = w.architecture;
+  const rest = (x: DecoderArchitecture) => JSON.stringify({ ...x, coords: undefined, mapping: undefined });
+  const L = a.latent_dim;
+  if (rest(a) !== rest(arch) || (a.coords && !arch.coords) || a.mapping?.length) return undefined;
+  const widths = arch.mapping ?? [];
+  if (widths.some((m) => m < 2 * L)) return undefined;
+  const random = stream(seed, 'decoder-grow');
   const tensors: DecoderWeights['tensors'] = {};
-  for (const [name, shape] of decoderTensorShapes(architecture)) {
-    const old = w.tensors[name]!;
-    if (shape.length !== 4 || shape[1] === old.shape[1]) {
-      tensors[name] = old;
-      continue;
-    }
-    const [O, C, k] = [shape[0]!, old.shape[1]!, shape[2]! * shape[3]!];
-    const data = new Float32Array(O * shape[1]! * k);
-    for (let o = 0; o < O; o++) data.set(old.data.subarray(o * C * k, (o + 1) * C * k), o * shape[1]! * k);
+  for (const [name, shape] of decoderTensorShapes(arch)) {
+    const old = w.tensors[name];
+    const data = new Float32Array(shape.reduce((x, y) => x * y, 1));
+    const mapping = /^mapping\.(\d+)\.weight$/.exec(name);
+    if (mapping) {
+      const [m, n] = shape as [number, number];
+      data.set(randn(m * n, random, Math.sqrt(2 / (1 + 0.2 ** 2)) / Math.sqrt(n)));
+      for (let i = 0; i < L; i++) {
+        data.fill(0, i * n, (i + 1) * n);
+        data.fill(0, (L + i) * n, (L + i + 1) * n);
+        if (mapping[1] === '0') [data[i * n + i], data[(L + i) * n + i]] = [1, -1];
+        else [data[i * n + i], data[i * n + L + i], data[(L + i) * n + i], data[(L + i) * n + L + i]] = [1 / PAIR, -1 / PAIR, -1 / PAIR, 1 / PAIR];
+      }
+    } else if (name === 'dense.weight' && widths.length) {
+      const n = shape[1]!;
+      for (let r = 0; r < shape[0]!; r++)
+        for (let i = 0; i < L; i++) [data[r * n + i], data[r * n + L + i]] = [old!.data[r * L + i]! / PAIR, -old!.data[r * L + i]! / PAIR];
+    } else if (shape.length === 4 && old!.shape[1] !== shape[1]) {
+      // coordinate channels: the old weights, then zeros for x and y
+      const [O, C, k] = [shape[0]!, old!.shape[1]!, shape[2]! * shape[3]!];
+      for (let o = 0; o < O; o++) data.set(old!.data.subarray(o * C * k, (o + 1) * C * k), o * shape[1]! * k);
+    } else if (old) data.set(old.data);
+    // a mapping bias stays 0
     tensors[name] = { shape, data };
   }
-  return { architecture, tensors };
+  return { architecture: arch, tensors };
 }
 
 export function initVae(arch: DecoderArchitecture, size: number, rt: Runtime, seed: number, from?: DecoderWeights): ParamSet {
@@ -102,6 +129,8 @@ export interface TrainDecoderOptions {
   channels: number[];
   /** CoordConv: x, y channels before every convolution (the architecture's `coords`) */
   coords?: boolean;
+  /** hidden widths of the mapping MLP before the dense layer */
+  mapping?: number[];
   out: string;
   /** a decoder file to continue from (the VAE's encoder starts afresh) */
   init?: string;
@@ -115,7 +144,7 @@ export async function trainDecoder(o: TrainDecoderOptions): Promise<{ seconds: n
   const log = o.log ?? console.log;
   const rt = await init();
   const size = o.size;
-  const arch = decoderArchitecture({ latentDim: o.latentDim, size, channels: o.channels, coords: o.coords });
+  const arch = decoderArchitecture({ latentDim: o.latentDim, size, channels: o.channels, coords: o.coords, mapping: o.mapping });
   if (decoderOutputSize(arch)[0] !== size) throw new Error(`train-decoder: channels [${o.channels}] do not make ${size} px from 4 px`);
   if (o.objective === 'render' && arch.latent_dim !== RENDER_LATENT_DIM) throw new Error(`train-decoder: the render objective's latent has ${RENDER_LATENT_DIM} values, not ${arch.latent_dim}`);
   const from = o.init === undefined ? undefined : await readDecoderWeights(o.init);
@@ -193,7 +222,7 @@ async function main(): Promise<void> {
       objective: { type: 'string', default: 'render' },
       steps: { type: 'string', default: '100000' }, minutes: { type: 'string', default: '60' }, batch: { type: 'string', default: '32' },
       lr: { type: 'string', default: '2e-3' }, seed: { type: 'string', default: '1' }, latent: { type: 'string' },
-      channels: { type: 'string' }, coords: { type: 'string' }, size: { type: 'string' }, sigma: { type: 'string', default: '0.15' }, beta: { type: 'string', default: '1' },
+      channels: { type: 'string' }, coords: { type: 'string' }, mapping: { type: 'string' }, size: { type: 'string' }, sigma: { type: 'string', default: '0.15' }, beta: { type: 'string', default: '1' },
       out: { type: 'string', default: 'weights/decoder-tiny/decoder.safetensors' }, init: { type: 'string' },
     },
   });
@@ -208,6 +237,7 @@ async function main(): Promise<void> {
     size: Number(values.size ?? (render ? 32 : 16)),
     channels: (values.channels ?? (render ? '64,32,16,8' : '32,16,8')).split(',').map(Number),
     coords: (values.coords ?? (render ? 'yes' : 'no')) === 'yes',
+    mapping: (values.mapping ?? (render ? '64,64' : '')).split(',').filter(Boolean).map(Number),
     steps: Number(values.steps), minutes: Number(values.minutes), batch: Number(values.batch), lr: Number(values.lr), seed: Number(values.seed),
     out: values.out!, init: values.init, sigma: Number(values.sigma), beta: Number(values.beta),
   });

@@ -5,8 +5,10 @@
 //   __metadata__  { "format": "clipgpu-decoder", "architecture": JSON of DecoderArchitecture }
 //                 e.g. {"latent_dim":64,"base_size":[4,4],"channels":[128,64,32],
 //                       "activation":"leaky_relu","negative_slope":0.2,"upsample":"nearest","output":"sigmoid",
-//                       "coords":true}
-//   dense.weight               [C0·h0·w0, latent_dim]   (a Linear weight [out, in])
+//                       "coords":true,"mapping":[64,64]}
+//   mapping.{j}.weight         [m(j), m(j−1)]           j = 0 … len(mapping)−1, m(−1) = latent_dim
+//   mapping.{j}.bias           [m(j)]
+//   dense.weight               [C0·h0·w0, m(last)]      (a Linear weight [out, in]; latent_dim without mapping)
 //   dense.bias                 [C0·h0·w0]
 //   blocks.{i}.conv.weight     [C(i+1), C(i) + k, 3, 3] i = 0 … n−1, n = channels.length − 1
 //   blocks.{i}.conv.bias       [C(i+1)]
@@ -14,11 +16,14 @@
 //   to_rgb.bias                [3]
 // where k = 2 with "coords" (absent: false, k = 0).
 //
-// Forward: z [1, latent_dim] → dense → leaky_relu → reshape [1, C0, h0, w0] → n × (nearest 2×
+// Forward: z [1, latent_dim] → [mapping: (Linear → leaky_relu) per width] → dense → leaky_relu → reshape [1, C0, h0, w0] → n × (nearest 2×
 // upsample → [coords] → 3×3 conv (padding 1) → leaky_relu) → [coords] → 3×3 conv → sigmoid:
 // [1, 3, h0·2ⁿ, w0·2ⁿ]. [coords] appends two channels, x and y of each pixel centre in (−1, 1)
 // ((2·j + 1)/W − 1), as CoordConv does (Liu et al. 2018): a plain upsampling decoder learns only
 // slowly to put an edge at a position its latent names, and drew blobs where shapes were asked.
+// The mapping MLP (as StyleGAN's) gives the latent more than one nonlinearity before it is spread
+// over the 4×4 grid: which of five coordinates is largest (the shape) is not piecewise linear enough
+// for one.
 // (PyTorch: nn.Linear, view, nn.Upsample(scale_factor=2, mode='nearest'), torch.cat(dim=1),
 // nn.Conv2d(k=3, padding=1), nn.LeakyReLU(0.2).) The slope is fixed at 0.2 (the leakyRelu kernel's).
 import { embeddedModelPath } from '../../io/embedded.js';
@@ -39,6 +44,8 @@ export interface DecoderArchitecture {
   output: 'sigmoid';
   /** append x, y coordinate channels before every convolution (CoordConv) */
   coords?: boolean;
+  /** hidden widths of an MLP between z and the dense layer (absent: none) */
+  mapping?: number[];
 }
 
 export interface DecoderWeights {
@@ -61,10 +68,16 @@ export function decoderTensorShapes(a: DecoderArchitecture): [string, number[]][
   const [h0, w0] = a.base_size;
   const c = a.channels;
   const k = a.coords ? 2 : 0;
-  const out: [string, number[]][] = [
-    ['dense.weight', [c[0] * h0 * w0, a.latent_dim]],
+  const out: [string, number[]][] = [];
+  let width = a.latent_dim;
+  for (const [j, m] of (a.mapping ?? []).entries()) {
+    out.push([`mapping.${j}.weight`, [m, width]], [`mapping.${j}.bias`, [m]]);
+    width = m;
+  }
+  out.push(
+    ['dense.weight', [c[0] * h0 * w0, width]],
     ['dense.bias', [c[0] * h0 * w0]],
-  ];
+  );
   for (let i = 0; i + 1 < c.length; i++) out.push([`blocks.${i}.conv.weight`, [c[i + 1], c[i] + k, 3, 3]], [`blocks.${i}.conv.bias`, [c[i + 1]]]);
   out.push(['to_rgb.weight', [3, c[c.length - 1] + k, 3, 3]], ['to_rgb.bias', [3]]);
   return out;
@@ -83,18 +96,19 @@ export function checkArchitecture(a: unknown, where = 'decoder'): DecoderArchite
   if (x.activation !== 'leaky_relu' || x.negative_slope !== 0.2) bad(`must use activation 'leaky_relu' with negative_slope 0.2, got '${x.activation}' ${x.negative_slope}`);
   if (x.upsample !== 'nearest') bad(`'upsample' must be 'nearest', got '${x.upsample}'`);
   if (x.output !== 'sigmoid') bad(`'output' must be 'sigmoid', got '${x.output}'`);
+  if (x.mapping !== undefined && (!Array.isArray(x.mapping) || !x.mapping.every(posInt))) bad(`'mapping' must be a list of positive integers, got ${JSON.stringify(x.mapping)}`);
   if (x.coords !== undefined && typeof x.coords !== 'boolean') bad(`'coords' must be true or false, got ${JSON.stringify(x.coords)}`);
   return x;
 }
 
 /** The architecture with defaults: channels halving from 128 (at least 16) over log2(size / base) blocks. */
-export function decoderArchitecture(opts: { latentDim?: number; size?: number; base?: number; channels?: number[]; coords?: boolean } = {}): DecoderArchitecture {
+export function decoderArchitecture(opts: { latentDim?: number; size?: number; base?: number; channels?: number[]; coords?: boolean; mapping?: number[] } = {}): DecoderArchitecture {
   const base = opts.base ?? 4;
   const size = opts.size ?? 32;
   const blocks = Math.log2(size / base);
   if (!opts.channels && !Number.isInteger(blocks)) throw new Error(`decoder: size ${size} is not ${base}·2^k`);
   const channels = opts.channels ?? Array.from({ length: blocks + 1 }, (_, i) => Math.max(16, 128 >> i));
-  return checkArchitecture({ latent_dim: opts.latentDim ?? 64, base_size: [base, base], channels, activation: 'leaky_relu', negative_slope: 0.2, upsample: 'nearest', output: 'sigmoid', ...(opts.coords ? { coords: true } : {}) });
+  return checkArchitecture({ latent_dim: opts.latentDim ?? 64, base_size: [base, base], channels, activation: 'leaky_relu', negative_slope: 0.2, upsample: 'nearest', output: 'sigmoid', ...(opts.coords ? { coords: true } : {}), ...(opts.mapping?.length ? { mapping: opts.mapping } : {}) });
 }
 
 /** Random weights (He-normal for leaky ReLU, zero biases) from a seed. */
@@ -194,7 +208,9 @@ export function decodeLatents(a: DecoderArchitecture, t: (name: string) => Tenso
   const [h0, w0] = a.base_size;
   const coords = (x: Tensor) => (a.coords ? appendCoordinates(x) : x);
   return tidy(() => {
-    let x = ops.reshape(ops.leakyRelu(ops.linear(z, t('dense.weight'), t('dense.bias'))), [z.shape[0]!, a.channels[0]!, h0, w0]);
+    let h = z;
+    for (let j = 0; j < (a.mapping?.length ?? 0); j++) h = ops.leakyRelu(ops.linear(h, t(`mapping.${j}.weight`), t(`mapping.${j}.bias`)));
+    let x = ops.reshape(ops.leakyRelu(ops.linear(h, t('dense.weight'), t('dense.bias'))), [z.shape[0]!, a.channels[0]!, h0, w0]);
     for (let i = 0; i + 1 < a.channels.length; i++) x = ops.leakyRelu(ops.conv2d(coords(upsampleNearest2x(x)), t(`blocks.${i}.conv.weight`), t(`blocks.${i}.conv.bias`), { padding: 1 }));
     return ops.sigmoid(ops.conv2d(coords(x), t('to_rgb.weight'), t('to_rgb.bias'), { padding: 1 }));
   });
