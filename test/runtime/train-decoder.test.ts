@@ -18,6 +18,9 @@ function latentFor(s: number, fg: [number, number, number], bg: [number, number,
   bg.forEach((v, c) => (z[RENDER_LATENT.background[0] + c] = v ? 1.5 : -1.5));
   return z;
 }
+/** The loss a run logged at its first step. */
+const firstLoss = (lines: string[]) => Number(/loss ([\d.]+)/.exec(lines.find((l) => l.startsWith('step 1 '))!)![1]);
+
 const [RED, BLUE, YELLOW, BLACK, WHITE, GREEN]: [number, number, number][] = [[1, 0, 0], [0, 0, 1], [1, 1, 0], [0, 0, 0], [1, 1, 1], [0, 1, 0]];
 
 describe('decoder render targets', () => {
@@ -103,10 +106,10 @@ describe('train-decoder', () => {
     const lines: string[] = [];
     await trainDecoder({ ...small, steps: 2, objective: 'render', latentDim: RENDER_LATENT_DIM, init, out: path.join(dir, 'more.safetensors'), log: (l) => lines.push(l) });
     expect(lines).toContain(`continuing from ${init}`);
-    const first = Number(/loss ([\d.]+)/.exec(lines.find((l) => l.startsWith('step 1 '))!)![1]);
+    const first = firstLoss(lines);
     const fresh: string[] = [];
     await trainDecoder({ ...small, steps: 1, objective: 'render', latentDim: RENDER_LATENT_DIM, out: path.join(dir, 'fresh.safetensors'), log: (l) => fresh.push(l) });
-    expect(first).toBeLessThan(Number(/loss ([\d.]+)/.exec(fresh.find((l) => l.startsWith('step 1 '))!)![1])); // starts where the first run got to
+    expect(first).toBeLessThan(firstLoss(fresh)); // starts where the first run got to
     await expect(trainDecoder({ ...small, steps: 1, objective: 'render', latentDim: RENDER_LATENT_DIM, channels: [8, 5], init, out: path.join(dir, 'y.safetensors') })).rejects.toThrow(/--init has architecture/);
   }, 120_000);
 
@@ -116,7 +119,7 @@ describe('train-decoder', () => {
       const lines: string[] = [];
       const out = path.join(dir, `grown-${JSON.stringify(grow)}.safetensors`);
       await trainDecoder({ ...small, steps: 1, objective: 'render', latentDim: RENDER_LATENT_DIM, ...grow, init, out, log: (l) => lines.push(l) });
-      return { loss: Number(/loss ([\d.]+)/.exec(lines.find((l) => l.startsWith('step 1 '))!)![1]), weights: await readDecoderWeights(out) };
+      return { loss: firstLoss(lines), weights: await readDecoderWeights(out) };
     };
     const plain = await loss1({});
     const coords = await loss1({ coords: true });

@@ -99,7 +99,7 @@ export function positionCenter(p: PositionName): [number, number] {
 }
 
 /** A star's inner vertices' radius when none is drawn (outer 1.15: a ratio of 0.39). */
-export const STAR_INNER = 0.45;
+const STAR_INNER = 0.45;
 
 /**
  * Polygon vertices of a shape of circumradius 1 around the origin (y down), rotated by `rot`;

@@ -35,9 +35,6 @@ export function initDecoder(arch: DecoderArchitecture, rt: Runtime, seed: number
   return p;
 }
 
-/** leaky_relu(v) − leaky_relu(−v) = (1 + slope)·v: two units carry v through a layer unchanged. */
-const PAIR = 1.2;
-
 /**
  * A decoder as a larger one that computes the same function, so a run can add capacity without
  * starting over: coordinate channels get zero weights; a mapping MLP (each width ≥ 2·latent_dim)
@@ -51,15 +48,17 @@ export function grownDecoder(w: DecoderWeights, arch: DecoderArchitecture, seed:
   if (rest(a) !== rest(arch) || (a.coords && !arch.coords) || a.mapping?.length) return undefined;
   const widths = arch.mapping ?? [];
   if (widths.some((m) => m < 2 * L)) return undefined;
-  const random = stream(seed, 'decoder-grow');
+  // leaky_relu(v) − leaky_relu(−v) = (1 + slope)·v: two units carry v through a layer unchanged
+  const PAIR = 1 + arch.negative_slope;
+  const fresh = randomDecoderWeights(arch, seed).tensors;
   const tensors: DecoderWeights['tensors'] = {};
   for (const [name, shape] of decoderTensorShapes(arch)) {
     const old = w.tensors[name];
     const data = new Float32Array(shape.reduce((x, y) => x * y, 1));
     const mapping = /^mapping\.(\d+)\.weight$/.exec(name);
     if (mapping) {
-      const [m, n] = shape as [number, number];
-      data.set(randn(m * n, random, Math.sqrt(2 / (1 + 0.2 ** 2)) / Math.sqrt(n)));
+      const n = shape[1]!;
+      data.set(fresh[name]!.data); // the other units: as a new decoder's
       for (let i = 0; i < L; i++) {
         data.fill(0, i * n, (i + 1) * n);
         data.fill(0, (L + i) * n, (L + i + 1) * n);
