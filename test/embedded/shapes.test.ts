@@ -1,6 +1,6 @@
 // The procedural shapes dataset and the tiny BPE vocabulary (no GPU).
 import { describe, expect, it } from 'vitest';
-import { captionMatches, captionOf, colorShapeClasses, contrastiveBatch, NEUTRAL_BACKGROUNDS, shapeMask, trainingBatch, WORDS } from '../../packages/clip-runtime/src/data/shapes.js';
+import { captionMatches, captionOf, colorShapeClasses, contrastiveBatch, NEUTRAL_BACKGROUNDS, rasterize, shapeMask, trainingBatch, WORDS } from '../../packages/clip-runtime/src/data/shapes.js';
 import { evalSet, rasterizeEval } from '../../packages/clip-runtime/src/data/shapes-eval.js';
 import { mulberry32 } from '../../packages/clip-runtime/src/generate/random.js';
 import { ClipTokenizer } from '../../packages/clip-runtime/src/io/tokenizer.js';
@@ -92,10 +92,13 @@ describe('shapes dataset', () => {
     expect(colorShapeClasses()).toHaveLength(40);
   });
 
-  it('the evaluation rasterizer anti-aliases (intermediate colours at edges) where training does not', () => {
+  it('the evaluation rasterizer anti-aliases (intermediate colours at edges); training does for half its images', () => {
     const spec = { shape: 'circle', color: 'white', background: 'black', size: 'large', position: 'center' } as const;
     const count = (rgb: Uint8Array) => new Set(Array.from({ length: rgb.length / 3 }, (_, i) => rgb[3 * i]! >> 4)).size;
     expect(count(rasterizeEval(spec, mulberry32(1)))).toBeGreaterThan(6);
+    const smooth = Array.from({ length: 40 }, (_, seed) => count(rasterize(spec, mulberry32(seed))) > 6);
+    expect(smooth.filter(Boolean).length).toBeGreaterThan(10);
+    expect(smooth.filter((s) => !s).length).toBeGreaterThan(10);
     expect(evalSet(80).map((e) => `${e.spec.color} ${e.spec.shape}`).filter((v, i, all) => all.indexOf(v) === i)).toHaveLength(40);
   });
 

@@ -6,9 +6,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SHAPES } from '../../packages/clip-runtime/src/data/shapes.js';
-import { readDecoderWeights } from '../../packages/clip-runtime/src/generate/generators/decoder.js';
+import { decoderArchitecture, randomDecoderWeights, readDecoderWeights } from '../../packages/clip-runtime/src/generate/generators/decoder.js';
+import { randn, stream } from '../../packages/clip-runtime/src/generate/random.js';
 import { latentSpec, normalCdf, RENDER_LATENT, RENDER_LATENT_DIM, renderSoft, renderTargets } from '../../packages/clip-runtime/src/train/decoder-targets.js';
-import { trainDecoder } from '../../packages/clip-runtime/src/train/train-decoder.js';
+import { grownDecoder, trainDecoder } from '../../packages/clip-runtime/src/train/train-decoder.js';
+import { decoderReference } from '../generate/helpers.js';
 
 /** A latent naming shape s in colour fg on colour bg (channels ±1.5: near 0 or 1), centred, of the middle radius, unrotated. */
 function latentFor(s: number, fg: [number, number, number], bg: [number, number, number]): Float32Array {
@@ -113,9 +115,9 @@ describe('train-decoder', () => {
     await expect(trainDecoder({ ...small, steps: 1, objective: 'render', latentDim: RENDER_LATENT_DIM, channels: [8, 5], init, out: path.join(dir, 'y.safetensors') })).rejects.toThrow(/--init has architecture/);
   }, 120_000);
 
-  it('--init from a plain decoder into one with coordinate channels and a mapping MLP starts from the same function', async () => {
+  it('--init from a plain decoder into one with coordinate channels, a mapping MLP and wider channels starts from the same function', async () => {
     const init = path.join(dir, 'render.safetensors');
-    const loss1 = async (grow: { coords?: boolean; mapping?: number[] }) => {
+    const loss1 = async (grow: { coords?: boolean; mapping?: number[]; channels?: number[] }) => {
       const lines: string[] = [];
       const out = path.join(dir, `grown-${JSON.stringify(grow)}.safetensors`);
       await trainDecoder({ ...small, steps: 1, objective: 'render', latentDim: RENDER_LATENT_DIM, ...grow, init, out, log: (l) => lines.push(l) });
@@ -131,7 +133,28 @@ describe('train-decoder', () => {
     expect(coords.loss).toBeCloseTo(plain.loss, 2);
     expect(both.loss).toBeCloseTo(plain.loss, 2);
     await expect(loss1({ mapping: [20] })).rejects.toThrow(/--init has architecture/); // narrower than 2·latent: cannot carry z
+    // and wider channels: the new ones are read by nothing yet
+    const wide = await loss1({ coords: true, mapping: [32, 40], channels: [10, 9] });
+    expect(wide.weights.tensors['blocks.0.conv.weight']!.shape).toEqual([9, 12, 3, 3]);
+    expect(wide.weights.tensors['dense.weight']!.shape).toEqual([10 * 16, 40]);
+    expect(wide.loss).toBeCloseTo(plain.loss, 2);
   }, 120_000);
+
+  it('grownDecoder widens a decoder that has coordinates and a mapping already, keeping its function (float64)', () => {
+    const small = decoderArchitecture({ latentDim: 5, size: 16, channels: [6, 5, 4], coords: true, mapping: [7] });
+    const w = randomDecoderWeights(small, 4);
+    for (const t of Object.values(w.tensors)) if (t.data.every((v) => v === 0)) t.data.set(randn(t.data.length, stream(9, 'bias'), 0.3)); // biases too
+    const wide = grownDecoder(w, decoderArchitecture({ latentDim: 5, size: 16, channels: [9, 5, 7], coords: true, mapping: [7] }), 1)!;
+    expect(wide.tensors['blocks.1.conv.weight']!.shape).toEqual([7, 7, 3, 3]);
+    for (let k = 0; k < 3; k++) {
+      const z = randn(5, stream(k, 'z'));
+      const [a, b] = [decoderReference(w, z), decoderReference(wide, z)];
+      expect(Math.max(...a.map((v, i) => Math.abs(v - b[i]!)))).toBeLessThan(1e-12);
+    }
+    // not a growth: narrower, another mapping, coordinates dropped
+    for (const other of [{ channels: [6, 4, 4] }, { mapping: [8] }, { coords: false }])
+      expect(grownDecoder(w, decoderArchitecture({ latentDim: 5, size: 16, channels: [6, 5, 4], coords: true, mapping: [7], ...other }), 1)).toBeUndefined();
+  });
 
   it('vae objective runs and saves only the decoder', async () => {
     const out = path.join(dir, 'vae.safetensors');

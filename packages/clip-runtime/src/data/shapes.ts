@@ -3,8 +3,8 @@
 // of another colour. A caption that leaves the background unsaid means a plain white or black
 // one, as "a red circle" would in clip art: so the prompt "a red circle" asks for red on a neutral
 // field, and guided generation has a reason to leave a coloured background behind. This is the
-// TRAINING rasterizer: hard-edged polygons and discs tested at pixel centres, with colour and
-// placement jitter. The held-out evaluation images come from an
+// TRAINING rasterizer: polygons and discs tested at pixel centres (hard edges) or at 3×3
+// sub-pixel points (box-filtered edges), with colour and placement jitter. The held-out evaluation images come from an
 // independent rasterizer (./shapes-eval.ts: signed distances, supersampled coverage).
 import { mulberry32, type Random } from '../generate/random.js';
 
@@ -139,7 +139,7 @@ function jitterColor(c: readonly number[], r: Random, amount: number): number[] 
   return c.map((v) => clampByte(v + (r() * 2 - 1) * amount));
 }
 
-/** Draws a spec as RGB bytes [size·size·3] with hard edges (the training rasterizer). */
+/** Draws a spec as RGB bytes [size·size·3], hard-edged or box-filtered (the training rasterizer). */
 export function rasterize(spec: ShapeSpec, r: Random, size = 32): Uint8Array {
   const fg = jitterColor(RGB[spec.color], r, 18);
   const bg = jitterColor(RGB[spec.background], r, 18);
@@ -152,14 +152,19 @@ export function rasterize(spec: ShapeSpec, r: Random, size = 32): Uint8Array {
   // called the held-out rasterizer's fatter stars (0.45) circles, squares and triangles
   const inside = shapeMask(spec.shape, rot, spec.shape === 'star' ? 0.4 + 0.2 * r() : STAR_INNER);
   const noise = 6 * r();
+  // half the images hard-edged, half box-filtered over n×n sub-pixel samples: at 32 px a small
+  // circle and square differ by a few edge pixels, and with hard edges only the tiny CLIP
+  // learned them from staircases the (anti-aliased) held-out images do not have
+  const n = r() < 0.5 ? 1 : 3;
   const out = new Uint8Array(size * size * 3);
   for (let y = 0; y < size; y++)
     for (let x = 0; x < size; x++) {
-      const u = (x + 0.5 - cx) / radius;
-      const v = (y + 0.5 - cy) / radius;
-      const c = inside(u, v) ? fg : bg;
+      let cover = 0;
+      for (let sy = 0; sy < n; sy++)
+        for (let sx = 0; sx < n; sx++) if (inside((x + (sx + 0.5) / n - cx) / radius, (y + (sy + 0.5) / n - cy) / radius)) cover++;
+      cover /= n * n;
       const o = 3 * (y * size + x);
-      for (let k = 0; k < 3; k++) out[o + k] = clampByte(c[k]! + (r() * 2 - 1) * noise);
+      for (let k = 0; k < 3; k++) out[o + k] = clampByte(fg[k]! * cover + bg[k]! * (1 - cover) + (r() * 2 - 1) * noise);
     }
   return out;
 }

@@ -37,44 +37,54 @@ export function initDecoder(arch: DecoderArchitecture, rt: Runtime, seed: number
 
 /**
  * A decoder as a larger one that computes the same function, so a run can add capacity without
- * starting over: coordinate channels get zero weights; a mapping MLP (each width ≥ 2·latent_dim)
- * carries z through as the pairs leaky_relu(±z), its other units start random with zero weights
- * out. Undefined when `arch` is not `w`'s plus those.
+ * starting over: coordinate channels and the inputs from new channels get zero weights; new
+ * channels (wider `channels`, same depth) start as a new decoder's, read by nothing yet; a mapping
+ * MLP (each width ≥ 2·latent_dim) carries z through as the pairs leaky_relu(±z), its other units
+ * start random with zero weights out. Undefined when `arch` is not `w`'s plus those.
  */
 export function grownDecoder(w: DecoderWeights, arch: DecoderArchitecture, seed: number): DecoderWeights | undefined {
   const a = w.architecture;
-  const rest = (x: DecoderArchitecture) => JSON.stringify({ ...x, coords: undefined, mapping: undefined });
+  const rest = (x: DecoderArchitecture) => JSON.stringify({ ...x, coords: undefined, mapping: undefined, channels: x.channels.length });
   const L = a.latent_dim;
-  if (rest(a) !== rest(arch) || (a.coords && !arch.coords) || a.mapping?.length) return undefined;
-  const widths = arch.mapping ?? [];
-  if (widths.some((m) => m < 2 * L)) return undefined;
+  const addMapping = !a.mapping?.length && !!arch.mapping?.length;
+  if (rest(a) !== rest(arch) || (a.coords && !arch.coords) || a.channels.some((c, i) => c > arch.channels[i]!)) return undefined;
+  if (a.mapping?.length && JSON.stringify(a.mapping) !== JSON.stringify(arch.mapping)) return undefined;
+  if (addMapping && arch.mapping!.some((m) => m < 2 * L)) return undefined;
   // leaky_relu(v) − leaky_relu(−v) = (1 + slope)·v: two units carry v through a layer unchanged
   const PAIR = 1 + arch.negative_slope;
   const fresh = randomDecoderWeights(arch, seed).tensors;
+  const [oldCoords, newCoords] = [a.coords ? 2 : 0, arch.coords ? 2 : 0];
   const tensors: DecoderWeights['tensors'] = {};
   for (const [name, shape] of decoderTensorShapes(arch)) {
     const old = w.tensors[name];
-    const data = new Float32Array(shape.reduce((x, y) => x * y, 1));
+    const data = fresh[name]!.data.slice(); // new units: as a new decoder's
     const mapping = /^mapping\.(\d+)\.weight$/.exec(name);
-    if (mapping) {
+    if (mapping && addMapping) {
       const n = shape[1]!;
-      data.set(fresh[name]!.data); // the other units: as a new decoder's
       for (let i = 0; i < L; i++) {
         data.fill(0, i * n, (i + 1) * n);
         data.fill(0, (L + i) * n, (L + i + 1) * n);
         if (mapping[1] === '0') [data[i * n + i], data[(L + i) * n + i]] = [1, -1];
         else [data[i * n + i], data[i * n + L + i], data[(L + i) * n + i], data[(L + i) * n + L + i]] = [1 / PAIR, -1 / PAIR, -1 / PAIR, 1 / PAIR];
       }
-    } else if (name === 'dense.weight' && widths.length) {
-      const n = shape[1]!;
-      for (let r = 0; r < shape[0]!; r++)
-        for (let i = 0; i < L; i++) [data[r * n + i], data[r * n + L + i]] = [old!.data[r * L + i]! / PAIR, -old!.data[r * L + i]! / PAIR];
-    } else if (shape.length === 4 && old!.shape[1] !== shape[1]) {
-      // coordinate channels: the old weights, then zeros for x and y
-      const [O, C, k] = [shape[0]!, old!.shape[1]!, shape[2]! * shape[3]!];
-      for (let o = 0; o < O; o++) data.set(old!.data.subarray(o * C * k, (o + 1) * C * k), o * shape[1]! * k);
-    } else if (old) data.set(old.data);
-    // a mapping bias stays 0
+    } else if (shape.length === 2) {
+      // dense (or a kept mapping layer): the old rows, each new row (a new channel's) as fresh
+      const [n, m] = [shape[1]!, old!.shape[1]!];
+      data.fill(0, 0, old!.shape[0]! * n);
+      for (let r = 0; r < old!.shape[0]!; r++)
+        for (let i = 0; i < m; i++) {
+          if (!addMapping) data[r * n + i] = old!.data[r * m + i]!;
+          else [data[r * n + i], data[r * n + L + i]] = [old!.data[r * m + i]! / PAIR, -old!.data[r * m + i]! / PAIR];
+        }
+    } else if (shape.length === 4) {
+      // old inputs keep their weights (coordinates move behind the new channels), new inputs get 0
+      const [Cin, k] = [shape[1]!, shape[2]! * shape[3]!];
+      const [O0, Cin0] = [old!.shape[0]!, old!.shape[1]!];
+      const to = (c: number) => (c < Cin0 - oldCoords ? c : Cin - newCoords + (c - (Cin0 - oldCoords)));
+      data.fill(0, 0, O0 * Cin * k);
+      for (let o = 0; o < O0; o++)
+        for (let c = 0; c < Cin0; c++) data.set(old!.data.subarray((o * Cin0 + c) * k, (o * Cin0 + c + 1) * k), (o * Cin + to(c)) * k);
+    } else if (old) data.set(old.data); // a bias: the old units', then the new ones' (0, as a new mapping's)
     tensors[name] = { shape, data };
   }
   return { architecture: arch, tensors };
