@@ -81,6 +81,39 @@ export function resizePatches(name: string, data: Float32Array, from: readonly n
   throw fail();
 }
 
+/** An encoder layer's tensor: [tower, layer index]. */
+const LAYER_TENSOR = /^(vision_model|text_model)\.encoder\.layers\.(\d+)\./;
+
+/**
+ * Loads an --init model.safetensors into `params`: the same tensors, a coarser patch
+ * (resizePatches), or fewer encoder layers. A layer the file lacks starts as the identity: its
+ * out_proj and fc2 are zero, so both residual branches add nothing (its other weights keep their
+ * random start, and get gradients once those two move), and the deeper model computes what the
+ * shallower one did. Returns the new layers, e.g. ['vision_model.encoder.layers.2'].
+ */
+export async function loadInitWeights(params: ParamSet, file: string): Promise<string[]> {
+  const src = await fileSource(file);
+  const grown = new Set<string>();
+  try {
+    const header = await readHeader(src);
+    for (const [name, t] of [...params.tensors]) {
+      const layer = LAYER_TENSOR.exec(name);
+      if (!header.tensors.has(name) && layer) {
+        grown.add(`${layer[1]}.encoder.layers.${layer[2]}`);
+        if (/\.(out_proj|fc2)\.(weight|bias)$/.test(name)) params.set(name, new Float32Array(t.size), [...t.shape]);
+        continue;
+      }
+      if (!header.tensors.has(name)) throw new Error(`train-clip: --init ${file} has no tensor '${name}'`);
+      const from = header.tensors.get(name)!.shape;
+      const data = await readTensorF32(src, header, name);
+      params.set(name, from.join() === t.shape.join() ? data : resizePatches(name, data, from, [...t.shape]), [...t.shape]);
+    }
+  } finally {
+    await src.close();
+  }
+  return [...grown];
+}
+
 export async function trainClip(o: TrainClipOptions): Promise<{ seconds: number; loss: number }> {
   const log = o.log ?? console.log;
   const rt = await init();
@@ -89,15 +122,8 @@ export async function trainClip(o: TrainClipOptions): Promise<{ seconds: number;
   const tokenizer = ClipTokenizer.fromHuggingFace(vocab.vocab, vocab.merges);
   const params = initTinyClip(config, rt, o.seed);
   if (o.init) {
-    const src = await fileSource(o.init);
-    const header = await readHeader(src);
-    for (const [name, t] of [...params.tensors]) {
-      const from = header.tensors.get(name)?.shape ?? [];
-      const data = await readTensorF32(src, header, name);
-      params.set(name, from.join() === t.shape.join() ? data : resizePatches(name, data, from, [...t.shape]), [...t.shape]);
-    }
-    await src.close();
-    log(`continuing from ${o.init}`);
+    const grown = await loadInitWeights(params, o.init);
+    log(`continuing from ${o.init}${grown.length ? ` (new identity layers: ${grown.join(', ')})` : ''}`);
   }
   if (o.scalePositions && o.scalePositions !== 1) {
     // make position visible next to the patch content, which is ~10× larger after training on colour
