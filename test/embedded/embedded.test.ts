@@ -14,14 +14,14 @@ import { RENDER_LATENT_DIM } from '../../packages/clip-runtime/src/train/decoder
 import { evaluateClassification, evaluateDecoderSamples, evaluateGeneration } from '../../packages/clip-runtime/src/train/eval-tiny.js';
 
 /**
- * Reached on 80 held-out images (seed 2024) by the shipped weights: colour × shape 88.8% (colour
- * 97.5%, shape 88.8%), position 100%. The issue's targets are 95% and 90%: position meets its
- * target and is asserted at it; colour × shape does not (see the README), and is asserted a little
- * below what was reached, with colour learned. decoder-tiny, on 64 random latents (seed 1): pixel
- * error 14.4/255 against the images they name, and CLIP names the latent's colour in 68.8% of
- * them; asserted a little below.
+ * Reached on 80 held-out images (seed 2024) by the shipped weights: colour × shape 92.5% (95.0%
+ * with prompts ensembled; colour 96.3%, shape 93.8%), position 100%. The issue's targets are 95%
+ * and 90%: position meets its target and is asserted at it; single-prompt colour × shape does not
+ * (see the README), and both colour × shape figures are asserted a little below what was reached,
+ * with colour learned. decoder-tiny, on 64 random latents (seed 1): pixel error 14.4/255 against
+ * the images they name, and CLIP names the latent's colour in 65.6% of them; asserted a little below.
  */
-const BARS = { colorShape: 0.84, color: 0.9, position: 0.9, decoderPixelError: 18, decoderColor: 0.6 };
+const BARS = { colorShape: 0.88, colorShapeEnsembled: 0.9, color: 0.9, position: 0.9, decoderPixelError: 18, decoderColor: 0.6 };
 
 let clip: Clip;
 let decoderFile: string;
@@ -69,8 +69,9 @@ describe('embedded clipgpu-tiny', () => {
 
   it('classifies held-out colour × shape and position', async () => {
     const r = await evaluateClassification(clip, { n: 80, seed: 2024, batch: 40 });
-    console.log(`embedded clipgpu-tiny on 80 held-out images: colour×shape ${(100 * r.colorShape).toFixed(1)}% (colour ${(100 * r.color).toFixed(1)}%, shape ${(100 * r.shape).toFixed(1)}%), position ${(100 * r.position).toFixed(1)}%, position among 200 ${(100 * r.positionAll).toFixed(1)}%`);
+    console.log(`embedded clipgpu-tiny on 80 held-out images: colour×shape ${(100 * r.colorShape).toFixed(1)}%, ensembled ${(100 * r.colorShapeEnsembled).toFixed(1)}% (colour ${(100 * r.color).toFixed(1)}%, shape ${(100 * r.shape).toFixed(1)}%), position ${(100 * r.position).toFixed(1)}%, position among 200 ${(100 * r.positionAll).toFixed(1)}%`);
     expect(r.colorShape).toBeGreaterThanOrEqual(BARS.colorShape);
+    expect(r.colorShapeEnsembled).toBeGreaterThanOrEqual(BARS.colorShapeEnsembled);
     expect(r.color).toBeGreaterThanOrEqual(BARS.color);
     expect(r.position).toBeGreaterThanOrEqual(BARS.position);
   });
