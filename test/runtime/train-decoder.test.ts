@@ -141,8 +141,7 @@ describe('train-decoder', () => {
   }, 120_000);
 
   it('grownDecoder widens a decoder that has coordinates and a mapping already, keeping its function (float64)', () => {
-    const small = decoderArchitecture({ latentDim: 5, size: 16, channels: [6, 5, 4], coords: true, mapping: [7] });
-    const w = randomDecoderWeights(small, 4);
+    const w = randomDecoderWeights(decoderArchitecture({ latentDim: 5, size: 16, channels: [6, 5, 4], coords: true, mapping: [7] }), 4);
     for (const t of Object.values(w.tensors)) if (t.data.every((v) => v === 0)) t.data.set(randn(t.data.length, stream(9, 'bias'), 0.3)); // biases too
     const wide = grownDecoder(w, decoderArchitecture({ latentDim: 5, size: 16, channels: [9, 5, 7], coords: true, mapping: [7] }), 1)!;
     expect(wide.tensors['blocks.1.conv.weight']!.shape).toEqual([7, 7, 3, 3]);

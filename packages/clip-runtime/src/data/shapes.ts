@@ -4,8 +4,9 @@
 // one, as "a red circle" would in clip art: so the prompt "a red circle" asks for red on a neutral
 // field, and guided generation has a reason to leave a coloured background behind. This is the
 // TRAINING rasterizer: polygons and discs tested at pixel centres (hard edges) or at 3×3
-// sub-pixel points (box-filtered edges), with colour and placement jitter. The held-out evaluation images come from an
-// independent rasterizer (./shapes-eval.ts: signed distances, supersampled coverage).
+// sub-pixel points (box-filtered edges), with colour and placement jitter. The held-out
+// evaluation images come from an independent rasterizer (./shapes-eval.ts: signed distances,
+// supersampled coverage).
 import { mulberry32, type Random } from '../generate/random.js';
 
 export const SHAPES = ['circle', 'square', 'triangle', 'star', 'ring'] as const;

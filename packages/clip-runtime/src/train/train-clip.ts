@@ -97,14 +97,14 @@ export async function loadInitWeights(params: ParamSet, file: string): Promise<s
   try {
     const header = await readHeader(src);
     for (const [name, t] of [...params.tensors]) {
-      const layer = LAYER_TENSOR.exec(name);
-      if (!header.tensors.has(name) && layer) {
+      const from = header.tensors.get(name)?.shape;
+      if (!from) {
+        const layer = LAYER_TENSOR.exec(name);
+        if (!layer) throw new Error(`train-clip: --init ${file} has no tensor '${name}'`);
         grown.add(`${layer[1]}.encoder.layers.${layer[2]}`);
         if (/\.(out_proj|fc2)\.(weight|bias)$/.test(name)) params.set(name, new Float32Array(t.size), [...t.shape]);
         continue;
       }
-      if (!header.tensors.has(name)) throw new Error(`train-clip: --init ${file} has no tensor '${name}'`);
-      const from = header.tensors.get(name)!.shape;
       const data = await readTensorF32(src, header, name);
       params.set(name, from.join() === t.shape.join() ? data : resizePatches(name, data, from, [...t.shape]), [...t.shape]);
     }

@@ -71,11 +71,11 @@ export function grownDecoder(w: DecoderWeights, arch: DecoderArchitecture, seed:
       // dense (or a kept mapping layer): the old rows, each new row (a new channel's) as fresh
       const [n, m] = [shape[1]!, old!.shape[1]!];
       data.fill(0, 0, old!.shape[0]! * n);
-      for (let r = 0; r < old!.shape[0]!; r++)
-        for (let i = 0; i < m; i++) {
-          if (!addMapping) data[r * n + i] = old!.data[r * m + i]!;
-          else [data[r * n + i], data[r * n + L + i]] = [old!.data[r * m + i]! / PAIR, -old!.data[r * m + i]! / PAIR];
-        }
+      for (let r = 0; r < old!.shape[0]!; r++) {
+        const row = old!.data.subarray(r * m, (r + 1) * m);
+        if (!addMapping) data.set(row, r * n);
+        else row.forEach((v, i) => ([data[r * n + i], data[r * n + L + i]] = [v / PAIR, -v / PAIR]));
+      }
     } else if (shape.length === 4) {
       // old inputs keep their weights (coordinates move behind the new channels), new inputs get 0
       const [Cin, k] = [shape[1]!, shape[2]! * shape[3]!];

@@ -18,8 +18,8 @@
 //
 // Forward: z [1, latent_dim] → [mapping: (Linear → leaky_relu) per width] → dense → leaky_relu →
 // reshape [1, C0, h0, w0] → n × (nearest 2× upsample → [coords] → 3×3 conv (padding 1) →
-// leaky_relu) → [coords] → 3×3 conv → sigmoid: [1, 3, h0·2ⁿ, w0·2ⁿ]. [coords] appends two channels, x and y of each pixel centre in (−1, 1)
-// ((2·j + 1)/W − 1), as CoordConv does (Liu et al. 2018): a plain upsampling decoder learns only
+// leaky_relu) → [coords] → 3×3 conv → sigmoid: [1, 3, h0·2ⁿ, w0·2ⁿ]. [coords] appends two
+// channels, x and y of each pixel centre in (−1, 1) ((2·j + 1)/W − 1), as CoordConv does (Liu et al. 2018): a plain upsampling decoder learns only
 // slowly to put an edge at a position its latent names, and drew blobs where shapes were asked.
 // The mapping MLP (as StyleGAN's) gives the latent more than one nonlinearity before it is spread
 // over the 4×4 grid: which of five coordinates is largest (the shape) is not piecewise linear enough
