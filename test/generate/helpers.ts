@@ -1,6 +1,7 @@
 // Shared helpers of the guided-generation tests: fixtures, and a directional-derivative gradient
 // check (⟨∇f, v⟩ against a central difference of the GPU forward along v, as tensor/ops.test.ts).
 import { expect } from 'vitest';
+import { directionalDifference, dot } from '@clipgpu/kernels/testing';
 import { bytesSource, noGrad, readHeader, readTensorF32, type Tensor } from '@clipgpu/clip-runtime';
 import { mulberry32, randn, type DecoderWeights } from '../../packages/clip-runtime/src/generate/index.js';
 
@@ -35,16 +36,14 @@ export async function checkDirectional(name: string, params: Tensor[], loss: () 
   params.forEach((p) => p.zeroGrad());
   const r = mulberry32(seed);
   const dirs = values.map((v) => randn(v.length, r));
-  let analytic = 0;
-  grads.forEach((g, i) => g.forEach((x, k) => (analytic += x * dirs[i][k])));
-  const at = async (sign: number) => {
-    params.forEach((p, i) => p.rt.gpu.write(p.buffer, values[i].map((x, k) => x + sign * eps * dirs[i][k])));
+  const analytic = grads.reduce((acc, g, i) => acc + dot(g, dirs[i]), 0);
+  const numeric = await directionalDifference(async (step) => {
+    params.forEach((p, i) => p.rt.gpu.write(p.buffer, values[i].map((x, k) => x + step * dirs[i][k])));
     const v = noGrad(loss);
     const x = await v.item();
     v.dispose();
     return x;
-  };
-  const numeric = ((await at(1)) - (await at(-1))) / (2 * eps);
+  }, eps);
   params.forEach((p, i) => p.rt.gpu.write(p.buffer, values[i]));
   const err = Math.abs(analytic - numeric) / Math.max(Math.abs(numeric), 1e-6);
   expect(err, `${name}: ⟨grad, v⟩ = ${analytic}, central difference ${numeric}`).toBeLessThan(opts.tol ?? 2e-3);

@@ -4,7 +4,7 @@
 // checked alone elsewhere; this catches a gradient lost or mis-routed between them (embeddings,
 // class token, position embeddings, pooling, projections, the logit scale).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshSeed, randn, rng } from '@clipgpu/kernels/testing';
+import { directionalDifference, dot, freshSeed, rng, unitDirection } from '@clipgpu/kernels/testing';
 import { captionMatches, trainingBatch } from '../../packages/clip-runtime/src/data/shapes.js';
 import { ClipTokenizer } from '../../packages/clip-runtime/src/io/tokenizer.js';
 import { ClipModel } from '../../packages/clip-runtime/src/model/clip.js';
@@ -50,24 +50,18 @@ for (const attention of ['fused', 'composed'] as const) {
         const grad = p.grad ? ((await p.grad.toArray()) as Float32Array) : undefined;
         expect(grad, `${name} got no gradient`).toBeDefined();
         const value = (await p.toArray()) as Float32Array;
-        const dir = randn(p.size, r);
-        const norm = Math.hypot(...dir);
-        let analytic = 0;
-        for (let k = 0; k < p.size; k++) analytic += grad![k]! * (dir[k]! / norm);
-        const at = async (step: number) => {
-          p.rt.gpu.write(p.buffer, value.map((x, k) => x + (step * dir[k]!) / norm));
+        const dir = unitDirection(p.size, r);
+        const analytic = dot(grad!, dir);
+        // Richardson at h = 1e-2: a plain central difference there was 5–25% off along some
+        // directions (the class and text position embeddings, on box-filtered images: curvature),
+        // and at 1e-3 float32 rounding of the loss (~2e-4) swamps the small gradients
+        const numeric = await directionalDifference(async (step) => {
+          p.rt.gpu.write(p.buffer, value.map((x, k) => x + step * dir[k]!));
           const v = noGrad(loss);
           const out = await v.item();
           v.dispose();
           return out;
-        };
-        const central = async (h: number) => ((await at(h)) - (await at(-h))) / (2 * h);
-        // Richardson: (4·D(h/2) − D(h))/3 cancels the h² term. A plain central difference at h = 1e-2
-        // was 5–25% off along some directions (the class and text position embeddings, on
-        // box-filtered images: curvature), and at 1e-3 float32 rounding of the loss (~2e-4) swamps
-        // the small gradients
-        const eps = 1e-2;
-        const numeric = (4 * (await central(eps / 2)) - (await central(eps))) / 3;
+        }, 1e-2, { richardson: true });
         p.rt.gpu.write(p.buffer, value);
         const err = Math.abs(analytic - numeric) / Math.max(Math.abs(numeric), 1e-2);
         if (!(err < 2e-2)) failures.push(`${name}: ⟨grad, v⟩ ${analytic.toExponential(4)} vs central difference ${numeric.toExponential(4)}`);

@@ -2,7 +2,7 @@
 // difference of the GPU forward along v, for f = Σ w ∘ op(inputs) with random w. Each kernel's own
 // accuracy is tested beside the kernel; this checks that the ops route gradients correctly.
 import { describe, expect, it } from 'vitest';
-import { freshSeed, randn, rng } from '@clipgpu/kernels/testing';
+import { directionalDifference, dot, freshSeed, randn, rng, unitDirection } from '@clipgpu/kernels/testing';
 import { init, noGrad, ops, Tensor, tidy } from './index.js';
 
 const rt = await init();
@@ -25,22 +25,17 @@ async function checkGradients(name: string, shapes: number[][], build: Build, op
   for (let i = 0; i < inputs.length; i++) {
     // A unit direction, so eps is the real step length: with a raw randn direction the step grows
     // with √n and the central difference's O(step²) truncation error with it.
-    const dir = randn(values[i].length, r);
-    const norm = Math.hypot(...dir);
-    dir.forEach((x, k) => (dir[k] = x / norm));
-    const grad = (await inputs[i].grad!.toArray()) as Float32Array;
-    let analytic = 0;
-    for (let k = 0; k < dir.length; k++) analytic += grad[k] * dir[k];
-    const f = async (sign: number) => {
-      const shifted = Tensor.from(values[i].map((x, k) => x + sign * eps * dir[k]), shapes[i]);
+    const dir = unitDirection(values[i].length, r);
+    const analytic = dot((await inputs[i].grad!.toArray()) as Float32Array, dir);
+    const numeric = await directionalDifference(async (step) => {
+      const shifted = Tensor.from(values[i].map((x, k) => x + step * dir[k]), shapes[i]);
       const args = inputs.map((t, j) => (j === i ? shifted : t));
       const value = noGrad(() => tidy(() => ops.sum(ops.mul(build(args), w))));
       shifted.dispose();
       const v = await value.item();
       value.dispose();
       return v;
-    };
-    const numeric = ((await f(1)) - (await f(-1))) / (2 * eps);
+    }, eps);
     const err = Math.abs(analytic - numeric) / Math.max(1, Math.abs(numeric));
     expect(err, `${name}: input ${i} ⟨grad, v⟩ = ${analytic}, finite difference ${numeric} (seed ${seed})`).toBeLessThan(opts.tol ?? 2e-3);
   }
