@@ -3,7 +3,7 @@
 import { expect } from 'vitest';
 import { directionalDifference, dot } from '@clipgpu/kernels/testing';
 import { bytesSource, noGrad, readHeader, readTensorF32, type Tensor } from '@clipgpu/clip-runtime';
-import { mulberry32, randn, type DecoderWeights } from '../../packages/clip-runtime/src/generate/index.js';
+import { mulberry32, placementFrame, randn, type DecoderWeights } from '../../packages/clip-runtime/src/generate/index.js';
 
 import { FIXTURES } from '../helpers/toy-model.js';
 
@@ -56,15 +56,31 @@ export function decoderReference(wts: DecoderWeights, z: Float32Array): Float64A
   const t = wts.tensors;
   const leaky = (v: number) => (v > 0 ? v : 0.2 * v);
   const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
-  let [C, H, W] = [a.channels[0], ...a.base_size];
-  const linear = (v: ArrayLike<number>, name: string) =>
+  const affine = (v: ArrayLike<number>, name: string) =>
     Float64Array.from(t[`${name}.bias`].data, (b, o) => {
       let s = b;
       for (let k = 0; k < v.length; k++) s += t[`${name}.weight`].data[o * v.length + k] * v[k];
-      return leaky(s);
+      return s;
     });
+  const linear = (v: ArrayLike<number>, name: string) => affine(v, name).map(leaky);
   let h: ArrayLike<number> = z;
   for (let j = 0; j < (a.mapping?.length ?? 0); j++) h = linear(h, `mapping.${j}`);
+  if (a.kind === 'pixel') {
+    // one MLP per pixel on cat([x, y] (or in the image's frame), style), then cat([h, style]) at every layer
+    const [H, W] = a.size;
+    const out = new Float64Array(3 * H * W);
+    for (let i = 0; i < H; i++)
+      for (let j = 0; j < W; j++) {
+        const [x, y] = [(2 * j + 1) / W - 1, (2 * i + 1) / H - 1];
+        const f = a.frame ? placementFrame(affine(h, 'frame')) : [1, 0, 0, 1, 0, 0]; // u = [x, y, 1] · frame [3, 2]
+        const [u, w] = [x * f[0] + y * f[2] + f[4], x * f[1] + y * f[3] + f[5]];
+        let v: ArrayLike<number> = a.frame ? [u, w, u * u + w * w] : [u, w];
+        for (let l = 0; l < a.pixel.length; l++) v = linear([...Array.from(v), ...Array.from(h)], `pixel.${l}`);
+        affine(v, 'to_rgb').forEach((c, k) => (out[k * H * W + i * W + j] = sigmoid(c)));
+      }
+    return out;
+  }
+  let [C, H, W] = [a.channels[0], ...a.base_size];
   let x = linear(h, 'dense');
   // CoordConv: the pixel centre's x and y in (−1, 1) as two more input channels
   const withCoords = (inp: Float64Array, Ci: number): [Float64Array, number] => {

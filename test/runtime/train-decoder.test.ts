@@ -5,11 +5,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SHAPES } from '../../packages/clip-runtime/src/data/shapes.js';
-import { decoderArchitecture, randomDecoderWeights, readDecoderWeights } from '../../packages/clip-runtime/src/generate/generators/decoder.js';
+import { SHAPES, shapeMask } from '../../packages/clip-runtime/src/data/shapes.js';
+import { decoderArchitecture, placementFrame, randomDecoderWeights, readDecoderWeights } from '../../packages/clip-runtime/src/generate/generators/decoder.js';
 import { randn, stream } from '../../packages/clip-runtime/src/generate/random.js';
-import { latentSpec, normalCdf, RENDER_LATENT, RENDER_LATENT_DIM, renderSoft, renderTargets } from '../../packages/clip-runtime/src/train/decoder-targets.js';
+import { latentSpec, normalCdf, RENDER_LATENT, RENDER_LATENT_DIM, renderSoft, renderTargets, specPlacement } from '../../packages/clip-runtime/src/train/decoder-targets.js';
 import { grownDecoder, trainDecoder } from '../../packages/clip-runtime/src/train/train-decoder.js';
+import { sigmoidCrossEntropyPerImage } from '../../packages/clip-runtime/src/train/losses.js';
+import { init, Tensor } from '../../packages/clip-runtime/src/tensor/index.js';
 import { decoderReference } from '../generate/helpers.js';
 
 /** A latent naming shape s in colour fg on colour bg (channels ±1.5: near 0 or 1), centred, of the middle radius, unrotated. */
@@ -75,6 +77,24 @@ describe('decoder render targets', () => {
     expect(centre(1)).toBeCloseTo(latentSpec(circle).foreground[0], 4);
   });
 
+  it("a spec's placement gives the frame in which each point lies where it would in the unrotated shape of circumradius 1", () => {
+    const random = stream(5, 'frame-test');
+    for (let trial = 0; trial < 20; trial++) {
+      const z = randn(RENDER_LATENT_DIM, random);
+      const spec = latentSpec(z);
+      const f = placementFrame(specPlacement(spec));
+      for (const shape of SHAPES) {
+        const [rotated, upright] = [shapeMask(shape, spec.rotation), shapeMask(shape, 0)];
+        for (let k = 0; k < 20; k++) {
+          const [x, y] = [2 * random() - 1, 2 * random() - 1]; // a point of the image, in (−1, 1)
+          // the rasterizer's coordinates: from the centre, in circumradii (pixels cancel)
+          const [u, v] = [((x + 1) / 2 - spec.cx) / spec.radius, ((y + 1) / 2 - spec.cy) / spec.radius];
+          expect(upright(x * f[0]! + y * f[2]! + f[4]!, x * f[1]! + y * f[3]! + f[5]!), `${shape} at ${x}, ${y}`).toBe(rotated(u, v));
+        }
+      }
+    }
+  });
+
   it('rejects a latent of the wrong length, naming both lengths', () => {
     expect(() => latentSpec(new Float32Array(16))).toThrow(`latentSpec: z has 16 values, the render latent has ${RENDER_LATENT_DIM}`);
   });
@@ -83,6 +103,28 @@ describe('decoder render targets', () => {
     expect(normalCdf(0)).toBeCloseTo(0.5, 7);
     expect(normalCdf(1)).toBeCloseTo(0.8413447, 6);
     expect(normalCdf(-1.96)).toBeCloseTo(0.0249979, 6);
+  });
+});
+
+describe('decoder losses', () => {
+  it("the sigmoid's cross-entropy per image is Σ softplus(x) − t·x / B, with gradient (σ(x) − t) / B even where σ saturates", async () => {
+    const rt = await init();
+    const random = stream(2, 'bce-test');
+    const xs = randn(2 * 3 * 5, random, 4);
+    xs[0] = 30; // saturated: σ = 1 in float32, the squared error's gradient is 0 here
+    const ts = Float32Array.from(xs, () => random());
+    ts[0] = 0;
+    const logits = Tensor.from(xs, [2, 3, 1, 5], { requiresGrad: true, runtime: rt });
+    const target = Tensor.from(ts, [2, 3, 1, 5], { runtime: rt });
+    const loss = sigmoidCrossEntropyPerImage(logits, target);
+    const softplus = (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+    const expected = xs.reduce((acc, x, i) => acc + softplus(x) - ts[i]! * x, 0) / 2;
+    expect(await loss.item()).toBeCloseTo(expected, 2);
+    await loss.backward();
+    const grad = await logits.grad!.toArray();
+    xs.forEach((x, i) => expect(grad[i]!).toBeCloseTo((1 / (1 + Math.exp(-x)) - ts[i]!) / 2, 5));
+    expect(grad[0]).toBeCloseTo(0.5, 5);
+    [logits, target, loss].forEach((t) => t.dispose());
   });
 });
 
@@ -101,6 +143,17 @@ describe('train-decoder', () => {
     const w = await readDecoderWeights(out);
     expect(w.architecture.latent_dim).toBe(RENDER_LATENT_DIM);
     expect(Object.keys(w.tensors).some((n) => n.startsWith('encoder.'))).toBe(false);
+  }, 120_000);
+
+  it('render objective with a framed pixel decoder on some pixels per step: the loss falls and the file loads', async () => {
+    const lines: string[] = [];
+    const out = path.join(dir, 'pixel.safetensors');
+    await trainDecoder({ ...small, objective: 'render', latentDim: RENDER_LATENT_DIM, mapping: [16], pixel: [12, 12], frame: true, pixelsPerStep: 40, loss: 'bce', out, log: (l) => lines.push(l) });
+    const losses = lines.filter((l) => l.startsWith('step ')).map((l) => Number(/loss ([\d.]+)/.exec(l)![1]));
+    expect(losses.at(-1)!).toBeLessThan(0.8 * losses[0]!);
+    const w = await readDecoderWeights(out);
+    expect(w.architecture).toMatchObject({ kind: 'pixel', size: [8, 8], mapping: [16], pixel: [12, 12], frame: true });
+    expect(lines.find((l) => l.startsWith('step 1 '))).toMatch(/image [\d.]+ frame [\d.]+/); // both terms, logged
   }, 120_000);
 
   it('--init continues from a decoder file, and refuses one of another architecture', async () => {

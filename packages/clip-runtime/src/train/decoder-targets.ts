@@ -77,29 +77,42 @@ export function latentSpec(z: ArrayLike<number>): SoftSpec {
 /**
  * The image [3, size, size] (CHW, in [0, 1]) of a soft spec: each pixel's coverage by each shape,
  * from `supersample`² points, weighted by the shape weights, blends foreground over background.
+ * With `pixels` (row-major indices): only those, [3, n].
  */
-export function renderSoft(spec: SoftSpec, size: number, supersample = 4): Float32Array {
+export function renderSoft(spec: SoftSpec, size: number, supersample = 4, pixels?: ArrayLike<number>): Float32Array {
   const masks = SHAPES.map((shape, i) => (spec.shapeWeights[i]! > 1e-3 ? shapeMask(shape, spec.rotation) : undefined));
-  const out = new Float32Array(3 * size * size);
+  const n = pixels?.length ?? size * size;
+  const out = new Float32Array(3 * n);
   const r = spec.radius * size;
-  for (let y = 0; y < size; y++)
-    for (let x = 0; x < size; x++) {
-      let cover = 0;
-      for (let sy = 0; sy < supersample; sy++)
-        for (let sx = 0; sx < supersample; sx++) {
-          const u = (x + (sx + 0.5) / supersample - spec.cx * size) / r;
-          const v = (y + (sy + 0.5) / supersample - spec.cy * size) / r;
-          masks.forEach((inside, i) => { if (inside?.(u, v)) cover += spec.shapeWeights[i]!; });
-        }
-      cover /= supersample * supersample;
-      for (let c = 0; c < 3; c++) out[c * size * size + y * size + x] = cover * spec.foreground[c]! + (1 - cover) * spec.background[c]!;
-    }
+  for (let k = 0; k < n; k++) {
+    const p = pixels ? pixels[k]! : k;
+    const [y, x] = [Math.floor(p / size), p % size];
+    let cover = 0;
+    for (let sy = 0; sy < supersample; sy++)
+      for (let sx = 0; sx < supersample; sx++) {
+        const u = (x + (sx + 0.5) / supersample - spec.cx * size) / r;
+        const v = (y + (sy + 0.5) / supersample - spec.cy * size) / r;
+        masks.forEach((inside, i) => { if (inside?.(u, v)) cover += spec.shapeWeights[i]!; });
+      }
+    cover /= supersample * supersample;
+    for (let c = 0; c < 3; c++) out[c * n + k] = cover * spec.foreground[c]! + (1 - cover) * spec.background[c]!;
+  }
   return out;
 }
 
-/** Targets for a batch of latents [n, RENDER_LATENT_DIM] → [n, 3, size, size]. */
-export function renderTargets(z: Float32Array, n: number, size: number): Float32Array {
-  const out = new Float32Array(n * 3 * size * size);
-  for (let i = 0; i < n; i++) out.set(renderSoft(latentSpec(z.subarray(i * RENDER_LATENT_DIM, (i + 1) * RENDER_LATENT_DIM)), size), i * 3 * size * size);
+/**
+ * The placement (X, Y, log k, θ) of a pixel decoder's frame (placementFrame()) in which the spec's
+ * shape is unrotated, of circumradius 1, around the origin: the rasterizer's
+ * u = R(−rotation) · (p − centre) / radius, with x and y in (−1, 1).
+ */
+export function specPlacement(spec: SoftSpec): [number, number, number, number] {
+  return [2 * spec.cx - 1, 2 * spec.cy - 1, Math.log(1 / (2 * spec.radius)), spec.rotation];
+}
+
+/** Targets for a batch of latents [n, RENDER_LATENT_DIM] → [n, 3, size, size] (or [n, 3, 1, pixels.length]). */
+export function renderTargets(z: Float32Array, n: number, size: number, pixels?: ArrayLike<number>): Float32Array {
+  const per = 3 * (pixels?.length ?? size * size);
+  const out = new Float32Array(n * per);
+  for (let i = 0; i < n; i++) out.set(renderSoft(latentSpec(z.subarray(i * RENDER_LATENT_DIM, (i + 1) * RENDER_LATENT_DIM)), size, 4, pixels), i * per);
   return out;
 }

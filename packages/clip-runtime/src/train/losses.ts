@@ -51,6 +51,22 @@ export function squaredErrorPerImage(recon: Tensor, target: Tensor): Tensor {
   });
 }
 
+/**
+ * Σ over pixels and channels of the cross-entropy between targets t ∈ [0, 1] and sigmoid(logits),
+ * per image: softplus(x) − t·x, as a log-softmax over (0, x). Its gradient in x is σ(x) − t, which
+ * does not vanish where the sigmoid saturates, as the squared error's (σ − t)·σ′ does: a decoder
+ * that has painted a saturated background still hears the pixels where a shape should be.
+ */
+export function sigmoidCrossEntropyPerImage(logits: Tensor, target: Tensor): Tensor {
+  return tidy(() => {
+    const x = ops.reshape(logits, [logits.size, 1]);
+    const t = ops.reshape(target, [target.size, 1]);
+    const logProbs = ops.logSoftmax(ops.concat([ops.full(x, 0), x], 1)); // [log(1 − σ), log σ]
+    const targets = ops.concat([ops.scale(t, -1, 1), t], 1);
+    return ops.scale(ops.sum(ops.mul(logProbs, targets)), -1 / logits.shape[0]!);
+  });
+}
+
 /** The VAE's negative ELBO per image: Σ (x̂ − x)² / (2σ²) + β · KL(N(μ, e^logvar) ‖ N(0, 1)). */
 export function vaeLoss(recon: Tensor, target: Tensor, mu: Tensor, logvar: Tensor, opts: { sigma: number; beta: number }): { total: Tensor; recon: Tensor; kl: Tensor } {
   const B = recon.shape[0]!;

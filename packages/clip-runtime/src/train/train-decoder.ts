@@ -1,21 +1,25 @@
 // Trains decoder-tiny, the decoder of generators.decoder() in its documented weights layout, with
 // the runtime's own forward and backward kernels and AdamW. Two objectives:
 // - render (default): each z ~ N(0, I) names a shape image (train/decoder-targets.ts) and the
-//   decoder learns to draw it, so a random z decodes to a crisp, plausible shape image;
-// - vae: a small VAE (a conv encoder → μ, log σ² → z → the decoder), of which only the decoder is
-//   saved. At the size that trains here in an hour its samples are blurred blobs (the README).
+//   decoder learns to draw it, so a random z decodes to a crisp, plausible shape image. With
+//   `--kind pixel`, a pixel decoder with a frame (generators/decoder.ts), trained on 256 random
+//   pixels per image and step with the sigmoid's cross-entropy, its frame told where the shape is;
+// - vae: a small VAE (a conv encoder → μ, log σ² → z → a conv decoder), of which only the decoder
+//   is saved. At the size that trains here in an hour its samples are blurred blobs (the README).
 // generate() then steers z with CLIP.
-//   node scripts/run-ts.mjs packages/clip-runtime/src/train/train-decoder.ts [--objective render|vae] [--coords yes|no] [--mapping 64,64] [--minutes M] [--init FILE] [--out FILE]
+//   node scripts/run-ts.mjs packages/clip-runtime/src/train/train-decoder.ts [--objective render|vae] [--minutes M] [--lr 2e-3] [--init FILE] [--out FILE]
+//     --kind pixel [--mapping 64,64] [--pixel 64,64,64] [--frame yes|no] [--frame-weight 100] [--pixels-per-step 256] [--loss bce|mse]
+//     [--kind conv (default)] [--channels 64,32,16,8] [--coords yes|no] [--loss mse|bce]
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { trainingBatch } from '../data/shapes.js';
-import { decoderArchitecture, decoderOutputSize, decoderTensorShapes, randomDecoderWeights, readDecoderWeights, decodeLatents, writeDecoderWeights, type DecoderArchitecture, type DecoderWeights } from '../generate/generators/decoder.js';
+import { decoderArchitecture, decoderOutputSize, decoderTensorShapes, randomDecoderWeights, readDecoderWeights, decodeLatents, decoderPlacements, decoderStyle, writeDecoderWeights, type ConvDecoderArchitecture, type DecoderArchitecture, type DecoderWeights } from '../generate/generators/decoder.js';
 import { randn, stream } from '../generate/random.js';
 import { init, ops, Tensor, tidy, type Runtime } from '../tensor/index.js';
 import { toChw } from './data.js';
-import { RENDER_LATENT_DIM, renderTargets } from './decoder-targets.js';
-import { squaredErrorPerImage, vaeLoss } from './losses.js';
+import { latentSpec, RENDER_LATENT_DIM, renderTargets, specPlacement } from './decoder-targets.js';
+import { sigmoidCrossEntropyPerImage, squaredErrorPerImage, vaeLoss } from './losses.js';
 import { AdamW, logProfile, startStepProfile, ParamSet, warmupCosine } from './params.js';
 
 /** The encoder: three stride-2 3×3 convolutions (size → size/8) and two Linear heads. */
@@ -44,7 +48,8 @@ export function initDecoder(arch: DecoderArchitecture, rt: Runtime, seed: number
  */
 export function grownDecoder(w: DecoderWeights, arch: DecoderArchitecture, seed: number): DecoderWeights | undefined {
   const a = w.architecture;
-  const rest = (x: DecoderArchitecture) => JSON.stringify({ ...x, coords: undefined, mapping: undefined, channels: x.channels.length });
+  if (a.kind === 'pixel' || arch.kind === 'pixel') return undefined; // only conv decoders grow
+  const rest = (x: ConvDecoderArchitecture) => JSON.stringify({ ...x, coords: undefined, mapping: undefined, channels: x.channels.length });
   const L = a.latent_dim;
   const addMapping = !a.mapping?.length && !!arch.mapping?.length;
   if (rest(a) !== rest(arch) || (a.coords && !arch.coords) || a.channels.some((c, i) => c > arch.channels[i]!)) return undefined;
@@ -119,8 +124,18 @@ export function encode(p: ParamSet, x: Tensor): { mu: Tensor; logvar: Tensor } {
 }
 
 /** z [B, latent] → images [B, 3, H, W] in [0, 1]: the same computation as generators.decoder(), batched. */
-export function decode(p: ParamSet, arch: DecoderArchitecture, z: Tensor): Tensor {
-  return decodeLatents(arch, (n) => p.tensors.get(n)!, z);
+export function decode(p: ParamSet, arch: DecoderArchitecture, z: Tensor, opts: { pixels?: ArrayLike<number>; logits?: boolean } = {}): Tensor {
+  return decodeLatents(arch, (n) => p.tensors.get(n)!, z, opts);
+}
+
+/** `n` distinct pixel indices of a side × side image, drawn from `random` (a partial Fisher–Yates). */
+export function samplePixels(side: number, n: number, random: () => number): Int32Array {
+  const all = Int32Array.from({ length: side * side }, (_, i) => i);
+  for (let i = 0; i < n; i++) {
+    const j = i + Math.floor(random() * (all.length - i));
+    [all[i], all[j]] = [all[j]!, all[i]!];
+  }
+  return all.slice(0, n);
 }
 
 export type DecoderObjective = 'render' | 'vae';
@@ -140,6 +155,16 @@ export interface TrainDecoderOptions {
   coords?: boolean;
   /** hidden widths of the mapping MLP before the dense layer */
   mapping?: number[];
+  /** a pixel decoder with these hidden widths instead of the convolutions (`channels`, `coords` unused) */
+  pixel?: number[];
+  /** a pixel decoder's render objective: the pixels of each image drawn and compared per step (default all) */
+  pixelsPerStep?: number;
+  /** a pixel decoder that reads pixels in a frame its latent places (the architecture's `frame`) */
+  frame?: boolean;
+  /** render objective: squared error of the image (mse) or the sigmoid's cross-entropy (bce) */
+  loss?: 'mse' | 'bce';
+  /** render objective with a frame: weight of Σ (placement − the spec's)² per image (default 100) */
+  frameWeight?: number;
   out: string;
   /** a decoder file to continue from (the VAE's encoder starts afresh) */
   init?: string;
@@ -153,7 +178,7 @@ export async function trainDecoder(o: TrainDecoderOptions): Promise<{ seconds: n
   const log = o.log ?? console.log;
   const rt = await init();
   const size = o.size;
-  const arch = decoderArchitecture({ latentDim: o.latentDim, size, channels: o.channels, coords: o.coords, mapping: o.mapping });
+  const arch = decoderArchitecture({ latentDim: o.latentDim, size, channels: o.channels, coords: o.coords, mapping: o.mapping, pixel: o.pixel, frame: o.frame });
   if (decoderOutputSize(arch)[0] !== size) throw new Error(`train-decoder: channels [${o.channels}] do not make ${size} px from 4 px`);
   if (o.objective === 'render' && arch.latent_dim !== RENDER_LATENT_DIM) throw new Error(`train-decoder: the render objective's latent has ${RENDER_LATENT_DIM} values, not ${arch.latent_dim}`);
   const from = o.init === undefined ? undefined : await readDecoderWeights(o.init);
@@ -161,20 +186,36 @@ export async function trainDecoder(o: TrainDecoderOptions): Promise<{ seconds: n
   if (o.init) log(`continuing from ${o.init}`);
   const opt = new AdamW(params, { weightDecay: 1e-4, beta2: 0.99 });
   const noise = stream(o.seed, 'vae-noise');
-  log(`decoder-tiny (${o.objective}): ${params.count} parameters, latent ${arch.latent_dim}, channels [${arch.channels.join(', ')}], ${size} px, batch ${o.batch}`);
+  const pixelNoise = stream(o.seed, 'decoder-pixels');
+  const perStep = arch.kind === 'pixel' && o.objective === 'render' ? Math.min(o.pixelsPerStep ?? size * size, size * size) : size * size;
+  const layers = arch.kind === 'pixel' ? `per-pixel MLP [${arch.pixel.join(', ')}]` : `channels [${arch.channels.join(', ')}]`;
+  log(`decoder-tiny (${o.objective}): ${params.count} parameters, latent ${arch.latent_dim}, ${layers}, ${size} px, batch ${o.batch}`);
   const t0 = performance.now();
   const budget = (o.minutes ?? Infinity) * 60_000;
   let stop = false;
   let avg = NaN;
   for (let step = 0; step < o.steps && !stop; step++) {
     const eps = randn(o.batch * arch.latent_dim, noise);
+    // a pixel decoder learns from a random subset of pixels per step: each is drawn on its own, and
+    // the loss, scaled to the whole image, is an unbiased estimate at a fraction of the cost
+    const pixels = perStep < size * size ? samplePixels(size, perStep, pixelNoise) : undefined;
+    const frames = arch.kind === 'pixel' && arch.frame && o.objective === 'render' ? frameTargets(eps, o.batch, rt) : undefined;
     const x = Tensor.from(
-      o.objective === 'render' ? renderTargets(eps, o.batch, size) : toChw(trainingBatch(o.seed * 7_919 + step, o.batch, 32).map((s) => boxDownsample(s.rgb, 32, size)), size, false),
-      [o.batch, 3, size, size], { runtime: rt });
+      o.objective === 'render' ? renderTargets(eps, o.batch, size, pixels) : toChw(trainingBatch(o.seed * 7_919 + step, o.batch, 32).map((s) => boxDownsample(s.rgb, 32, size)), size, false),
+      pixels ? [o.batch, 3, 1, perStep] : [o.batch, 3, size, size], { runtime: rt });
     const z0 = Tensor.from(eps, [o.batch, arch.latent_dim], { runtime: rt });
     const profiling = startStepProfile(rt, step);
-    const losses = tidy(() => {
-      if (o.objective === 'render') return { total: squaredErrorPerImage(decode(params, arch, z0), x) };
+    const losses = tidy((): Record<string, Tensor> => {
+      if (o.objective === 'render') {
+        const image = ops.scale(
+          o.loss === 'bce' ? sigmoidCrossEntropyPerImage(decode(params, arch, z0, { pixels, logits: true }), x) : squaredErrorPerImage(decode(params, arch, z0, { pixels }), x),
+          (size * size) / perStep);
+        if (!frames) return { total: image };
+        // the frame is told where the named shape is, so the MLP learns each shape once, unrotated
+        const t = (n: string) => params.tensors.get(n)!;
+        const frame = ops.scale(squaredErrorPerImage(decoderPlacements(t, decoderStyle(arch, t, z0)), frames), o.frameWeight ?? 100);
+        return { total: ops.add(image, frame), image, frame };
+      }
       const { mu, logvar } = encode(params, x);
       const z = ops.add(mu, ops.mul(ops.exp(ops.scale(logvar, 0.5)), z0));
       return vaeLoss(decode(params, arch, z), x, mu, logvar, { sigma: o.sigma, beta: o.beta });
@@ -193,7 +234,7 @@ export async function trainDecoder(o: TrainDecoderOptions): Promise<{ seconds: n
       const s = (performance.now() - t0) / 1000;
       log(`step ${step + 1} ${text} ${s.toFixed(0)}s (${(s / (step + 1)).toFixed(2)} s/step)`);
     }
-    [x, z0, ...Object.values(losses)].forEach((t) => t.dispose());
+    [x, z0, frames, ...Object.values(losses)].forEach((t) => t?.dispose());
     if ((step + 1) % 25 === 0 || stop || step === o.steps - 1) await save(params, arch, o.out);
   }
   const seconds = (performance.now() - t0) / 1000;
@@ -201,6 +242,13 @@ export async function trainDecoder(o: TrainDecoderOptions): Promise<{ seconds: n
   opt.dispose();
   params.dispose();
   return { seconds };
+}
+
+/** The placements [n, 4] of the frames in which each latent's shape is unrotated, of circumradius 1 (specPlacement). */
+function frameTargets(z: Float32Array, n: number, rt: Runtime): Tensor {
+  const out = new Float32Array(n * 4);
+  for (let i = 0; i < n; i++) out.set(specPlacement(latentSpec(z.subarray(i * RENDER_LATENT_DIM, (i + 1) * RENDER_LATENT_DIM))), 4 * i);
+  return Tensor.from(out, [n, 4], { runtime: rt });
 }
 
 /** RGB bytes from `from` px to `to` px (a divisor) by averaging blocks. */
@@ -228,26 +276,41 @@ async function save(p: ParamSet, arch: DecoderArchitecture, file: string): Promi
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      objective: { type: 'string', default: 'render' },
+      objective: { type: 'string', default: 'render' }, kind: { type: 'string' },
       steps: { type: 'string', default: '100000' }, minutes: { type: 'string', default: '60' }, batch: { type: 'string', default: '32' },
-      lr: { type: 'string', default: '2e-3' }, seed: { type: 'string', default: '1' }, latent: { type: 'string' },
-      channels: { type: 'string' }, coords: { type: 'string' }, mapping: { type: 'string' }, size: { type: 'string' }, sigma: { type: 'string', default: '0.15' }, beta: { type: 'string', default: '1' },
+      lr: { type: 'string', default: '2e-3' }, seed: { type: 'string', default: '1' }, latent: { type: 'string' }, size: { type: 'string' }, mapping: { type: 'string' },
+      // pixel decoders
+      pixel: { type: 'string', default: '64,64,64' }, frame: { type: 'string', default: 'yes' }, 'frame-weight': { type: 'string' }, 'pixels-per-step': { type: 'string', default: '256' },
+      // conv decoders
+      channels: { type: 'string' }, coords: { type: 'string' },
+      loss: { type: 'string' }, sigma: { type: 'string', default: '0.15' }, beta: { type: 'string', default: '1' },
       out: { type: 'string', default: 'weights/decoder-tiny/decoder.safetensors' }, init: { type: 'string' },
     },
   });
   const objective = values.objective as DecoderObjective;
-  if (values.coords !== undefined && !['yes', 'no'].includes(values.coords)) throw new Error(`train-decoder: --coords must be yes or no, got '${values.coords}'`);
-  if (objective !== 'render' && objective !== 'vae') throw new Error(`train-decoder: --objective must be render or vae, got '${objective}'`);
-  // the shipped render decoder: 32 px from 4 px; the earlier VAE: 16 px, latent 16
   const render = objective === 'render';
+  // the shipped decoder: conv on the render objective, 32 px; the earlier VAE: conv, 16 px, latent 16
+  const kind = values.kind ?? 'conv';
+  const loss = values.loss ?? (kind === 'pixel' ? 'bce' : 'mse');
+  const yesNo = (flag: string, v: string | undefined) => {
+    if (v !== undefined && v !== 'yes' && v !== 'no') throw new Error(`train-decoder: --${flag} must be yes or no, got '${v}'`);
+    return v === undefined ? undefined : v === 'yes';
+  };
+  if (objective !== 'render' && objective !== 'vae') throw new Error(`train-decoder: --objective must be render or vae, got '${objective}'`);
+  if (kind !== 'pixel' && kind !== 'conv') throw new Error(`train-decoder: --kind must be pixel or conv, got '${kind}'`);
+  if (kind === 'pixel' && !render) throw new Error('train-decoder: a pixel decoder trains on the render objective only');
+  if (loss !== 'mse' && loss !== 'bce') throw new Error(`train-decoder: --loss must be mse or bce, got '${loss}'`);
+  const widths = (v: string) => v.split(',').filter(Boolean).map(Number);
   await trainDecoder({
     objective,
     latentDim: Number(values.latent ?? (render ? RENDER_LATENT_DIM : 16)),
     size: Number(values.size ?? (render ? 32 : 16)),
-    channels: (values.channels ?? (render ? '64,32,16,8' : '32,16,8')).split(',').map(Number),
-    coords: (values.coords ?? (render ? 'yes' : 'no')) === 'yes',
-    mapping: (values.mapping ?? (render ? '64,64' : '')).split(',').filter(Boolean).map(Number),
-    steps: Number(values.steps), minutes: Number(values.minutes), batch: Number(values.batch), lr: Number(values.lr), seed: Number(values.seed),
+    mapping: widths(values.mapping ?? (render ? '64,64' : '')),
+    ...(kind === 'pixel'
+      ? { pixel: widths(values.pixel!), frame: yesNo('frame', values.frame), pixelsPerStep: Number(values['pixels-per-step']), channels: [] }
+      : { channels: widths(values.channels ?? (render ? '64,32,16,8' : '32,16,8')), coords: yesNo('coords', values.coords) ?? render }),
+    frameWeight: values['frame-weight'] === undefined ? undefined : Number(values['frame-weight']),
+    loss, steps: Number(values.steps), minutes: Number(values.minutes), batch: Number(values.batch), lr: Number(values.lr), seed: Number(values.seed),
     out: values.out!, init: values.init, sigma: Number(values.sigma), beta: Number(values.beta),
   });
   process.exit(0);

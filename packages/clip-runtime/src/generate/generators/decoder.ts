@@ -1,184 +1,30 @@
-// A GAN-style decoder with frozen weights; the latent vector z is the only parameter.
+// A GAN-style decoder with frozen weights; the latent vector z is the only parameter. Its weights
+// file and architectures: decoder-weights.ts.
 //
-// Weights file (safetensors, F32 or F16; written by writeDecoderWeights):
-//
-//   __metadata__  { "format": "clipgpu-decoder", "architecture": JSON of DecoderArchitecture }
-//                 e.g. {"latent_dim":64,"base_size":[4,4],"channels":[128,64,32],
-//                       "activation":"leaky_relu","negative_slope":0.2,"upsample":"nearest","output":"sigmoid",
-//                       "coords":true,"mapping":[64,64]}
-//   mapping.{j}.weight         [m(j), m(j−1)]           j = 0 … len(mapping)−1, m(−1) = latent_dim
-//   mapping.{j}.bias           [m(j)]
-//   dense.weight               [C0·h0·w0, m(last)]      (a Linear weight [out, in]; latent_dim without mapping)
-//   dense.bias                 [C0·h0·w0]
-//   blocks.{i}.conv.weight     [C(i+1), C(i) + k, 3, 3] i = 0 … n−1, n = channels.length − 1
-//   blocks.{i}.conv.bias       [C(i+1)]
-//   to_rgb.weight              [3, Cn + k, 3, 3]
-//   to_rgb.bias                [3]
-// where k = 2 with "coords" (absent: false, k = 0).
-//
-// Forward: z [1, latent_dim] → [mapping: (Linear → leaky_relu) per width] → dense → leaky_relu →
+// Kind "conv": z [1, latent_dim] → [mapping: (Linear → leaky_relu) per width] → dense → leaky_relu →
 // reshape [1, C0, h0, w0] → n × (nearest 2× upsample → [coords] → 3×3 conv (padding 1) →
 // leaky_relu) → [coords] → 3×3 conv → sigmoid: [1, 3, h0·2ⁿ, w0·2ⁿ]. [coords] appends two
-// channels, x and y of each pixel centre in (−1, 1) ((2·j + 1)/W − 1), as CoordConv does (Liu et al. 2018): a plain upsampling decoder learns only
-// slowly to put an edge at a position its latent names, and drew blobs where shapes were asked.
-// The mapping MLP (as StyleGAN's) gives the latent more than one nonlinearity before it is spread
-// over the 4×4 grid: which of five coordinates is largest (the shape) is not piecewise linear enough
-// for one.
-// (PyTorch: nn.Linear, view, nn.Upsample(scale_factor=2, mode='nearest'), torch.cat(dim=1),
-// nn.Conv2d(k=3, padding=1), nn.LeakyReLU(0.2).) The slope is fixed at 0.2 (the leakyRelu kernel's).
+// channels, x and y of each pixel centre in (−1, 1) ((2·j + 1)/W − 1), as CoordConv does (Liu et
+// al. 2018): a plain upsampling decoder learns only slowly to put an edge at a position its latent
+// names. The mapping MLP (as StyleGAN's) gives the latent more than one nonlinearity before it is
+// spread over the 4×4 grid: which of five coordinates is largest (the shape) is not piecewise
+// linear enough for one. (PyTorch: nn.Linear, view, nn.Upsample(scale_factor=2, mode='nearest'),
+// torch.cat(dim=1), nn.Conv2d(k=3, padding=1), nn.LeakyReLU(0.2).) The slope is fixed at 0.2.
+//
+// Kind "pixel": the mapping MLP's output s (the style) steers one small MLP shared by every pixel,
+// as a CPPN or the spatial-broadcast decoder (Watters et al. 2019): per pixel h = (x, y), or with a
+// frame (u, v, u² + v²) where (u, v) = [x, y, 1] · reshape(frame(s), [3, 2]) is the pixel in
+// coordinates the latent places, turns and scales (a spatial transformer's affine map); then per
+// layer h = leaky_relu(Linear(cat([h, s]))); rgb = sigmoid(to_rgb(h)). In its frame every shape is
+// drawn at one place and size, so the MLP can learn each shape once, not once per place (trained
+// here for 64 minutes it drew sharp discs of the right colour, place and size for every shape: README).
 import { embeddedModelPath } from '../../io/embedded.js';
-import { bytesSource, f32ToF16Bits, fileSource, readHeader, readTensorF32, urlSource, writeSafetensors, type ByteSource } from '../../io/safetensors.js';
 import { ops, Tensor, tidy } from '../../tensor/index.js';
-import { randn, stream, type Random } from '../random.js';
+import { randn, type Random } from '../random.js';
+import { checkArchitecture, decoderArchitecture, decoderOutputSize, decoderTensorShapes, randomDecoderWeights, readDecoderWeights, type ConvDecoderArchitecture, type DecoderArchitecture, type DecoderSource, type DecoderWeights, type PixelDecoderArchitecture } from './decoder-weights.js';
 import { disposeAll, type Generator, type GeneratorContext, type GeneratorFactory } from './types.js';
 
-export interface DecoderArchitecture {
-  latent_dim: number;
-  /** [h0, w0]: the dense layer's spatial size */
-  base_size: [number, number];
-  /** C0 (dense output) then the channels after each upsampling block */
-  channels: number[];
-  activation: 'leaky_relu';
-  negative_slope: number;
-  upsample: 'nearest';
-  output: 'sigmoid';
-  /** append x, y coordinate channels before every convolution (CoordConv) */
-  coords?: boolean;
-  /** hidden widths of an MLP between z and the dense layer (absent: none) */
-  mapping?: number[];
-}
-
-export interface DecoderWeights {
-  architecture: DecoderArchitecture;
-  tensors: Record<string, { shape: number[]; data: Float32Array }>;
-}
-
-export type DecoderSource = DecoderWeights | Uint8Array | ArrayBuffer | ByteSource | string;
-
-const FORMAT = 'clipgpu-decoder';
-
-/** Output [H, W] of a decoder. */
-export function decoderOutputSize(a: DecoderArchitecture): [number, number] {
-  const k = 2 ** (a.channels.length - 1);
-  return [a.base_size[0] * k, a.base_size[1] * k];
-}
-
-/** Every tensor name with its shape, in file order. */
-export function decoderTensorShapes(a: DecoderArchitecture): [string, number[]][] {
-  const [h0, w0] = a.base_size;
-  const c = a.channels;
-  const k = a.coords ? 2 : 0;
-  const out: [string, number[]][] = [];
-  let width = a.latent_dim;
-  for (const [j, m] of (a.mapping ?? []).entries()) {
-    out.push([`mapping.${j}.weight`, [m, width]], [`mapping.${j}.bias`, [m]]);
-    width = m;
-  }
-  out.push(
-    ['dense.weight', [c[0] * h0 * w0, width]],
-    ['dense.bias', [c[0] * h0 * w0]],
-  );
-  for (let i = 0; i + 1 < c.length; i++) out.push([`blocks.${i}.conv.weight`, [c[i + 1], c[i] + k, 3, 3]], [`blocks.${i}.conv.bias`, [c[i + 1]]]);
-  out.push(['to_rgb.weight', [3, c[c.length - 1] + k, 3, 3]], ['to_rgb.bias', [3]]);
-  return out;
-}
-
-export function checkArchitecture(a: unknown, where = 'decoder'): DecoderArchitecture {
-  const bad = (why: string): never => {
-    throw new Error(`${where}: architecture ${why}`);
-  };
-  if (!a || typeof a !== 'object') bad('is not an object');
-  const x = a as DecoderArchitecture;
-  const posInt = (v: unknown) => Number.isInteger(v) && (v as number) >= 1;
-  if (!posInt(x.latent_dim)) bad(`'latent_dim' must be an integer ≥ 1, got ${JSON.stringify(x.latent_dim)}`);
-  if (!Array.isArray(x.base_size) || x.base_size.length !== 2 || !x.base_size.every(posInt)) bad(`'base_size' must be [h0, w0], got ${JSON.stringify(x.base_size)}`);
-  if (!Array.isArray(x.channels) || x.channels.length < 1 || !x.channels.every(posInt)) bad(`'channels' must be a non-empty list of positive integers, got ${JSON.stringify(x.channels)}`);
-  if (x.activation !== 'leaky_relu' || x.negative_slope !== 0.2) bad(`must use activation 'leaky_relu' with negative_slope 0.2, got '${x.activation}' ${x.negative_slope}`);
-  if (x.upsample !== 'nearest') bad(`'upsample' must be 'nearest', got '${x.upsample}'`);
-  if (x.output !== 'sigmoid') bad(`'output' must be 'sigmoid', got '${x.output}'`);
-  if (x.mapping !== undefined && (!Array.isArray(x.mapping) || !x.mapping.every(posInt))) bad(`'mapping' must be a list of positive integers, got ${JSON.stringify(x.mapping)}`);
-  if (x.coords !== undefined && typeof x.coords !== 'boolean') bad(`'coords' must be true or false, got ${JSON.stringify(x.coords)}`);
-  return x;
-}
-
-/** The architecture with defaults: channels halving from 128 (at least 16) over log2(size / base) blocks. */
-export function decoderArchitecture(opts: { latentDim?: number; size?: number; base?: number; channels?: number[]; coords?: boolean; mapping?: number[] } = {}): DecoderArchitecture {
-  const base = opts.base ?? 4;
-  const size = opts.size ?? 32;
-  const blocks = Math.log2(size / base);
-  if (!opts.channels && !Number.isInteger(blocks)) throw new Error(`decoder: size ${size} is not ${base}·2^k`);
-  const channels = opts.channels ?? Array.from({ length: blocks + 1 }, (_, i) => Math.max(16, 128 >> i));
-  return checkArchitecture({ latent_dim: opts.latentDim ?? 64, base_size: [base, base], channels, activation: 'leaky_relu', negative_slope: 0.2, upsample: 'nearest', output: 'sigmoid', ...(opts.coords ? { coords: true } : {}), ...(opts.mapping?.length ? { mapping: opts.mapping } : {}) });
-}
-
-/** Random weights (He-normal for leaky ReLU, zero biases) from a seed. */
-export function randomDecoderWeights(arch: DecoderArchitecture, seed = 0): DecoderWeights {
-  checkArchitecture(arch);
-  const random = stream(seed, 'decoder-weights');
-  const gain = Math.sqrt(2 / (1 + arch.negative_slope ** 2));
-  const tensors: DecoderWeights['tensors'] = {};
-  for (const [name, shape] of decoderTensorShapes(arch)) {
-    const n = shape.reduce((a, b) => a * b, 1);
-    const fanIn = shape.slice(1).reduce((a, b) => a * b, 1);
-    const std = name === 'to_rgb.weight' ? 1 / Math.sqrt(fanIn) : gain / Math.sqrt(fanIn);
-    tensors[name] = { shape, data: name.endsWith('.bias') ? new Float32Array(n) : randn(n, random, std) };
-  }
-  return { architecture: arch, tensors };
-}
-
-/** The safetensors bytes of a decoder (F32, or F16 to halve the file). */
-export function writeDecoderWeights(w: DecoderWeights, opts: { dtype?: 'F32' | 'F16' } = {}): Uint8Array {
-  const arch = checkArchitecture(w.architecture, 'writeDecoderWeights');
-  const out: Parameters<typeof writeSafetensors>[0] = {};
-  for (const [name, shape] of decoderTensorShapes(arch)) {
-    const t = w.tensors[name];
-    if (!t) throw new Error(`writeDecoderWeights: missing tensor '${name}'`);
-    if (t.shape.join(',') !== shape.join(',') || t.data.length !== shape.reduce((a, b) => a * b, 1))
-      throw new Error(`writeDecoderWeights: '${name}' has shape [${t.shape.join(', ')}], the architecture needs [${shape.join(', ')}]`);
-    out[name] = opts.dtype === 'F16' ? { dtype: 'F16', shape, data: f32ToF16Bits(t.data) } : { dtype: 'F32', shape, data: t.data };
-  }
-  return writeSafetensors(out, { format: FORMAT, architecture: JSON.stringify(arch) });
-}
-
-async function toByteSource(src: Exclude<DecoderSource, DecoderWeights>): Promise<{ src: ByteSource; close?: () => Promise<void> }> {
-  if (src instanceof Uint8Array) return { src: bytesSource(src, 'decoder weights') };
-  if (src instanceof ArrayBuffer) return { src: bytesSource(new Uint8Array(src), 'decoder weights') };
-  if (typeof src !== 'string') return { src };
-  const isNode = typeof process !== 'undefined' && !!process.versions?.node;
-  if (isNode && !/^(https?:|blob:|data:)/.test(src)) {
-    const f = await fileSource(src).catch((e: Error) => {
-      throw new Error(`decoder: cannot open '${src}': ${e.message}`);
-    });
-    return { src: f, close: () => f.close() };
-  }
-  return { src: await urlSource(src) };
-}
-
-/** Reads and checks a decoder weights file. */
-export async function readDecoderWeights(source: Exclude<DecoderSource, DecoderWeights>): Promise<DecoderWeights> {
-  const { src, close } = await toByteSource(source);
-  try {
-    const header = await readHeader(src);
-    if (header.metadata.format !== FORMAT) throw new Error(`${src.label}: not a decoder weights file (__metadata__.format is '${header.metadata.format}', expected '${FORMAT}')`);
-    let arch: unknown;
-    try {
-      arch = JSON.parse(header.metadata.architecture ?? '');
-    } catch {
-      throw new Error(`${src.label}: __metadata__.architecture is not JSON`);
-    }
-    const a = checkArchitecture(arch, src.label);
-    const tensors: DecoderWeights['tensors'] = {};
-    for (const [name, shape] of decoderTensorShapes(a)) {
-      const info = header.tensors.get(name);
-      if (!info) throw new Error(`${src.label}: missing tensor '${name}'`);
-      if (info.shape.join(',') !== shape.join(',')) throw new Error(`${src.label}: '${name}' has shape [${info.shape.join(', ')}], the architecture needs [${shape.join(', ')}]`);
-      tensors[name] = { shape, data: await readTensorF32(src, header, name) };
-    }
-    return { architecture: a, tensors };
-  } finally {
-    await close?.();
-  }
-}
+export * from './decoder-weights.js';
 
 /** Nearest-neighbour 2× upsampling of x [B, C, H, W], exact and differentiable (copies only). */
 export function upsampleNearest2x(x: Tensor): Tensor {
@@ -203,17 +49,114 @@ export function appendCoordinates(x: Tensor): Tensor {
   return tidy(() => ops.concat([x, Tensor.from(grid, [B, 2, H, W], { runtime: x.rt })], 1));
 }
 
-/** The decoder's forward pass, z [B, latent_dim] → images [B, 3, H, W] in (0, 1); `t` names its weights. */
-export function decodeLatents(a: DecoderArchitecture, t: (name: string) => Tensor, z: Tensor): Tensor {
+/**
+ * The decoder's forward pass, z [B, latent_dim] → images [B, 3, H, W] in (0, 1); `t` names its
+ * weights. A pixel decoder can draw just some `pixels` (row-major indices): [B, 3, 1, n], as its
+ * training does, since each pixel is computed on its own. `logits`: the values before the sigmoid.
+ */
+export function decodeLatents(a: DecoderArchitecture, t: (name: string) => Tensor, z: Tensor, opts: { pixels?: ArrayLike<number>; logits?: boolean } = {}): Tensor {
+  if (opts.pixels && a.kind !== 'pixel') throw new Error('decodeLatents: only a pixel decoder draws a subset of its pixels');
+  return tidy(() => {
+    const style = decoderStyle(a, t, z);
+    const logits = a.kind === 'pixel' ? drawPixels(a, t, style, opts.pixels) : drawConv(a, t, style);
+    return opts.logits ? logits : ops.sigmoid(logits);
+  });
+}
+
+function drawConv(a: ConvDecoderArchitecture, t: (name: string) => Tensor, h: Tensor): Tensor {
   const [h0, w0] = a.base_size;
   const coords = (x: Tensor) => (a.coords ? appendCoordinates(x) : x);
   return tidy(() => {
+    let x = ops.reshape(ops.leakyRelu(ops.linear(h, t('dense.weight'), t('dense.bias'))), [h.shape[0]!, a.channels[0]!, h0, w0]);
+    for (let i = 0; i + 1 < a.channels.length; i++) x = ops.leakyRelu(ops.conv2d(coords(upsampleNearest2x(x)), t(`blocks.${i}.conv.weight`), t(`blocks.${i}.conv.bias`), { padding: 1 }));
+    return ops.conv2d(coords(x), t('to_rgb.weight'), t('to_rgb.bias'), { padding: 1 });
+  });
+}
+
+/** A pixel decoder's placements [B, 4] = (X, Y, log k, θ) from the style [B, m] (zero: the identity frame). */
+export function decoderPlacements(t: (name: string) => Tensor, style: Tensor): Tensor {
+  return ops.linear(style, t('frame.weight'), t('frame.bias'));
+}
+
+/** The frames [B, 3, 2] of placements [B, 4], as placementFrame() does for one. */
+function placementFrames(placement: Tensor): Tensor {
+  return tidy(() => {
+    const at = (i: number) => ops.slice(placement, 1, i, i + 1); // [B, 1]
+    const [X, Y, k, theta] = [at(0), at(1), ops.exp(at(2)), at(3)];
+    const c = ops.mul(k, ops.sin(ops.scale(theta, 1, Math.PI / 2))); // k·cos θ
+    const s = ops.mul(k, ops.sin(theta));
+    const tx = ops.neg(ops.add(ops.mul(c, X), ops.mul(s, Y)));
+    const ty = ops.sub(ops.mul(s, X), ops.mul(c, Y));
+    return ops.reshape(ops.concat([c, ops.neg(s), s, c, tx, ty], 1), [placement.shape[0]!, 3, 2]);
+  });
+}
+
+/** The mapping MLP's output (the style) for z [B, latent_dim]; z itself without a mapping. */
+export function decoderStyle(a: DecoderArchitecture, t: (name: string) => Tensor, z: Tensor): Tensor {
+  if (!a.mapping?.length) return z; // not through tidy(), which would hand the caller's z to the scope
+  return tidy(() => {
     let h = z;
     for (let j = 0; j < (a.mapping?.length ?? 0); j++) h = ops.leakyRelu(ops.linear(h, t(`mapping.${j}.weight`), t(`mapping.${j}.bias`)));
-    let x = ops.reshape(ops.leakyRelu(ops.linear(h, t('dense.weight'), t('dense.bias'))), [z.shape[0]!, a.channels[0]!, h0, w0]);
-    for (let i = 0; i + 1 < a.channels.length; i++) x = ops.leakyRelu(ops.conv2d(coords(upsampleNearest2x(x)), t(`blocks.${i}.conv.weight`), t(`blocks.${i}.conv.bias`), { padding: 1 }));
-    return ops.sigmoid(ops.conv2d(coords(x), t('to_rgb.weight'), t('to_rgb.bias'), { padding: 1 }));
+    return h;
   });
+}
+
+/**
+ * The pixel decoder from the style s [B, m]: layer i's pre-activation at each pixel is
+ * pixel.i.weight · [its previous values (x, y at first); s] + bias, computed as the pixel part plus
+ * the style part once per image. Rows are pixel-major ([H·W, B, ·]) so that the per-image part
+ * [B, P] broadcasts over the pixels in the plain binary kernel.
+ */
+function drawPixels(a: PixelDecoderArchitecture, t: (name: string) => Tensor, style: Tensor, pixels?: ArrayLike<number>): Tensor {
+  const [H, W] = a.size;
+  const [B, m] = style.shape as [number, number];
+  const n = pixels?.length ?? H * W;
+  return tidy(() => {
+    const grid = pixelCoordinates(H, W);
+    const index = (k: number) => {
+      const p = pixels ? pixels[k]! : k;
+      if (!(Number.isInteger(p) && p >= 0 && p < H * W)) throw new Error(`decodeLatents: pixel index ${p} is outside the ${H}×${W} image`);
+      return p;
+    };
+    let x: Tensor;
+    if (a.frame) {
+      // [x, y, 1] per image and pixel · each image's frame, then pixel-major
+      const homogeneous = new Float32Array(B * n * 3);
+      for (let k = 0; k < n; k++) {
+        const p = index(k);
+        for (let b = 0; b < B; b++) homogeneous.set([grid[2 * p]!, grid[2 * p + 1]!, 1], 3 * (b * n + k));
+      }
+      const u = ops.reshape(ops.permute(ops.matmul(Tensor.from(homogeneous, [B, n, 3], { runtime: style.rt }), placementFrames(decoderPlacements(t, style))), [1, 0, 2]), [n * B, 2]);
+      // and the squared distance from the frame's origin (CoordConv's r channel): a circle or ring is
+      // then one or two half-spaces of the first layer
+      const radius2 = ops.linear(ops.mul(u, u), Tensor.from(new Float32Array([1, 1]), [1, 2], { runtime: style.rt }));
+      x = ops.concat([u, radius2], 1);
+    } else {
+      const coords = new Float32Array(n * B * 2);
+      for (let k = 0; k < n; k++) {
+        const p = index(k);
+        for (let b = 0; b < B; b++) coords.set(grid.subarray(2 * p, 2 * p + 2), 2 * (k * B + b));
+      }
+      x = Tensor.from(coords, [n * B, 2], { runtime: style.rt });
+    }
+    for (let i = 0; i < a.pixel.length; i++) {
+      const [weight, P] = [t(`pixel.${i}.weight`), a.pixel[i]!];
+      const inputs = weight.shape[1]! - m;
+      const perImage = ops.linear(style, ops.slice(weight, 1, inputs, inputs + m), t(`pixel.${i}.bias`)); // [B, P]
+      const perPixel = ops.reshape(ops.linear(x, ops.slice(weight, 1, 0, inputs)), [n, B, P]);
+      x = ops.reshape(ops.leakyRelu(ops.add(perPixel, perImage)), [n * B, P]);
+    }
+    const rgb = ops.reshape(ops.linear(x, t('to_rgb.weight'), t('to_rgb.bias')), [n, B, 3]);
+    return ops.reshape(ops.permute(rgb, [1, 2, 0]), pixels ? [B, 3, 1, n] : [B, 3, H, W]);
+  });
+}
+
+/** [H·W, 2]: each pixel centre's x and y in (−1, 1), row-major (as appendCoordinates). */
+export function pixelCoordinates(H: number, W: number): Float32Array {
+  const grid = new Float32Array(H * W * 2);
+  for (let i = 0; i < H; i++)
+    for (let j = 0; j < W; j++) [grid[2 * (i * W + j)], grid[2 * (i * W + j) + 1]] = [(2 * j + 1) / W - 1, (2 * i + 1) / H - 1];
+  return grid;
 }
 
 /**
