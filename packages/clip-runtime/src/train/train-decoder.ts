@@ -14,7 +14,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { trainingBatch } from '../data/shapes.js';
-import { decoderArchitecture, decoderOutputSize, decoderTensorShapes, randomDecoderWeights, readDecoderWeights, decodeLatents, decoderPlacements, decoderStyle, writeDecoderWeights, type ConvDecoderArchitecture, type DecoderArchitecture, type DecoderWeights } from '../generate/generators/decoder.js';
+import { decoderArchitecture, decoderOutputSize, decoderTensorShapes, randomDecoderWeights, readDecoderWeights, decodeLatents, decodeStyles, decoderPlacements, decoderStyle, writeDecoderWeights, type ConvDecoderArchitecture, type DecoderArchitecture, type DecoderWeights } from '../generate/generators/decoder.js';
 import { randn, stream } from '../generate/random.js';
 import { init, ops, Tensor, tidy, type Runtime } from '../tensor/index.js';
 import { toChw } from './data.js';
@@ -199,7 +199,7 @@ export async function trainDecoder(o: TrainDecoderOptions): Promise<{ seconds: n
     // a pixel decoder learns from a random subset of pixels per step: each is drawn on its own, and
     // the loss, scaled to the whole image, is an unbiased estimate at a fraction of the cost
     const pixels = perStep < size * size ? samplePixels(size, perStep, pixelNoise) : undefined;
-    const frames = arch.kind === 'pixel' && arch.frame && o.objective === 'render' ? frameTargets(eps, o.batch, rt) : undefined;
+    const placements = arch.kind === 'pixel' && arch.frame && o.objective === 'render' ? placementTargets(eps, o.batch, rt) : undefined;
     const x = Tensor.from(
       o.objective === 'render' ? renderTargets(eps, o.batch, size, pixels) : toChw(trainingBatch(o.seed * 7_919 + step, o.batch, 32).map((s) => boxDownsample(s.rgb, 32, size)), size, false),
       pixels ? [o.batch, 3, 1, perStep] : [o.batch, 3, size, size], { runtime: rt });
@@ -207,13 +207,14 @@ export async function trainDecoder(o: TrainDecoderOptions): Promise<{ seconds: n
     const profiling = startStepProfile(rt, step);
     const losses = tidy((): Record<string, Tensor> => {
       if (o.objective === 'render') {
-        const image = ops.scale(
-          o.loss === 'bce' ? sigmoidCrossEntropyPerImage(decode(params, arch, z0, { pixels, logits: true }), x) : squaredErrorPerImage(decode(params, arch, z0, { pixels }), x),
-          (size * size) / perStep);
-        if (!frames) return { total: image };
-        // the frame is told where the named shape is, so the MLP learns each shape once, unrotated
         const t = (n: string) => params.tensors.get(n)!;
-        const frame = ops.scale(squaredErrorPerImage(decoderPlacements(t, decoderStyle(arch, t, z0)), frames), o.frameWeight ?? 100);
+        const style = decoderStyle(arch, t, z0);
+        const image = ops.scale(
+          o.loss === 'bce' ? sigmoidCrossEntropyPerImage(decodeStyles(arch, t, style, { pixels, logits: true }), x) : squaredErrorPerImage(decodeStyles(arch, t, style, { pixels }), x),
+          (size * size) / perStep);
+        if (!placements) return { total: image };
+        // the frame is told where the named shape is, so the MLP learns each shape once, unrotated
+        const frame = ops.scale(squaredErrorPerImage(decoderPlacements(t, style), placements), o.frameWeight ?? 100);
         return { total: ops.add(image, frame), image, frame };
       }
       const { mu, logvar } = encode(params, x);
@@ -234,7 +235,7 @@ export async function trainDecoder(o: TrainDecoderOptions): Promise<{ seconds: n
       const s = (performance.now() - t0) / 1000;
       log(`step ${step + 1} ${text} ${s.toFixed(0)}s (${(s / (step + 1)).toFixed(2)} s/step)`);
     }
-    [x, z0, frames, ...Object.values(losses)].forEach((t) => t?.dispose());
+    [x, z0, placements, ...Object.values(losses)].forEach((t) => t?.dispose());
     if ((step + 1) % 25 === 0 || stop || step === o.steps - 1) await save(params, arch, o.out);
   }
   const seconds = (performance.now() - t0) / 1000;
@@ -245,7 +246,7 @@ export async function trainDecoder(o: TrainDecoderOptions): Promise<{ seconds: n
 }
 
 /** The placements [n, 4] of the frames in which each latent's shape is unrotated, of circumradius 1 (specPlacement). */
-function frameTargets(z: Float32Array, n: number, rt: Runtime): Tensor {
+function placementTargets(z: Float32Array, n: number, rt: Runtime): Tensor {
   const out = new Float32Array(n * 4);
   for (let i = 0; i < n; i++) out.set(specPlacement(latentSpec(z.subarray(i * RENDER_LATENT_DIM, (i + 1) * RENDER_LATENT_DIM))), 4 * i);
   return Tensor.from(out, [n, 4], { runtime: rt });

@@ -39,13 +39,10 @@ export function upsampleNearest2x(x: Tensor): Tensor {
 /** x [B, C, H, W] with two channels more: each pixel centre's x and y in (−1, 1). */
 export function appendCoordinates(x: Tensor): Tensor {
   const [B, , H, W] = x.shape;
+  const centres = pixelCoordinates(H, W);
   const grid = new Float32Array(B * 2 * H * W);
   for (let b = 0; b < B; b++)
-    for (let i = 0; i < H; i++)
-      for (let j = 0; j < W; j++) {
-        grid[((b * 2 + 0) * H + i) * W + j] = (2 * j + 1) / W - 1;
-        grid[((b * 2 + 1) * H + i) * W + j] = (2 * i + 1) / H - 1;
-      }
+    for (let p = 0; p < H * W; p++) [grid[(b * 2 + 0) * H * W + p], grid[(b * 2 + 1) * H * W + p]] = [centres[2 * p]!, centres[2 * p + 1]!];
   return tidy(() => ops.concat([x, Tensor.from(grid, [B, 2, H, W], { runtime: x.rt })], 1));
 }
 
@@ -56,8 +53,12 @@ export function appendCoordinates(x: Tensor): Tensor {
  */
 export function decodeLatents(a: DecoderArchitecture, t: (name: string) => Tensor, z: Tensor, opts: { pixels?: ArrayLike<number>; logits?: boolean } = {}): Tensor {
   if (opts.pixels && a.kind !== 'pixel') throw new Error('decodeLatents: only a pixel decoder draws a subset of its pixels');
+  return tidy(() => decodeStyles(a, t, decoderStyle(a, t, z), opts));
+}
+
+/** decodeLatents() from the mapping MLP's output (decoderStyle()), for a caller that needs the style too. */
+export function decodeStyles(a: DecoderArchitecture, t: (name: string) => Tensor, style: Tensor, opts: { pixels?: ArrayLike<number>; logits?: boolean } = {}): Tensor {
   return tidy(() => {
-    const style = decoderStyle(a, t, z);
     const logits = a.kind === 'pixel' ? drawPixels(a, t, style, opts.pixels) : drawConv(a, t, style);
     return opts.logits ? logits : ops.sigmoid(logits);
   });
@@ -96,7 +97,7 @@ export function decoderStyle(a: DecoderArchitecture, t: (name: string) => Tensor
   if (!a.mapping?.length) return z; // not through tidy(), which would hand the caller's z to the scope
   return tidy(() => {
     let h = z;
-    for (let j = 0; j < (a.mapping?.length ?? 0); j++) h = ops.leakyRelu(ops.linear(h, t(`mapping.${j}.weight`), t(`mapping.${j}.bias`)));
+    for (let j = 0; j < a.mapping!.length; j++) h = ops.leakyRelu(ops.linear(h, t(`mapping.${j}.weight`), t(`mapping.${j}.bias`)));
     return h;
   });
 }
@@ -112,31 +113,26 @@ function drawPixels(a: PixelDecoderArchitecture, t: (name: string) => Tensor, st
   const [B, m] = style.shape as [number, number];
   const n = pixels?.length ?? H * W;
   return tidy(() => {
+    // the drawn pixels' centres, [x, y, 1] each (the 1 for a frame's translation)
     const grid = pixelCoordinates(H, W);
-    const index = (k: number) => {
+    const centres = new Float32Array(n * 3);
+    for (let k = 0; k < n; k++) {
       const p = pixels ? pixels[k]! : k;
       if (!(Number.isInteger(p) && p >= 0 && p < H * W)) throw new Error(`decodeLatents: pixel index ${p} is outside the ${H}×${W} image`);
-      return p;
-    };
+      centres.set([grid[2 * p]!, grid[2 * p + 1]!, 1], 3 * k);
+    }
     let x: Tensor;
     if (a.frame) {
-      // [x, y, 1] per image and pixel · each image's frame, then pixel-major
-      const homogeneous = new Float32Array(B * n * 3);
-      for (let k = 0; k < n; k++) {
-        const p = index(k);
-        for (let b = 0; b < B; b++) homogeneous.set([grid[2 * p]!, grid[2 * p + 1]!, 1], 3 * (b * n + k));
-      }
-      const u = ops.reshape(ops.permute(ops.matmul(Tensor.from(homogeneous, [B, n, 3], { runtime: style.rt }), placementFrames(decoderPlacements(t, style))), [1, 0, 2]), [n * B, 2]);
+      // [x, y, 1] (shared by the batch) · each image's frame [3, 2], then pixel-major
+      const frames = placementFrames(decoderPlacements(t, style));
+      const u = ops.reshape(ops.permute(ops.matmul(Tensor.from(centres, [n, 3], { runtime: style.rt }), frames), [1, 0, 2]), [n * B, 2]);
       // and the squared distance from the frame's origin (CoordConv's r channel): a circle or ring is
       // then one or two half-spaces of the first layer
       const radius2 = ops.linear(ops.mul(u, u), Tensor.from(new Float32Array([1, 1]), [1, 2], { runtime: style.rt }));
       x = ops.concat([u, radius2], 1);
     } else {
       const coords = new Float32Array(n * B * 2);
-      for (let k = 0; k < n; k++) {
-        const p = index(k);
-        for (let b = 0; b < B; b++) coords.set(grid.subarray(2 * p, 2 * p + 2), 2 * (k * B + b));
-      }
+      for (let k = 0; k < n; k++) for (let b = 0; b < B; b++) coords.set(centres.subarray(3 * k, 3 * k + 2), 2 * (k * B + b));
       x = Tensor.from(coords, [n * B, 2], { runtime: style.rt });
     }
     for (let i = 0; i < a.pixel.length; i++) {
