@@ -117,6 +117,7 @@ describe('decoder', () => {
   const coordArch = decoderArchitecture({ latentDim: 6, size: 8, base: 2, channels: [5, 4, 3], coords: true, mapping: [7, 5] });
   const pixelArch = decoderArchitecture({ latentDim: 6, size: 8, mapping: [7, 5], pixel: [6, 4] });
   const framedArch = decoderArchitecture({ latentDim: 6, size: 8, mapping: [7, 5], pixel: [6, 4], frame: true });
+  const compositeArch = decoderArchitecture({ latentDim: 6, size: 8, mapping: [7, 5], pixel: [6, 4], frame: true, composite: true });
 
   it('nearest 2× upsampling is exact, and its gradient sums the four copies', async () => {
     const data = Float32Array.from({ length: 2 * 3 * 2 * 3 }, (_, i) => i * 0.5 - 3);
@@ -140,6 +141,7 @@ describe('decoder', () => {
     // 640 leaky units over 64 pixels: a step of 1e-3 crosses kinks (4% off); 3e-4 converges (1e-4)
     ['a pixel decoder (an MLP per pixel, steered by the mapped latent)', pixelArch, 3e-4],
     ['a pixel decoder reading each pixel in a frame its latent places', framedArch, 3e-4],
+    ['a composite pixel decoder (a coverage blending two colours)', compositeArch, 3e-4],
   ])('%s: writes and reads its weights file, renders as the float64 reference, trains only z', async (_, arch, eps) => {
     const wts = randomDecoderWeights(arch, 4);
     for (const t of Object.values(wts.tensors)) if (t.shape.length > 1) t.data.forEach((_, i, d) => (d[i] = d[i] * 1.5));
@@ -149,7 +151,8 @@ describe('decoder', () => {
     expect(back.architecture).toEqual(arch);
     for (const [name, t] of Object.entries(wts.tensors)) expect(back.tensors[name].data, name).toEqual(t.data);
     const half = await readDecoderWeights(writeDecoderWeights(wts, { dtype: 'F16' }));
-    expect(relL2(half.tensors['to_rgb.weight'].data, wts.tensors['to_rgb.weight'].data)).toBeLessThan(1e-3);
+    const head = arch.kind === 'pixel' && arch.composite ? 'to_alpha.weight' : 'to_rgb.weight';
+    expect(relL2(half.tensors[head].data, wts.tensors[head].data)).toBeLessThan(1e-3);
 
     const z = Float32Array.from({ length: 6 }, (_, i) => Math.cos(i) * 1.2);
     const factory = decoder(bytes, { latent: z });
@@ -184,6 +187,9 @@ describe('decoder', () => {
     expect(() => checkArchitecture({ ...pixelArch, pixel: [] })).toThrow(/'pixel' must be a non-empty list of positive integers, got \[\]/);
     expect(() => checkArchitecture({ ...pixelArch, mapping: undefined })).toThrow(/of kind 'pixel' needs a 'mapping' MLP/);
     expect(() => checkArchitecture({ ...pixelArch, frame: 1 })).toThrow(/'frame' must be true or false, got 1/);
+    expect(() => checkArchitecture({ ...pixelArch, composite: 'yes' })).toThrow(/'composite' must be true or false, got "yes"/);
+    expect(decoderTensorShapes(compositeArch).slice(4, 8).map(([n, s]) => `${n} ${s}`)).toEqual(['frame.weight 4,5', 'frame.bias 4', 'colors.weight 6,5', 'colors.bias 6']);
+    expect(decoderTensorShapes(compositeArch).slice(-2).map(([n, s]) => `${n} ${s}`)).toEqual(['to_alpha.weight 1,4', 'to_alpha.bias 1']);
     expect(decoderTensorShapes(framedArch).slice(4, 7).map(([n, s]) => `${n} ${s}`)).toEqual(['frame.weight 4,5', 'frame.bias 4', 'pixel.0.weight 6,8']);
     expect(decoderTensorShapes(pixelArch).slice(4).map(([n, s]) => `${n} ${s}`)).toEqual(['pixel.0.weight 6,7', 'pixel.0.bias 6', 'pixel.1.weight 4,11', 'pixel.1.bias 4', 'to_rgb.weight 3,4', 'to_rgb.bias 3']);
     expect(decoderTensorShapes(coordArch).slice(0, 5).map(([n, s]) => `${n} ${s}`)).toEqual(['mapping.0.weight 7,6', 'mapping.0.bias 7', 'mapping.1.weight 5,7', 'mapping.1.bias 5', 'dense.weight 20,5']);

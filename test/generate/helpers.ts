@@ -76,7 +76,10 @@ export function decoderReference(wts: DecoderWeights, z: Float32Array): Float64A
         const [u, w] = [x * f[0] + y * f[2] + f[4], x * f[1] + y * f[3] + f[5]];
         let v: ArrayLike<number> = a.frame ? [u, w, u * u + w * w] : [u, w];
         for (let l = 0; l < a.pixel.length; l++) v = linear([...Array.from(v), ...Array.from(h)], `pixel.${l}`);
-        affine(v, 'to_rgb').forEach((c, k) => (out[k * H * W + i * W + j] = sigmoid(c)));
+        // composite: the coverage σ(α) blends the foreground (colours 0-2) over the background (3-5)
+        const [cover, colors] = a.composite ? [sigmoid(affine(v, 'to_alpha')[0]!), affine(h, 'colors').map(sigmoid)] : [];
+        const rgb = a.composite ? [0, 1, 2].map((k) => colors![k + 3]! + cover! * (colors![k]! - colors![k + 3]!)) : affine(v, 'to_rgb').map(sigmoid);
+        rgb.forEach((c, k) => (out[k * H * W + i * W + j] = c));
       }
     return out;
   }

@@ -70,11 +70,14 @@ describe('decoder render targets', () => {
     const ring = latentFor(SHAPES.indexOf('ring'), WHITE, GREEN);
     const circle = latentFor(SHAPES.indexOf('circle'), WHITE, GREEN);
     const size = 16;
-    const out = renderTargets(new Float32Array([...ring, ...circle]), 2, size);
+    const { images: out, coverages } = renderTargets(new Float32Array([...ring, ...circle]), 2, size);
     expect(out.length).toBe(2 * 3 * size * size);
+    expect(coverages.length).toBe(2 * size * size);
     const centre = (i: number) => out[i * 3 * size * size + 8 * size + 8]!; // red channel
     expect(centre(0)).toBeCloseTo(latentSpec(ring).background[0], 4);
     expect(centre(1)).toBeCloseTo(latentSpec(circle).foreground[0], 4);
+    expect(coverages[8 * size + 8]).toBeCloseTo(0, 4); // shape weights: a sharp softmax, not one-hot
+    expect(coverages[size * size + 8 * size + 8]).toBeCloseTo(1, 4);
   });
 
   it("a spec's placement gives the frame in which each point lies where it would in the unrotated shape of circumradius 1", () => {
@@ -145,16 +148,24 @@ describe('train-decoder', () => {
     expect(Object.keys(w.tensors).some((n) => n.startsWith('encoder.'))).toBe(false);
   }, 120_000);
 
-  it('render objective with a framed pixel decoder on some pixels per step: the loss falls and the file loads', async () => {
+  it.each([
+    ['a framed pixel decoder', { loss: 'bce' as const }, /image [\d.]+ frame [\d.]+/],
+    ['a composite framed pixel decoder', { composite: true, loss: 'mse' as const }, /image [\d.]+ coverage [\d.]+ frame [\d.]+/],
+  ])('render objective with %s on some pixels per step: the loss falls, each term is logged, the file loads', async (_, variant, terms) => {
     const lines: string[] = [];
     const out = path.join(dir, 'pixel.safetensors');
-    await trainDecoder({ ...small, objective: 'render', latentDim: RENDER_LATENT_DIM, mapping: [16], pixel: [12, 12], frame: true, pixelsPerStep: 40, loss: 'bce', out, log: (l) => lines.push(l) });
+    await trainDecoder({ ...small, objective: 'render', latentDim: RENDER_LATENT_DIM, mapping: [16], pixel: [12, 12], frame: true, pixelsPerStep: 40, ...variant, out, log: (l) => lines.push(l) });
     const losses = lines.filter((l) => l.startsWith('step ')).map((l) => Number(/loss ([\d.]+)/.exec(l)![1]));
     expect(losses.at(-1)!).toBeLessThan(0.8 * losses[0]!);
     const w = await readDecoderWeights(out);
-    expect(w.architecture).toMatchObject({ kind: 'pixel', size: [8, 8], mapping: [16], pixel: [12, 12], frame: true });
-    expect(lines.find((l) => l.startsWith('step 1 '))).toMatch(/image [\d.]+ frame [\d.]+/); // both terms, logged
+    expect(w.architecture).toMatchObject({ kind: 'pixel', size: [8, 8], mapping: [16], pixel: [12, 12], frame: true, ...('composite' in variant ? { composite: true } : {}) });
+    expect(lines.find((l) => l.startsWith('step 1 '))).toMatch(terms);
   }, 120_000);
+
+  it("a composite decoder's image is a blend: --loss bce is refused", async () => {
+    await expect(trainDecoder({ ...small, objective: 'render', latentDim: RENDER_LATENT_DIM, pixel: [4], composite: true, loss: 'bce', out: path.join(dir, 'x.safetensors') }))
+      .rejects.toThrow(/composite decoder's image is a blend, not a sigmoid: --loss bce does not apply/);
+  });
 
   it('--init continues from a decoder file, and refuses one of another architecture', async () => {
     const init = path.join(dir, 'render.safetensors');

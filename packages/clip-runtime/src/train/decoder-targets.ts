@@ -75,14 +75,13 @@ export function latentSpec(z: ArrayLike<number>): SoftSpec {
 }
 
 /**
- * The image [3, size, size] (CHW, in [0, 1]) of a soft spec: each pixel's coverage by each shape,
- * from `supersample`² points, weighted by the shape weights, blends foreground over background.
- * With `pixels` (row-major indices): only those, [3, n].
+ * Each pixel's coverage by the spec's shape, in [0, 1]: from `supersample`² points, weighted by the
+ * shape weights; [size·size], or [n] for some `pixels` (row-major indices).
  */
-export function renderSoft(spec: SoftSpec, size: number, supersample = 4, pixels?: ArrayLike<number>): Float32Array {
+export function renderCoverage(spec: SoftSpec, size: number, supersample = 4, pixels?: ArrayLike<number>): Float32Array {
   const masks = SHAPES.map((shape, i) => (spec.shapeWeights[i]! > 1e-3 ? shapeMask(shape, spec.rotation) : undefined));
   const n = pixels?.length ?? size * size;
-  const out = new Float32Array(3 * n);
+  const out = new Float32Array(n);
   const r = spec.radius * size;
   for (let k = 0; k < n; k++) {
     const p = pixels ? pixels[k]! : k;
@@ -94,9 +93,21 @@ export function renderSoft(spec: SoftSpec, size: number, supersample = 4, pixels
         const v = (y + (sy + 0.5) / supersample - spec.cy * size) / r;
         masks.forEach((inside, i) => { if (inside?.(u, v)) cover += spec.shapeWeights[i]!; });
       }
-    cover /= supersample * supersample;
-    for (let c = 0; c < 3; c++) out[c * n + k] = cover * spec.foreground[c]! + (1 - cover) * spec.background[c]!;
+    out[k] = cover / (supersample * supersample);
   }
+  return out;
+}
+
+/** The image [3, size, size] (CHW, in [0, 1]) of a soft spec: the foreground blended over the background by coverage. With `pixels`: [3, n]. */
+export function renderSoft(spec: SoftSpec, size: number, supersample = 4, pixels?: ArrayLike<number>): Float32Array {
+  return blend(spec, renderCoverage(spec, size, supersample, pixels));
+}
+
+/** [3, n]: the spec's foreground over its background by each pixel's coverage. */
+function blend(spec: SoftSpec, cover: Float32Array): Float32Array {
+  const n = cover.length;
+  const out = new Float32Array(3 * n);
+  for (let k = 0; k < n; k++) for (let c = 0; c < 3; c++) out[c * n + k] = cover[k]! * spec.foreground[c]! + (1 - cover[k]!) * spec.background[c]!;
   return out;
 }
 
@@ -109,10 +120,18 @@ export function specPlacement(spec: SoftSpec): [number, number, number, number] 
   return [2 * spec.cx - 1, 2 * spec.cy - 1, Math.log(1 / (2 * spec.radius)), spec.rotation];
 }
 
-/** Targets for a batch of latents [n, RENDER_LATENT_DIM] → [n, 3, size, size] (or [n, 3, 1, pixels.length]). */
-export function renderTargets(z: Float32Array, n: number, size: number, pixels?: ArrayLike<number>): Float32Array {
-  const per = 3 * (pixels?.length ?? size * size);
-  const out = new Float32Array(n * per);
-  for (let i = 0; i < n; i++) out.set(renderSoft(latentSpec(z.subarray(i * RENDER_LATENT_DIM, (i + 1) * RENDER_LATENT_DIM)), size, 4, pixels), i * per);
-  return out;
+/**
+ * Targets for a batch of latents [n, RENDER_LATENT_DIM] → images [n, 3, size, size] (or
+ * [n, 3, 1, pixels.length]), and the coverages [n, 1, ·] behind them.
+ */
+export function renderTargets(z: Float32Array, n: number, size: number, pixels?: ArrayLike<number>): { images: Float32Array; coverages: Float32Array } {
+  const per = pixels?.length ?? size * size;
+  const [images, coverages] = [new Float32Array(n * 3 * per), new Float32Array(n * per)];
+  for (let i = 0; i < n; i++) {
+    const spec = latentSpec(z.subarray(i * RENDER_LATENT_DIM, (i + 1) * RENDER_LATENT_DIM));
+    const cover = renderCoverage(spec, size, 4, pixels);
+    coverages.set(cover, i * per);
+    images.set(blend(spec, cover), i * 3 * per);
+  }
+  return { images, coverages };
 }

@@ -204,7 +204,7 @@ export async function evaluateDecoderSamples(clip: Clip, w: DecoderWeights, opts
   [z, decoded].forEach((t) => t.dispose());
   params.dispose();
   const plane = 3 * size * size;
-  const target = renderTargets(zs, n, size);
+  const target = renderTargets(zs, n, size).images;
   const pixelError = (255 * images.reduce((acc, v, i) => acc + Math.abs(v - target[i]!), 0)) / images.length;
   const classes = colorShapeClasses();
   const texts = await clip.encodeLabels(classes.map((c) => c.text));

@@ -8,13 +8,13 @@
 //   is saved. At the size that trains here in an hour its samples are blurred blobs (the README).
 // generate() then steers z with CLIP.
 //   node scripts/run-ts.mjs packages/clip-runtime/src/train/train-decoder.ts [--objective render|vae] [--minutes M] [--lr 2e-3] [--init FILE] [--out FILE]
-//     --kind pixel [--mapping 64,64] [--pixel 64,64,64] [--frame yes|no] [--frame-weight 100] [--pixels-per-step 256] [--loss bce|mse]
+//     --kind pixel [--mapping 64,64] [--pixel 64,64,64] [--frame yes|no] [--composite yes|no] [--frame-weight 100] [--pixels-per-step 256] [--loss bce|mse]
 //     [--kind conv (default)] [--channels 64,32,16,8] [--coords yes|no] [--loss mse|bce]
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { trainingBatch } from '../data/shapes.js';
-import { decoderArchitecture, decoderOutputSize, decoderTensorShapes, randomDecoderWeights, readDecoderWeights, decodeLatents, decodeStyles, decoderPlacements, decoderStyle, writeDecoderWeights, type ConvDecoderArchitecture, type DecoderArchitecture, type DecoderWeights } from '../generate/generators/decoder.js';
+import { decoderArchitecture, decoderOutputSize, decoderTensorShapes, randomDecoderWeights, readDecoderWeights, decodeLatents, decodeStyles, decoderLayers, decoderPlacements, decoderStyle, writeDecoderWeights, type ConvDecoderArchitecture, type DecoderArchitecture, type DecoderWeights } from '../generate/generators/decoder.js';
 import { randn, stream } from '../generate/random.js';
 import { init, ops, Tensor, tidy, type Runtime } from '../tensor/index.js';
 import { toChw } from './data.js';
@@ -161,7 +161,9 @@ export interface TrainDecoderOptions {
   pixelsPerStep?: number;
   /** a pixel decoder that reads pixels in a frame its latent places (the architecture's `frame`) */
   frame?: boolean;
-  /** render objective: squared error of the image (mse) or the sigmoid's cross-entropy (bce) */
+  /** a pixel decoder that draws a coverage blending two colours (the architecture's `composite`) */
+  composite?: boolean;
+  /** render objective: squared error of the image (mse) or the sigmoid's cross-entropy (bce; not composite) */
   loss?: 'mse' | 'bce';
   /** render objective with a frame: weight of Σ (placement − the spec's)² per image (default 100) */
   frameWeight?: number;
@@ -178,7 +180,8 @@ export async function trainDecoder(o: TrainDecoderOptions): Promise<{ seconds: n
   const log = o.log ?? console.log;
   const rt = await init();
   const size = o.size;
-  const arch = decoderArchitecture({ latentDim: o.latentDim, size, channels: o.channels, coords: o.coords, mapping: o.mapping, pixel: o.pixel, frame: o.frame });
+  const arch = decoderArchitecture({ latentDim: o.latentDim, size, channels: o.channels, coords: o.coords, mapping: o.mapping, pixel: o.pixel, frame: o.frame, composite: o.composite });
+  if (arch.kind === 'pixel' && arch.composite && o.loss === 'bce') throw new Error('train-decoder: a composite decoder\'s image is a blend, not a sigmoid: --loss bce does not apply (its coverage always learns by cross-entropy)');
   if (decoderOutputSize(arch)[0] !== size) throw new Error(`train-decoder: channels [${o.channels}] do not make ${size} px from 4 px`);
   if (o.objective === 'render' && arch.latent_dim !== RENDER_LATENT_DIM) throw new Error(`train-decoder: the render objective's latent has ${RENDER_LATENT_DIM} values, not ${arch.latent_dim}`);
   const from = o.init === undefined ? undefined : await readDecoderWeights(o.init);
@@ -187,6 +190,7 @@ export async function trainDecoder(o: TrainDecoderOptions): Promise<{ seconds: n
   const opt = new AdamW(params, { weightDecay: 1e-4, beta2: 0.99 });
   const noise = stream(o.seed, 'vae-noise');
   const pixelNoise = stream(o.seed, 'decoder-pixels');
+  const composite = arch.kind === 'pixel' && !!arch.composite && o.objective === 'render';
   const perStep = arch.kind === 'pixel' && o.objective === 'render' ? Math.min(o.pixelsPerStep ?? size * size, size * size) : size * size;
   const layers = arch.kind === 'pixel' ? `per-pixel MLP [${arch.pixel.join(', ')}]` : `channels [${arch.channels.join(', ')}]`;
   log(`decoder-tiny (${o.objective}): ${params.count} parameters, latent ${arch.latent_dim}, ${layers}, ${size} px, batch ${o.batch}`);
@@ -200,22 +204,29 @@ export async function trainDecoder(o: TrainDecoderOptions): Promise<{ seconds: n
     // the loss, scaled to the whole image, is an unbiased estimate at a fraction of the cost
     const pixels = perStep < size * size ? samplePixels(size, perStep, pixelNoise) : undefined;
     const placements = arch.kind === 'pixel' && arch.frame && o.objective === 'render' ? placementTargets(eps, o.batch, rt) : undefined;
-    const x = Tensor.from(
-      o.objective === 'render' ? renderTargets(eps, o.batch, size, pixels) : toChw(trainingBatch(o.seed * 7_919 + step, o.batch, 32).map((s) => boxDownsample(s.rgb, 32, size)), size, false),
-      pixels ? [o.batch, 3, 1, perStep] : [o.batch, 3, size, size], { runtime: rt });
+    const targets = o.objective === 'render' ? renderTargets(eps, o.batch, size, pixels) : undefined;
+    const plane = pixels ? [1, perStep] : [size, size];
+    const x = Tensor.from(targets?.images ?? toChw(trainingBatch(o.seed * 7_919 + step, o.batch, 32).map((s) => boxDownsample(s.rgb, 32, size)), size, false), [o.batch, 3, ...plane], { runtime: rt });
+    const coverage = composite ? Tensor.from(targets!.coverages, [o.batch, 1, ...plane], { runtime: rt }) : undefined;
     const z0 = Tensor.from(eps, [o.batch, arch.latent_dim], { runtime: rt });
     const profiling = startStepProfile(rt, step);
     const losses = tidy((): Record<string, Tensor> => {
       if (o.objective === 'render') {
         const t = (n: string) => params.tensors.get(n)!;
         const style = decoderStyle(arch, t, z0);
-        const image = ops.scale(
-          o.loss === 'bce' ? sigmoidCrossEntropyPerImage(decodeStyles(arch, t, style, { pixels, logits: true }), x) : squaredErrorPerImage(decodeStyles(arch, t, style, { pixels }), x),
-          (size * size) / perStep);
-        if (!placements) return { total: image };
+        const wholeImage = (loss: Tensor) => ops.scale(loss, (size * size) / perStep);
+        const terms: Record<string, Tensor> = {};
+        if (arch.kind === 'pixel' && arch.composite) {
+          // the coverage is taught the shape on its own, apart from the colours the image teaches
+          const layers = decoderLayers(arch, t, style, { pixels });
+          terms.image = wholeImage(squaredErrorPerImage(layers.image, x));
+          terms.coverage = wholeImage(sigmoidCrossEntropyPerImage(layers.alpha, coverage!));
+        } else
+          terms.image = wholeImage(o.loss === 'bce' ? sigmoidCrossEntropyPerImage(decodeStyles(arch, t, style, { pixels, logits: true }), x) : squaredErrorPerImage(decodeStyles(arch, t, style, { pixels }), x));
         // the frame is told where the named shape is, so the MLP learns each shape once, unrotated
-        const frame = ops.scale(squaredErrorPerImage(decoderPlacements(t, style), placements), o.frameWeight ?? 100);
-        return { total: ops.add(image, frame), image, frame };
+        if (placements) terms.frame = ops.scale(squaredErrorPerImage(decoderPlacements(t, style), placements), o.frameWeight ?? 100);
+        const parts = Object.values(terms);
+        return { total: parts.slice(1).reduce((a, b) => ops.add(a, b), parts[0]!), ...(parts.length > 1 ? terms : {}) };
       }
       const { mu, logvar } = encode(params, x);
       const z = ops.add(mu, ops.mul(ops.exp(ops.scale(logvar, 0.5)), z0));
@@ -235,7 +246,7 @@ export async function trainDecoder(o: TrainDecoderOptions): Promise<{ seconds: n
       const s = (performance.now() - t0) / 1000;
       log(`step ${step + 1} ${text} ${s.toFixed(0)}s (${(s / (step + 1)).toFixed(2)} s/step)`);
     }
-    [x, z0, placements, ...Object.values(losses)].forEach((t) => t?.dispose());
+    [x, z0, placements, coverage, ...Object.values(losses)].forEach((t) => t?.dispose());
     if ((step + 1) % 25 === 0 || stop || step === o.steps - 1) await save(params, arch, o.out);
   }
   const seconds = (performance.now() - t0) / 1000;
@@ -281,7 +292,7 @@ async function main(): Promise<void> {
       steps: { type: 'string', default: '100000' }, minutes: { type: 'string', default: '60' }, batch: { type: 'string', default: '32' },
       lr: { type: 'string', default: '2e-3' }, seed: { type: 'string', default: '1' }, latent: { type: 'string' }, size: { type: 'string' }, mapping: { type: 'string' },
       // pixel decoders
-      pixel: { type: 'string', default: '64,64,64' }, frame: { type: 'string', default: 'yes' }, 'frame-weight': { type: 'string' }, 'pixels-per-step': { type: 'string', default: '256' },
+      pixel: { type: 'string', default: '64,64,64' }, frame: { type: 'string', default: 'yes' }, composite: { type: 'string', default: 'no' }, 'frame-weight': { type: 'string' }, 'pixels-per-step': { type: 'string', default: '256' },
       // conv decoders
       channels: { type: 'string' }, coords: { type: 'string' },
       loss: { type: 'string' }, sigma: { type: 'string', default: '0.15' }, beta: { type: 'string', default: '1' },
@@ -292,11 +303,12 @@ async function main(): Promise<void> {
   const render = objective === 'render';
   // the shipped decoder: conv on the render objective, 32 px; the earlier VAE: conv, 16 px, latent 16
   const kind = values.kind ?? 'conv';
-  const loss = values.loss ?? (kind === 'pixel' ? 'bce' : 'mse');
   const yesNo = (flag: string, v: string | undefined) => {
     if (v !== undefined && v !== 'yes' && v !== 'no') throw new Error(`train-decoder: --${flag} must be yes or no, got '${v}'`);
     return v === undefined ? undefined : v === 'yes';
   };
+  const composite = kind === 'pixel' && !!yesNo('composite', values.composite);
+  const loss = values.loss ?? (kind === 'pixel' && !composite ? 'bce' : 'mse');
   if (objective !== 'render' && objective !== 'vae') throw new Error(`train-decoder: --objective must be render or vae, got '${objective}'`);
   if (kind !== 'pixel' && kind !== 'conv') throw new Error(`train-decoder: --kind must be pixel or conv, got '${kind}'`);
   if (kind === 'pixel' && !render) throw new Error('train-decoder: a pixel decoder trains on the render objective only');
@@ -308,7 +320,7 @@ async function main(): Promise<void> {
     size: Number(values.size ?? (render ? 32 : 16)),
     mapping: widths(values.mapping ?? (render ? '64,64' : '')),
     ...(kind === 'pixel'
-      ? { pixel: widths(values.pixel!), frame: yesNo('frame', values.frame), pixelsPerStep: Number(values['pixels-per-step']), channels: [] }
+      ? { pixel: widths(values.pixel!), frame: yesNo('frame', values.frame), composite, pixelsPerStep: Number(values['pixels-per-step']), channels: [] }
       : { channels: widths(values.channels ?? (render ? '64,32,16,8' : '32,16,8')), coords: yesNo('coords', values.coords) ?? render }),
     frameWeight: values['frame-weight'] === undefined ? undefined : Number(values['frame-weight']),
     loss, steps: Number(values.steps), minutes: Number(values.minutes), batch: Number(values.batch), lr: Number(values.lr), seed: Number(values.seed),

@@ -25,6 +25,12 @@
 //   pixel.{i}.bias             [P(i)]
 //   to_rgb.weight              [3, P(last)]
 //   to_rgb.bias                [3]
+// With "composite": true the MLP draws one coverage α per pixel that blends two colours the style
+// names (an alpha-composited sprite, as AIR's or MONet's decoders draw), in place of to_rgb:
+//   colors.weight              [6, m]                   foreground then background RGB, before a sigmoid
+//   colors.bias                [6]
+//   to_alpha.weight            [1, P(last)]
+//   to_alpha.bias              [1]
 import { bytesSource, f32ToF16Bits, fileSource, readHeader, readTensorF32, urlSource, writeSafetensors, type ByteSource } from '../../io/safetensors.js';
 import { randn, stream } from '../random.js';
 
@@ -58,6 +64,8 @@ export interface PixelDecoderArchitecture extends DecoderCommon {
   pixel: number[];
   /** the MLP reads each pixel in a frame the style places (centre, scale, turn), not at x, y */
   frame?: boolean;
+  /** the MLP draws a coverage that blends a foreground over a background colour, both from the style */
+  composite?: boolean;
 }
 
 export type DecoderArchitecture = ConvDecoderArchitecture | PixelDecoderArchitecture;
@@ -97,13 +105,16 @@ export function decoderTensorShapes(a: DecoderArchitecture): [string, number[]][
   }
   if (a.kind === 'pixel') {
     if (a.frame) out.push(['frame.weight', [4, width]], ['frame.bias', [4]]);
+    if (a.composite) out.push(['colors.weight', [6, width]], ['colors.bias', [6]]);
     // each layer reads the pixel's previous values (at first its x, y; or u, v, u² + v²) and then the style
     let inputs = a.frame ? 3 : 2;
     for (const [i, p] of a.pixel.entries()) {
       out.push([`pixel.${i}.weight`, [p, inputs + width]], [`pixel.${i}.bias`, [p]]);
       inputs = p;
     }
-    out.push(['to_rgb.weight', [3, inputs]], ['to_rgb.bias', [3]]);
+    const head = a.composite ? 'to_alpha' : 'to_rgb';
+    const outputs = a.composite ? 1 : 3;
+    out.push([`${head}.weight`, [outputs, inputs]], [`${head}.bias`, [outputs]]);
     return out;
   }
   const [h0, w0] = a.base_size;
@@ -134,7 +145,8 @@ export function checkArchitecture(a: unknown, where = 'decoder'): DecoderArchite
     if (!Array.isArray(x.size) || x.size.length !== 2 || !x.size.every(posInt)) bad(`'size' must be [H, W], got ${JSON.stringify(x.size)}`);
     if (!widths(x.pixel)) bad(`'pixel' must be a non-empty list of positive integers, got ${JSON.stringify(x.pixel)}`);
     if (!x.mapping?.length) bad(`of kind 'pixel' needs a 'mapping' MLP`);
-    if (x.frame !== undefined && typeof x.frame !== 'boolean') bad(`'frame' must be true or false, got ${JSON.stringify(x.frame)}`);
+    for (const flag of ['frame', 'composite'] as const)
+      if (x[flag] !== undefined && typeof x[flag] !== 'boolean') bad(`'${flag}' must be true or false, got ${JSON.stringify(x[flag])}`);
     return x;
   }
   if (x.kind !== undefined && x.kind !== 'conv') bad(`'kind' must be 'conv' or 'pixel', got ${JSON.stringify(x.kind)}`);
@@ -149,9 +161,9 @@ export function checkArchitecture(a: unknown, where = 'decoder'): DecoderArchite
  * The architecture with defaults: a conv decoder with channels halving from 128 (at least 16) over
  * log2(size / base) blocks; or, given `pixel` widths, a pixel decoder (mapping default [64, 64]).
  */
-export function decoderArchitecture(opts: { latentDim?: number; size?: number; base?: number; channels?: number[]; coords?: boolean; mapping?: number[]; pixel?: number[]; frame?: boolean } = {}): DecoderArchitecture {
+export function decoderArchitecture(opts: { latentDim?: number; size?: number; base?: number; channels?: number[]; coords?: boolean; mapping?: number[]; pixel?: number[]; frame?: boolean; composite?: boolean } = {}): DecoderArchitecture {
   const common = { latent_dim: opts.latentDim ?? 64, activation: 'leaky_relu', negative_slope: 0.2, output: 'sigmoid' } as const;
-  if (opts.pixel) return checkArchitecture({ ...common, kind: 'pixel', size: [opts.size ?? 32, opts.size ?? 32], mapping: opts.mapping ?? [64, 64], pixel: opts.pixel, ...(opts.frame ? { frame: true } : {}) });
+  if (opts.pixel) return checkArchitecture({ ...common, kind: 'pixel', size: [opts.size ?? 32, opts.size ?? 32], mapping: opts.mapping ?? [64, 64], pixel: opts.pixel, ...(opts.frame ? { frame: true } : {}), ...(opts.composite ? { composite: true } : {}) });
   const base = opts.base ?? 4;
   const size = opts.size ?? 32;
   const blocks = Math.log2(size / base);
@@ -169,7 +181,7 @@ export function randomDecoderWeights(arch: DecoderArchitecture, seed = 0): Decod
   for (const [name, shape] of decoderTensorShapes(arch)) {
     const n = shape.reduce((a, b) => a * b, 1);
     const fanIn = shape.slice(1).reduce((a, b) => a * b, 1);
-    const std = name === 'to_rgb.weight' ? 1 / Math.sqrt(fanIn) : name === 'frame.weight' ? 0.1 / Math.sqrt(fanIn) : gain / Math.sqrt(fanIn);
+    const std = /^(to_rgb|to_alpha|colors)\.weight$/.test(name) ? 1 / Math.sqrt(fanIn) : name === 'frame.weight' ? 0.1 / Math.sqrt(fanIn) : gain / Math.sqrt(fanIn);
     tensors[name] = { shape, data: name.endsWith('.bias') ? new Float32Array(n) : randn(n, random, std) };
   }
   return { architecture: arch, tensors };

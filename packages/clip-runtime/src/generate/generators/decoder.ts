@@ -18,6 +18,9 @@
 // layer h = leaky_relu(Linear(cat([h, s]))); rgb = sigmoid(to_rgb(h)). In its frame every shape is
 // drawn at one place and size, so the MLP can learn each shape once, not once per place (trained
 // here for 64 minutes it drew sharp discs of the right colour, place and size for every shape: README).
+// A composite one draws a coverage α = to_alpha(h) instead and blends two colours the style names,
+// rgb = bg + σ(α)·(fg − bg), (fg, bg) = sigmoid(colors(s)), as a sprite over a backdrop (AIR, Eslami
+// et al. 2016): its training can teach the coverage the shape alone.
 import { embeddedModelPath } from '../../io/embedded.js';
 import { ops, Tensor, tidy } from '../../tensor/index.js';
 import { randn, type Random } from '../random.js';
@@ -59,6 +62,10 @@ export function decodeLatents(a: DecoderArchitecture, t: (name: string) => Tenso
 /** decodeLatents() from the mapping MLP's output (decoderStyle()), for a caller that needs the style too. */
 export function decodeStyles(a: DecoderArchitecture, t: (name: string) => Tensor, style: Tensor, opts: { pixels?: ArrayLike<number>; logits?: boolean } = {}): Tensor {
   return tidy(() => {
+    if (a.kind === 'pixel' && a.composite) {
+      if (opts.logits) throw new Error('decodeStyles: a composite decoder blends two colours, so its image has no logits; decoderLayers() gives its coverage logits');
+      return decoderLayers(a, t, style, opts).image;
+    }
     const logits = a.kind === 'pixel' ? drawPixels(a, t, style, opts.pixels) : drawConv(a, t, style);
     return opts.logits ? logits : ops.sigmoid(logits);
   });
@@ -103,12 +110,12 @@ export function decoderStyle(a: DecoderArchitecture, t: (name: string) => Tensor
 }
 
 /**
- * The pixel decoder from the style s [B, m]: layer i's pre-activation at each pixel is
- * pixel.i.weight · [its previous values (x, y at first); s] + bias, computed as the pixel part plus
- * the style part once per image. Rows are pixel-major ([H·W, B, ·]) so that the per-image part
- * [B, P] broadcasts over the pixels in the plain binary kernel.
+ * The pixel decoder's last hidden values [n·B, P] from the style s [B, m]: layer i's pre-activation
+ * at each pixel is pixel.i.weight · [its previous values (x, y at first); s] + bias, computed as the
+ * pixel part plus the style part once per image. Rows are pixel-major ([n, B, ·]) so that the
+ * per-image part [B, P] broadcasts over the pixels in the plain binary kernel.
  */
-function drawPixels(a: PixelDecoderArchitecture, t: (name: string) => Tensor, style: Tensor, pixels?: ArrayLike<number>): Tensor {
+function pixelHidden(a: PixelDecoderArchitecture, t: (name: string) => Tensor, style: Tensor, pixels?: ArrayLike<number>): Tensor {
   const [H, W] = a.size;
   const [B, m] = style.shape as [number, number];
   const n = pixels?.length ?? H * W;
@@ -142,8 +149,39 @@ function drawPixels(a: PixelDecoderArchitecture, t: (name: string) => Tensor, st
       const perPixel = ops.reshape(ops.linear(x, ops.slice(weight, 1, 0, inputs)), [n, B, P]);
       x = ops.reshape(ops.leakyRelu(ops.add(perPixel, perImage)), [n * B, P]);
     }
-    const rgb = ops.reshape(ops.linear(x, t('to_rgb.weight'), t('to_rgb.bias')), [n, B, 3]);
-    return ops.reshape(ops.permute(rgb, [1, 2, 0]), pixels ? [B, 3, 1, n] : [B, 3, H, W]);
+    return x;
+  });
+}
+
+/** Pixel-major values [n, B, C] as images [B, C, H, W], or [B, C, 1, n] for a subset of pixels. */
+function imageMajor(v: Tensor, a: PixelDecoderArchitecture, pixels?: ArrayLike<number>): Tensor {
+  const [n, B, C] = v.shape as [number, number, number];
+  return ops.reshape(ops.permute(v, [1, 2, 0]), pixels ? [B, C, 1, n] : [B, C, ...a.size]);
+}
+
+/** A plain pixel decoder's RGB logits. */
+function drawPixels(a: PixelDecoderArchitecture, t: (name: string) => Tensor, style: Tensor, pixels?: ArrayLike<number>): Tensor {
+  const n = pixels?.length ?? a.size[0] * a.size[1];
+  return tidy(() => imageMajor(ops.reshape(ops.linear(pixelHidden(a, t, style, pixels), t('to_rgb.weight'), t('to_rgb.bias')), [n, style.shape[0]!, 3]), a, pixels));
+}
+
+/**
+ * A composite pixel decoder's two layers and their blend: the coverage logits α ([B, 1, H, W], or
+ * [B, 1, 1, n] for some `pixels`) and the image background + σ(α)·(foreground − background), its
+ * colours sigmoid(colors(s)). Training can teach α the shape alone, apart from the colours.
+ */
+export function decoderLayers(a: PixelDecoderArchitecture, t: (name: string) => Tensor, style: Tensor, opts: { pixels?: ArrayLike<number> } = {}): { alpha: Tensor; image: Tensor } {
+  const B = style.shape[0]!;
+  const n = opts.pixels?.length ?? a.size[0] * a.size[1];
+  if (!a.composite) throw new Error('decoderLayers: the decoder is not composite');
+  return tidy(() => {
+    const alpha = ops.linear(pixelHidden(a, t, style, opts.pixels), t('to_alpha.weight'), t('to_alpha.bias')); // [n·B, 1]
+    const colors = ops.sigmoid(ops.linear(style, t('colors.weight'), t('colors.bias'))); // [B, 6]
+    const [foreground, background] = [ops.slice(colors, 1, 0, 3), ops.slice(colors, 1, 3, 6)];
+    // σ(α) once per channel ([n·B, 1] · [3, 1]ᵀ), so the per-image colours broadcast over the pixels
+    const cover = ops.reshape(ops.linear(ops.sigmoid(alpha), Tensor.from(new Float32Array([1, 1, 1]), [3, 1], { runtime: style.rt })), [n, B, 3]);
+    const rgb = ops.add(ops.mul(cover, ops.sub(foreground, background)), background);
+    return { alpha: imageMajor(ops.reshape(alpha, [n, B, 1]), a, opts.pixels), image: imageMajor(rgb, a, opts.pixels) };
   });
 }
 
