@@ -150,7 +150,7 @@ describe('train-decoder', () => {
 
   it.each([
     ['a framed pixel decoder', { loss: 'bce' as const }, /image [\d.]+ frame [\d.]+/],
-    ['a composite framed pixel decoder', { composite: true, loss: 'mse' as const }, /image [\d.]+ coverage [\d.]+ frame [\d.]+/],
+    ['a composite framed pixel decoder drawing in the true frames', { composite: true, teacherFrame: true, loss: 'mse' as const }, /image [\d.]+ coverage [\d.]+ frame [\d.]+/],
   ])('render objective with %s on some pixels per step: the loss falls, each term is logged, the file loads', async (_, variant, terms) => {
     const lines: string[] = [];
     const out = path.join(dir, 'pixel.safetensors');

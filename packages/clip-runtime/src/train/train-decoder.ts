@@ -8,7 +8,7 @@
 //   is saved. At the size that trains here in an hour its samples are blurred blobs (the README).
 // generate() then steers z with CLIP.
 //   node scripts/run-ts.mjs packages/clip-runtime/src/train/train-decoder.ts [--objective render|vae] [--minutes M] [--lr 2e-3] [--init FILE] [--out FILE]
-//     --kind pixel [--mapping 64,64] [--pixel 64,64,64] [--frame yes|no] [--composite yes|no] [--frame-weight 100] [--pixels-per-step 256] [--loss bce|mse]
+//     --kind pixel [--mapping 64,64] [--pixel 64,64,64] [--frame yes|no] [--composite yes|no [--teacher-frame yes|no]] [--frame-weight 100] [--pixels-per-step 256] [--loss bce|mse]
 //     [--kind conv (default)] [--channels 64,32,16,8] [--coords yes|no] [--loss mse|bce]
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -150,7 +150,8 @@ export interface TrainDecoderOptions {
   latentDim: number;
   /** output side (vae: images are drawn at 32 px and box-filtered down to it) */
   size: number;
-  channels: number[];
+  /** a conv decoder's channels (default: decoderArchitecture()'s, halving from 128) */
+  channels?: number[];
   /** CoordConv: x, y channels before every convolution (the architecture's `coords`) */
   coords?: boolean;
   /** hidden widths of the mapping MLP before the dense layer */
@@ -163,6 +164,8 @@ export interface TrainDecoderOptions {
   frame?: boolean;
   /** a pixel decoder that draws a coverage blending two colours (the architecture's `composite`) */
   composite?: boolean;
+  /** composite with a frame: draw in the true frames, not the head's, while the head learns them (teacher forcing) */
+  teacherFrame?: boolean;
   /** render objective: squared error of the image (mse) or the sigmoid's cross-entropy (bce; not composite) */
   loss?: 'mse' | 'bce';
   /** render objective with a frame: weight of Σ (placement − the spec's)² per image (default 100) */
@@ -182,7 +185,7 @@ export async function trainDecoder(o: TrainDecoderOptions): Promise<{ seconds: n
   const size = o.size;
   const arch = decoderArchitecture({ latentDim: o.latentDim, size, channels: o.channels, coords: o.coords, mapping: o.mapping, pixel: o.pixel, frame: o.frame, composite: o.composite });
   if (arch.kind === 'pixel' && arch.composite && o.loss === 'bce') throw new Error('train-decoder: a composite decoder\'s image is a blend, not a sigmoid: --loss bce does not apply (its coverage always learns by cross-entropy)');
-  if (decoderOutputSize(arch)[0] !== size) throw new Error(`train-decoder: channels [${o.channels}] do not make ${size} px from 4 px`);
+  if (decoderOutputSize(arch)[0] !== size) throw new Error(`train-decoder: channels [${arch.kind === 'pixel' ? '' : arch.channels}] do not make ${size} px from 4 px`);
   if (o.objective === 'render' && arch.latent_dim !== RENDER_LATENT_DIM) throw new Error(`train-decoder: the render objective's latent has ${RENDER_LATENT_DIM} values, not ${arch.latent_dim}`);
   const from = o.init === undefined ? undefined : await readDecoderWeights(o.init);
   const params = o.objective === 'vae' ? initVae(arch, size, rt, o.seed, from) : initDecoder(arch, rt, o.seed, from);
@@ -218,7 +221,7 @@ export async function trainDecoder(o: TrainDecoderOptions): Promise<{ seconds: n
         const terms: Record<string, Tensor> = {};
         if (arch.kind === 'pixel' && arch.composite) {
           // the coverage is taught the shape on its own, apart from the colours the image teaches
-          const layers = decoderLayers(arch, t, style, { pixels });
+          const layers = decoderLayers(arch, t, style, { pixels, placements: o.teacherFrame ? placements : undefined });
           terms.image = wholeImage(squaredErrorPerImage(layers.image, x));
           terms.coverage = wholeImage(sigmoidCrossEntropyPerImage(layers.alpha, coverage!));
         } else
@@ -292,7 +295,7 @@ async function main(): Promise<void> {
       steps: { type: 'string', default: '100000' }, minutes: { type: 'string', default: '60' }, batch: { type: 'string', default: '32' },
       lr: { type: 'string', default: '2e-3' }, seed: { type: 'string', default: '1' }, latent: { type: 'string' }, size: { type: 'string' }, mapping: { type: 'string' },
       // pixel decoders
-      pixel: { type: 'string', default: '64,64,64' }, frame: { type: 'string', default: 'yes' }, composite: { type: 'string', default: 'no' }, 'frame-weight': { type: 'string' }, 'pixels-per-step': { type: 'string', default: '256' },
+      pixel: { type: 'string', default: '64,64,64' }, frame: { type: 'string', default: 'yes' }, composite: { type: 'string', default: 'no' }, 'teacher-frame': { type: 'string', default: 'no' }, 'frame-weight': { type: 'string' }, 'pixels-per-step': { type: 'string', default: '256' },
       // conv decoders
       channels: { type: 'string' }, coords: { type: 'string' },
       loss: { type: 'string' }, sigma: { type: 'string', default: '0.15' }, beta: { type: 'string', default: '1' },
@@ -320,7 +323,7 @@ async function main(): Promise<void> {
     size: Number(values.size ?? (render ? 32 : 16)),
     mapping: widths(values.mapping ?? (render ? '64,64' : '')),
     ...(kind === 'pixel'
-      ? { pixel: widths(values.pixel!), frame: yesNo('frame', values.frame), composite, pixelsPerStep: Number(values['pixels-per-step']), channels: [] }
+      ? { pixel: widths(values.pixel!), frame: yesNo('frame', values.frame), composite, teacherFrame: composite && !!yesNo('teacher-frame', values['teacher-frame']), pixelsPerStep: Number(values['pixels-per-step']) }
       : { channels: widths(values.channels ?? (render ? '64,32,16,8' : '32,16,8')), coords: yesNo('coords', values.coords) ?? render }),
     frameWeight: values['frame-weight'] === undefined ? undefined : Number(values['frame-weight']),
     loss, steps: Number(values.steps), minutes: Number(values.minutes), batch: Number(values.batch), lr: Number(values.lr), seed: Number(values.seed),

@@ -115,7 +115,7 @@ export function decoderStyle(a: DecoderArchitecture, t: (name: string) => Tensor
  * pixel part plus the style part once per image. Rows are pixel-major ([n, B, ·]) so that the
  * per-image part [B, P] broadcasts over the pixels in the plain binary kernel.
  */
-function pixelHidden(a: PixelDecoderArchitecture, t: (name: string) => Tensor, style: Tensor, pixels?: ArrayLike<number>): Tensor {
+function pixelHidden(a: PixelDecoderArchitecture, t: (name: string) => Tensor, style: Tensor, pixels?: ArrayLike<number>, placements?: Tensor): Tensor {
   const [H, W] = a.size;
   const [B, m] = style.shape as [number, number];
   const n = pixels?.length ?? H * W;
@@ -131,7 +131,7 @@ function pixelHidden(a: PixelDecoderArchitecture, t: (name: string) => Tensor, s
     let x: Tensor;
     if (a.frame) {
       // [x, y, 1] (shared by the batch) · each image's frame [3, 2], then pixel-major
-      const frames = placementFrames(decoderPlacements(t, style));
+      const frames = placementFrames(placements ?? decoderPlacements(t, style));
       const u = ops.reshape(ops.permute(ops.matmul(Tensor.from(centres, [n, 3], { runtime: style.rt }), frames), [1, 0, 2]), [n * B, 2]);
       // and the squared distance from the frame's origin (CoordConv's r channel): a circle or ring is
       // then one or two half-spaces of the first layer
@@ -168,14 +168,16 @@ function drawPixels(a: PixelDecoderArchitecture, t: (name: string) => Tensor, st
 /**
  * A composite pixel decoder's two layers and their blend: the coverage logits α ([B, 1, H, W], or
  * [B, 1, 1, n] for some `pixels`) and the image background + σ(α)·(foreground − background), its
- * colours sigmoid(colors(s)). Training can teach α the shape alone, apart from the colours.
+ * colours sigmoid(colors(s)). Training can teach α the shape alone, apart from the colours, and
+ * can hand it the true `placements` [B, 4] in place of the frame head's (teacher forcing), so that
+ * the shape is learned in exact frames while the head learns to place them.
  */
-export function decoderLayers(a: PixelDecoderArchitecture, t: (name: string) => Tensor, style: Tensor, opts: { pixels?: ArrayLike<number> } = {}): { alpha: Tensor; image: Tensor } {
+export function decoderLayers(a: PixelDecoderArchitecture, t: (name: string) => Tensor, style: Tensor, opts: { pixels?: ArrayLike<number>; placements?: Tensor } = {}): { alpha: Tensor; image: Tensor } {
   const B = style.shape[0]!;
   const n = opts.pixels?.length ?? a.size[0] * a.size[1];
   if (!a.composite) throw new Error('decoderLayers: the decoder is not composite');
   return tidy(() => {
-    const alpha = ops.linear(pixelHidden(a, t, style, opts.pixels), t('to_alpha.weight'), t('to_alpha.bias')); // [n·B, 1]
+    const alpha = ops.linear(pixelHidden(a, t, style, opts.pixels, opts.placements), t('to_alpha.weight'), t('to_alpha.bias')); // [n·B, 1]
     const colors = ops.sigmoid(ops.linear(style, t('colors.weight'), t('colors.bias'))); // [B, 6]
     const [foreground, background] = [ops.slice(colors, 1, 0, 3), ops.slice(colors, 1, 3, 6)];
     // σ(α) once per channel ([n·B, 1] · [3, 1]ᵀ), so the per-image colours broadcast over the pixels
