@@ -117,7 +117,7 @@ describe('decoder', () => {
   const coordArch = decoderArchitecture({ latentDim: 6, size: 8, base: 2, channels: [5, 4, 3], coords: true, mapping: [7, 5] });
   const pixelArch = decoderArchitecture({ latentDim: 6, size: 8, mapping: [7, 5], pixel: [6, 4] });
   const framedArch = decoderArchitecture({ latentDim: 6, size: 8, mapping: [7, 5], pixel: [6, 4], frame: true });
-  const compositeArch = decoderArchitecture({ latentDim: 6, size: 8, mapping: [7, 5], pixel: [6, 4], frame: true, composite: true });
+  const compositeArch = decoderArchitecture({ latentDim: 6, size: 8, mapping: [7, 5], pixel: [6, 4], frame: true, composite: true, fourier: 2 });
 
   it('nearest 2× upsampling is exact, and its gradient sums the four copies', async () => {
     const data = Float32Array.from({ length: 2 * 3 * 2 * 3 }, (_, i) => i * 0.5 - 3);
@@ -141,7 +141,7 @@ describe('decoder', () => {
     // 640 leaky units over 64 pixels: a step of 1e-3 crosses kinks (4% off); 3e-4 converges (1e-4)
     ['a pixel decoder (an MLP per pixel, steered by the mapped latent)', pixelArch, 3e-4],
     ['a pixel decoder reading each pixel in a frame its latent places', framedArch, 3e-4],
-    ['a composite pixel decoder (a coverage blending two colours)', compositeArch, 3e-4],
+    ['a composite pixel decoder (a coverage blending two colours) reading Fourier features', compositeArch, 3e-4],
   ])('%s: writes and reads its weights file, renders as the float64 reference, trains only z', async (_, arch, eps) => {
     const wts = randomDecoderWeights(arch, 4);
     for (const t of Object.values(wts.tensors)) if (t.shape.length > 1) t.data.forEach((_, i, d) => (d[i] = d[i] * 1.5));
@@ -189,6 +189,8 @@ describe('decoder', () => {
     expect(() => checkArchitecture({ ...pixelArch, frame: 1 })).toThrow(/'frame' must be true or false, got 1/);
     expect(() => checkArchitecture({ ...pixelArch, composite: 'yes' })).toThrow(/'composite' must be true or false, got "yes"/);
     expect(decoderTensorShapes(compositeArch).slice(4, 8).map(([n, s]) => `${n} ${s}`)).toEqual(['frame.weight 4,5', 'frame.bias 4', 'colors.weight 6,5', 'colors.bias 6']);
+    expect(() => checkArchitecture({ ...pixelArch, fourier: 9 })).toThrow(/'fourier' must be an integer 0 … 8, got 9/);
+    expect(decoderTensorShapes(compositeArch)[8]!.join(' ')).toBe('pixel.0.weight 6,16'); // u, v, u² + v², 8 Fourier features, 5 style
     expect(decoderTensorShapes(compositeArch).slice(-2).map(([n, s]) => `${n} ${s}`)).toEqual(['to_alpha.weight 1,4', 'to_alpha.bias 1']);
     expect(decoderTensorShapes(framedArch).slice(4, 7).map(([n, s]) => `${n} ${s}`)).toEqual(['frame.weight 4,5', 'frame.bias 4', 'pixel.0.weight 6,8']);
     expect(decoderTensorShapes(pixelArch).slice(4).map(([n, s]) => `${n} ${s}`)).toEqual(['pixel.0.weight 6,7', 'pixel.0.bias 6', 'pixel.1.weight 4,11', 'pixel.1.bias 4', 'to_rgb.weight 3,4', 'to_rgb.bias 3']);

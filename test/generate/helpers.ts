@@ -74,7 +74,8 @@ export function decoderReference(wts: DecoderWeights, z: Float32Array): Float64A
         const [x, y] = [(2 * j + 1) / W - 1, (2 * i + 1) / H - 1];
         const f = a.frame ? placementFrame(affine(h, 'frame')) : [1, 0, 0, 1, 0, 0]; // u = [x, y, 1] · frame [3, 2]
         const [u, w] = [x * f[0] + y * f[2] + f[4], x * f[1] + y * f[3] + f[5]];
-        let v: ArrayLike<number> = a.frame ? [u, w, u * u + w * w] : [u, w];
+        const fourier = Array.from({ length: a.fourier ?? 0 }, (_, o) => [0, Math.PI / 2].flatMap((phase) => [u, w].map((c) => Math.sin(2 ** o * Math.PI * c + phase)))).flat();
+        let v: ArrayLike<number> = [...(a.frame ? [u, w, u * u + w * w] : [u, w]), ...fourier];
         for (let l = 0; l < a.pixel.length; l++) v = linear([...Array.from(v), ...Array.from(h)], `pixel.${l}`);
         // composite: the coverage σ(α) blends the foreground (colours 0-2) over the background (3-5)
         const [cover, colors] = a.composite ? [sigmoid(affine(v, 'to_alpha')[0]!), affine(h, 'colors').map(sigmoid)] : [];

@@ -219,6 +219,21 @@ describe('train-decoder', () => {
       expect(grownDecoder(w, decoderArchitecture({ latentDim: 5, size: 16, channels: [6, 5, 4], coords: true, mapping: [7], ...other }), 1)).toBeUndefined();
   });
 
+  it('grownDecoder adds Fourier octaves to a pixel decoder, keeping its function (float64), and nothing else', () => {
+    const arch = (fourier?: number, pixel = [6, 5]) => decoderArchitecture({ latentDim: 5, size: 8, mapping: [7], pixel, frame: true, composite: true, fourier });
+    const w = randomDecoderWeights(arch(1), 4);
+    for (const t of Object.values(w.tensors)) if (t.data.every((v) => v === 0)) t.data.set(randn(t.data.length, stream(9, 'bias'), 0.3));
+    const more = grownDecoder(w, arch(3), 1)!;
+    expect(more.tensors['pixel.0.weight']!.shape).toEqual([6, 3 + 12 + 7]);
+    for (let k = 0; k < 3; k++) {
+      const z = randn(5, stream(k, 'z'));
+      const [a, b] = [decoderReference(w, z), decoderReference(more, z)];
+      expect(Math.max(...a.map((v, i) => Math.abs(v - b[i]!)))).toBeLessThan(1e-12);
+    }
+    expect(grownDecoder(w, arch(0), 1)).toBeUndefined(); // fewer octaves
+    expect(grownDecoder(w, arch(3, [8, 5]), 1)).toBeUndefined(); // wider
+  });
+
   it('vae objective runs and saves only the decoder', async () => {
     const out = path.join(dir, 'vae.safetensors');
     await trainDecoder({ ...small, steps: 3, objective: 'vae', latentDim: 4, out, log: () => {} });

@@ -8,13 +8,13 @@
 //   is saved. At the size that trains here in an hour its samples are blurred blobs (the README).
 // generate() then steers z with CLIP.
 //   node scripts/run-ts.mjs packages/clip-runtime/src/train/train-decoder.ts [--objective render|vae] [--minutes M] [--lr 2e-3] [--init FILE] [--out FILE]
-//     --kind pixel [--mapping 64,64] [--pixel 64,64,64] [--frame yes|no] [--composite yes|no [--teacher-frame yes|no]] [--frame-weight 100] [--pixels-per-step 256] [--loss bce|mse]
+//     --kind pixel [--mapping 64,64] [--pixel 64,64,64] [--frame yes|no] [--composite yes|no [--teacher-frame yes|no]] [--fourier 0] [--frame-weight 100] [--pixels-per-step 256] [--loss bce|mse]
 //     [--kind conv (default)] [--channels 64,32,16,8] [--coords yes|no] [--loss mse|bce]
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { trainingBatch } from '../data/shapes.js';
-import { decoderArchitecture, decoderOutputSize, decoderTensorShapes, randomDecoderWeights, readDecoderWeights, decodeLatents, decodeStyles, decoderLayers, decoderPlacements, decoderStyle, writeDecoderWeights, type ConvDecoderArchitecture, type DecoderArchitecture, type DecoderWeights } from '../generate/generators/decoder.js';
+import { decoderArchitecture, decoderOutputSize, decoderTensorShapes, randomDecoderWeights, readDecoderWeights, decodeLatents, decodeStyles, decoderLayers, decoderPlacements, decoderStyle, writeDecoderWeights, pixelInputs, type ConvDecoderArchitecture, type DecoderArchitecture, type DecoderWeights, type PixelDecoderArchitecture } from '../generate/generators/decoder.js';
 import { randn, stream } from '../generate/random.js';
 import { init, ops, Tensor, tidy, type Runtime } from '../tensor/index.js';
 import { toChw } from './data.js';
@@ -44,11 +44,13 @@ export function initDecoder(arch: DecoderArchitecture, rt: Runtime, seed: number
  * starting over: coordinate channels and the inputs from new channels get zero weights; new
  * channels (wider `channels`, same depth) start as a new decoder's, read by nothing yet; a mapping
  * MLP (each width ≥ 2·latent_dim) carries z through as the pairs leaky_relu(±z), its other units
- * start random with zero weights out. Undefined when `arch` is not `w`'s plus those.
+ * start random with zero weights out. A pixel decoder grows Fourier octaves only (withFourier()).
+ * Undefined when `arch` is not `w`'s plus those.
  */
 export function grownDecoder(w: DecoderWeights, arch: DecoderArchitecture, seed: number): DecoderWeights | undefined {
   const a = w.architecture;
-  if (a.kind === 'pixel' || arch.kind === 'pixel') return undefined; // only conv decoders grow
+  if (a.kind === 'pixel' && arch.kind === 'pixel') return withFourier(w, arch);
+  if (a.kind === 'pixel' || arch.kind === 'pixel') return undefined;
   const rest = (x: ConvDecoderArchitecture) => JSON.stringify({ ...x, coords: undefined, mapping: undefined, channels: x.channels.length });
   const L = a.latent_dim;
   const addMapping = !a.mapping?.length && !!arch.mapping?.length;
@@ -93,6 +95,25 @@ export function grownDecoder(w: DecoderWeights, arch: DecoderArchitecture, seed:
     tensors[name] = { shape, data };
   }
   return { architecture: arch, tensors };
+}
+
+/**
+ * A pixel decoder as one with more Fourier octaves that computes the same function: the first
+ * layer's new inputs (after the old ones, before the style) get zero weights.
+ */
+function withFourier(w: DecoderWeights, arch: PixelDecoderArchitecture): DecoderWeights | undefined {
+  const a = w.architecture as PixelDecoderArchitecture;
+  if (JSON.stringify({ ...a, fourier: undefined }) !== JSON.stringify({ ...arch, fourier: undefined }) || (a.fourier ?? 0) > (arch.fourier ?? 0)) return undefined;
+  const [before, after] = [pixelInputs(a), pixelInputs(arch)];
+  const old = w.tensors['pixel.0.weight']!;
+  const [P, inputs] = old.shape as [number, number];
+  const width = inputs - before + after;
+  const data = new Float32Array(P * width);
+  for (let r = 0; r < P; r++) {
+    data.set(old.data.subarray(r * inputs, r * inputs + before), r * width);
+    data.set(old.data.subarray(r * inputs + before, (r + 1) * inputs), r * width + after);
+  }
+  return { architecture: arch, tensors: { ...w.tensors, 'pixel.0.weight': { shape: [P, width], data } } };
 }
 
 export function initVae(arch: DecoderArchitecture, size: number, rt: Runtime, seed: number, from?: DecoderWeights): ParamSet {
@@ -164,6 +185,8 @@ export interface TrainDecoderOptions {
   frame?: boolean;
   /** a pixel decoder that draws a coverage blending two colours (the architecture's `composite`) */
   composite?: boolean;
+  /** a pixel decoder's octaves of Fourier features (the architecture's `fourier`) */
+  fourier?: number;
   /** composite with a frame: draw in the true frames, not the head's, while the head learns them (teacher forcing) */
   teacherFrame?: boolean;
   /** render objective: squared error of the image (mse) or the sigmoid's cross-entropy (bce; not composite) */
@@ -183,7 +206,7 @@ export async function trainDecoder(o: TrainDecoderOptions): Promise<{ seconds: n
   const log = o.log ?? console.log;
   const rt = await init();
   const size = o.size;
-  const arch = decoderArchitecture({ latentDim: o.latentDim, size, channels: o.channels, coords: o.coords, mapping: o.mapping, pixel: o.pixel, frame: o.frame, composite: o.composite });
+  const arch = decoderArchitecture({ latentDim: o.latentDim, size, channels: o.channels, coords: o.coords, mapping: o.mapping, pixel: o.pixel, frame: o.frame, composite: o.composite, fourier: o.fourier });
   if (arch.kind === 'pixel' && arch.composite && o.loss === 'bce') throw new Error('train-decoder: a composite decoder\'s image is a blend, not a sigmoid: --loss bce does not apply (its coverage always learns by cross-entropy)');
   if (decoderOutputSize(arch)[0] !== size) throw new Error(`train-decoder: channels [${arch.kind === 'pixel' ? '' : arch.channels}] do not make ${size} px from 4 px`);
   if (o.objective === 'render' && arch.latent_dim !== RENDER_LATENT_DIM) throw new Error(`train-decoder: the render objective's latent has ${RENDER_LATENT_DIM} values, not ${arch.latent_dim}`);
@@ -295,7 +318,7 @@ async function main(): Promise<void> {
       steps: { type: 'string', default: '100000' }, minutes: { type: 'string', default: '60' }, batch: { type: 'string', default: '32' },
       lr: { type: 'string', default: '2e-3' }, seed: { type: 'string', default: '1' }, latent: { type: 'string' }, size: { type: 'string' }, mapping: { type: 'string' },
       // pixel decoders
-      pixel: { type: 'string', default: '64,64,64' }, frame: { type: 'string', default: 'yes' }, composite: { type: 'string', default: 'no' }, 'teacher-frame': { type: 'string', default: 'no' }, 'frame-weight': { type: 'string' }, 'pixels-per-step': { type: 'string', default: '256' },
+      pixel: { type: 'string', default: '64,64,64' }, frame: { type: 'string', default: 'yes' }, composite: { type: 'string', default: 'no' }, 'teacher-frame': { type: 'string', default: 'no' }, fourier: { type: 'string', default: '0' }, 'frame-weight': { type: 'string' }, 'pixels-per-step': { type: 'string', default: '256' },
       // conv decoders
       channels: { type: 'string' }, coords: { type: 'string' },
       loss: { type: 'string' }, sigma: { type: 'string', default: '0.15' }, beta: { type: 'string', default: '1' },
@@ -323,7 +346,7 @@ async function main(): Promise<void> {
     size: Number(values.size ?? (render ? 32 : 16)),
     mapping: widths(values.mapping ?? (render ? '64,64' : '')),
     ...(kind === 'pixel'
-      ? { pixel: widths(values.pixel!), frame: yesNo('frame', values.frame), composite, teacherFrame: composite && !!yesNo('teacher-frame', values['teacher-frame']), pixelsPerStep: Number(values['pixels-per-step']) }
+      ? { pixel: widths(values.pixel!), frame: yesNo('frame', values.frame), composite, fourier: Number(values.fourier), teacherFrame: composite && !!yesNo('teacher-frame', values['teacher-frame']), pixelsPerStep: Number(values['pixels-per-step']) }
       : { channels: widths(values.channels ?? (render ? '64,32,16,8' : '32,16,8')), coords: yesNo('coords', values.coords) ?? render }),
     frameWeight: values['frame-weight'] === undefined ? undefined : Number(values['frame-weight']),
     loss, steps: Number(values.steps), minutes: Number(values.minutes), batch: Number(values.batch), lr: Number(values.lr), seed: Number(values.seed),

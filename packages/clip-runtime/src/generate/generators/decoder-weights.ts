@@ -21,7 +21,8 @@
 //   mapping.{j}.*              as above (required)
 //   frame.weight               [4, m]                   with "frame": true; m = mapping's last width:
 //   frame.bias                 [4]                      the placement (X, Y, log k, θ), see placementFrame()
-//   pixel.{i}.weight           [P(i), P(i−1) + m]       P(−1) = 2 (x, y), or 3 with a frame (u, v, u² + v²)
+//   pixel.{i}.weight           [P(i), P(i−1) + m]       P(−1) = 2 (x, y), or 3 with a frame (u, v, u² + v²),
+//                                                       + 4F with "fourier": F (sin, cos of 2ʲπ·u, of 2ʲπ·v)
 //   pixel.{i}.bias             [P(i)]
 //   to_rgb.weight              [3, P(last)]
 //   to_rgb.bias                [3]
@@ -66,9 +67,16 @@ export interface PixelDecoderArchitecture extends DecoderCommon {
   frame?: boolean;
   /** the MLP draws a coverage that blends a foreground over a background colour, both from the style */
   composite?: boolean;
+  /** octaves F of Fourier features: the MLP also reads sin and cos of 2ʲπ·u and 2ʲπ·v, j < F */
+  fourier?: number;
 }
 
 export type DecoderArchitecture = ConvDecoderArchitecture | PixelDecoderArchitecture;
+
+/** How many values a pixel decoder's first layer reads per pixel before the style. */
+export function pixelInputs(a: PixelDecoderArchitecture): number {
+  return (a.frame ? 3 : 2) + 4 * (a.fourier ?? 0);
+}
 
 export interface DecoderWeights {
   architecture: DecoderArchitecture;
@@ -106,8 +114,9 @@ export function decoderTensorShapes(a: DecoderArchitecture): [string, number[]][
   if (a.kind === 'pixel') {
     if (a.frame) out.push(['frame.weight', [4, width]], ['frame.bias', [4]]);
     if (a.composite) out.push(['colors.weight', [6, width]], ['colors.bias', [6]]);
-    // each layer reads the pixel's previous values (at first its x, y; or u, v, u² + v²) and then the style
-    let inputs = a.frame ? 3 : 2;
+    // each layer reads the pixel's previous values (at first its x, y; or u, v, u² + v²; then their
+    // Fourier features) and then the style
+    let inputs = pixelInputs(a);
     for (const [i, p] of a.pixel.entries()) {
       out.push([`pixel.${i}.weight`, [p, inputs + width]], [`pixel.${i}.bias`, [p]]);
       inputs = p;
@@ -145,6 +154,7 @@ export function checkArchitecture(a: unknown, where = 'decoder'): DecoderArchite
     if (!Array.isArray(x.size) || x.size.length !== 2 || !x.size.every(posInt)) bad(`'size' must be [H, W], got ${JSON.stringify(x.size)}`);
     if (!widths(x.pixel)) bad(`'pixel' must be a non-empty list of positive integers, got ${JSON.stringify(x.pixel)}`);
     if (!x.mapping?.length) bad(`of kind 'pixel' needs a 'mapping' MLP`);
+    if (x.fourier !== undefined && !(Number.isInteger(x.fourier) && x.fourier >= 0 && x.fourier <= 8)) bad(`'fourier' must be an integer 0 … 8, got ${JSON.stringify(x.fourier)}`);
     for (const flag of ['frame', 'composite'] as const)
       if (x[flag] !== undefined && typeof x[flag] !== 'boolean') bad(`'${flag}' must be true or false, got ${JSON.stringify(x[flag])}`);
     return x;
@@ -161,9 +171,9 @@ export function checkArchitecture(a: unknown, where = 'decoder'): DecoderArchite
  * The architecture with defaults: a conv decoder with channels halving from 128 (at least 16) over
  * log2(size / base) blocks; or, given `pixel` widths, a pixel decoder (mapping default [64, 64]).
  */
-export function decoderArchitecture(opts: { latentDim?: number; size?: number; base?: number; channels?: number[]; coords?: boolean; mapping?: number[]; pixel?: number[]; frame?: boolean; composite?: boolean } = {}): DecoderArchitecture {
+export function decoderArchitecture(opts: { latentDim?: number; size?: number; base?: number; channels?: number[]; coords?: boolean; mapping?: number[]; pixel?: number[]; frame?: boolean; composite?: boolean; fourier?: number } = {}): DecoderArchitecture {
   const common = { latent_dim: opts.latentDim ?? 64, activation: 'leaky_relu', negative_slope: 0.2, output: 'sigmoid' } as const;
-  if (opts.pixel) return checkArchitecture({ ...common, kind: 'pixel', size: [opts.size ?? 32, opts.size ?? 32], mapping: opts.mapping ?? [64, 64], pixel: opts.pixel, ...(opts.frame ? { frame: true } : {}), ...(opts.composite ? { composite: true } : {}) });
+  if (opts.pixel) return checkArchitecture({ ...common, kind: 'pixel', size: [opts.size ?? 32, opts.size ?? 32], mapping: opts.mapping ?? [64, 64], pixel: opts.pixel, ...(opts.frame ? { frame: true } : {}), ...(opts.composite ? { composite: true } : {}), ...(opts.fourier ? { fourier: opts.fourier } : {}) });
   const base = opts.base ?? 4;
   const size = opts.size ?? 32;
   const blocks = Math.log2(size / base);

@@ -136,11 +136,12 @@ function pixelHidden(a: PixelDecoderArchitecture, t: (name: string) => Tensor, s
       // and the squared distance from the frame's origin (CoordConv's r channel): a circle or ring is
       // then one or two half-spaces of the first layer
       const radius2 = ops.linear(ops.mul(u, u), Tensor.from(new Float32Array([1, 1]), [1, 2], { runtime: style.rt }));
-      x = ops.concat([u, radius2], 1);
+      x = ops.concat([u, radius2, ...fourierFeatures(u, a.fourier ?? 0)], 1);
     } else {
       const coords = new Float32Array(n * B * 2);
       for (let k = 0; k < n; k++) for (let b = 0; b < B; b++) coords.set(centres.subarray(3 * k, 3 * k + 2), 2 * (k * B + b));
-      x = Tensor.from(coords, [n * B, 2], { runtime: style.rt });
+      const xy = Tensor.from(coords, [n * B, 2], { runtime: style.rt });
+      x = a.fourier ? ops.concat([xy, ...fourierFeatures(xy, a.fourier)], 1) : xy;
     }
     for (let i = 0; i < a.pixel.length; i++) {
       const [weight, P] = [t(`pixel.${i}.weight`), a.pixel[i]!];
@@ -151,6 +152,15 @@ function pixelHidden(a: PixelDecoderArchitecture, t: (name: string) => Tensor, s
     }
     return x;
   });
+}
+
+/**
+ * sin and cos of 2ʲπ·u for j < octaves, [N, 2] each, u [N, 2]: an MLP on raw coordinates learns
+ * smooth functions first and corners last (its spectral bias; Tancik et al. 2020); with these a
+ * square's or star's edges are near-linear in its inputs from the start.
+ */
+function fourierFeatures(u: Tensor, octaves: number): Tensor[] {
+  return Array.from({ length: octaves }, (_, j) => [0, Math.PI / 2].map((phase) => ops.sin(ops.scale(u, 2 ** j * Math.PI, phase)))).flat();
 }
 
 /** Pixel-major values [n, B, C] as images [B, C, H, W], or [B, C, 1, n] for a subset of pixels. */
