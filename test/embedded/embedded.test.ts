@@ -18,10 +18,11 @@ import { evaluateClassification, evaluateDecoderSamples, evaluateGeneration } fr
  * with prompts ensembled; colour 96.3%, shape 95.0%), position 100%. The issue's targets are 95%
  * and 90%: position meets its target and is asserted at it; single-prompt colour × shape does not
  * (see the README), and both colour × shape figures are asserted a little below what was reached,
- * with colour learned. decoder-tiny, on 64 random latents (seed 1): pixel error 14.4/255 against
- * the images they name, and CLIP names the latent's colour in 62.5% of them; asserted a little below.
+ * with colour learned. decoder-tiny, on 64 random latents (seed 1): pixel error 8.1/255 against
+ * the images they name, and CLIP names the latent's colour in 79.7% of them and its shape in 82.8%
+ * (colour × shape 67.2%; 70.3% on the named images themselves); asserted a little below.
  */
-const BARS = { colorShape: 0.88, colorShapeEnsembled: 0.9, color: 0.9, position: 0.9, decoderPixelError: 18, decoderColor: 0.6 };
+const BARS = { colorShape: 0.88, colorShapeEnsembled: 0.9, color: 0.9, position: 0.9, decoderPixelError: 10, decoderColor: 0.7, decoderShape: 0.7 };
 
 let clip: Clip;
 let decoderFile: string;
@@ -76,13 +77,14 @@ describe('embedded clipgpu-tiny', () => {
     expect(r.position).toBeGreaterThanOrEqual(BARS.position);
   });
 
-  it('decoder-tiny draws, for random latents, the colours and places they name', async () => {
+  it('decoder-tiny draws, for random latents, the shapes, colours and places they name', async () => {
     const w = await readDecoderWeights(decoderFile);
     expect(w.architecture.latent_dim).toBe(RENDER_LATENT_DIM);
     const d = await evaluateDecoderSamples(clip, w, { n: 64, seed: 1 });
     console.log(`decoder-tiny, 64 random latents: pixel error ${d.pixelError.toFixed(1)}/255; CLIP's colour × shape is the latent's in ${(100 * d.named).toFixed(1)}% (colour ${(100 * d.color).toFixed(1)}%, shape ${(100 * d.shape).toFixed(1)}%; on the named images ${(100 * d.targets.named).toFixed(1)}%)`);
     expect(d.pixelError).toBeLessThan(BARS.decoderPixelError);
     expect(d.color).toBeGreaterThanOrEqual(BARS.decoderColor);
+    expect(d.shape).toBeGreaterThanOrEqual(BARS.decoderShape);
   });
 
   // Target: rank 1 and a red dominant hue, with eval:tiny's 100 steps (seed 0; the decoder from the

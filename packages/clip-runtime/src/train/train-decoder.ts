@@ -1,15 +1,17 @@
 // Trains decoder-tiny, the decoder of generators.decoder() in its documented weights layout, with
 // the runtime's own forward and backward kernels and AdamW. Two objectives:
 // - render (default): each z ~ N(0, I) names a shape image (train/decoder-targets.ts) and the
-//   decoder learns to draw it, so a random z decodes to a crisp, plausible shape image. With
-//   `--kind pixel`, a pixel decoder with a frame (generators/decoder.ts), trained on 256 random
-//   pixels per image and step with the sigmoid's cross-entropy, its frame told where the shape is;
+//   decoder learns to draw it, so a random z decodes to a crisp, plausible shape image. The default
+//   decoder is a composite pixel decoder (generators/decoder.ts) with a frame and Fourier features,
+//   trained on 256 random pixels per image and step: its coverage by cross-entropy against the
+//   named shape's, drawn in the true frame (teacher forcing), its image by squared error, its frame
+//   told where the shape is. `--kind conv`: the earlier upsampling decoder, on the whole image;
 // - vae: a small VAE (a conv encoder → μ, log σ² → z → a conv decoder), of which only the decoder
 //   is saved. At the size that trains here in an hour its samples are blurred blobs (the README).
 // generate() then steers z with CLIP.
-//   node scripts/run-ts.mjs packages/clip-runtime/src/train/train-decoder.ts [--objective render|vae] [--minutes M] [--lr 2e-3] [--init FILE] [--out FILE]
-//     --kind pixel [--mapping 64,64] [--pixel 64,64,64] [--frame yes|no] [--composite yes|no [--teacher-frame yes|no]] [--fourier 0] [--frame-weight 100] [--pixels-per-step 256] [--loss bce|mse]
-//     [--kind conv (default)] [--channels 64,32,16,8] [--coords yes|no] [--loss mse|bce]
+//   node scripts/run-ts.mjs packages/clip-runtime/src/train/train-decoder.ts [--objective render|vae] [--minutes M] [--lr 1.5e-3] [--init FILE] [--out FILE]
+//     [--kind pixel (render's default)] [--mapping 64,64] [--pixel 64,64,64] [--frame yes|no] [--composite yes|no [--teacher-frame yes|no]] [--fourier 3] [--frame-weight 1000] [--pixels-per-step 256] [--loss mse|bce (not composite)]
+//     [--kind conv (vae's default)] [--channels 64,32,16,8] [--coords yes|no] [--loss mse|bce]
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -316,9 +318,9 @@ async function main(): Promise<void> {
     options: {
       objective: { type: 'string', default: 'render' }, kind: { type: 'string' },
       steps: { type: 'string', default: '100000' }, minutes: { type: 'string', default: '60' }, batch: { type: 'string', default: '32' },
-      lr: { type: 'string', default: '2e-3' }, seed: { type: 'string', default: '1' }, latent: { type: 'string' }, size: { type: 'string' }, mapping: { type: 'string' },
+      lr: { type: 'string', default: '1.5e-3' }, seed: { type: 'string', default: '1' }, latent: { type: 'string' }, size: { type: 'string' }, mapping: { type: 'string' },
       // pixel decoders
-      pixel: { type: 'string', default: '64,64,64' }, frame: { type: 'string', default: 'yes' }, composite: { type: 'string', default: 'no' }, 'teacher-frame': { type: 'string', default: 'no' }, fourier: { type: 'string', default: '0' }, 'frame-weight': { type: 'string' }, 'pixels-per-step': { type: 'string', default: '256' },
+      pixel: { type: 'string', default: '64,64,64' }, frame: { type: 'string', default: 'yes' }, composite: { type: 'string', default: 'yes' }, 'teacher-frame': { type: 'string', default: 'yes' }, fourier: { type: 'string', default: '3' }, 'frame-weight': { type: 'string', default: '1000' }, 'pixels-per-step': { type: 'string', default: '256' },
       // conv decoders
       channels: { type: 'string' }, coords: { type: 'string' },
       loss: { type: 'string' }, sigma: { type: 'string', default: '0.15' }, beta: { type: 'string', default: '1' },
@@ -327,8 +329,9 @@ async function main(): Promise<void> {
   });
   const objective = values.objective as DecoderObjective;
   const render = objective === 'render';
-  // the shipped decoder: conv on the render objective, 32 px; the earlier VAE: conv, 16 px, latent 16
-  const kind = values.kind ?? 'conv';
+  // the shipped decoder: a composite pixel decoder with a frame and 3 Fourier octaves on the render
+  // objective, 32 px; the earlier conv decoder: --kind conv; the VAE: conv, 16 px, latent 16
+  const kind = values.kind ?? (render ? 'pixel' : 'conv');
   const yesNo = (flag: string, v: string | undefined) => {
     if (v !== undefined && v !== 'yes' && v !== 'no') throw new Error(`train-decoder: --${flag} must be yes or no, got '${v}'`);
     return v === undefined ? undefined : v === 'yes';
@@ -348,7 +351,7 @@ async function main(): Promise<void> {
     ...(kind === 'pixel'
       ? { pixel: widths(values.pixel!), frame: yesNo('frame', values.frame), composite, fourier: Number(values.fourier), teacherFrame: composite && !!yesNo('teacher-frame', values['teacher-frame']), pixelsPerStep: Number(values['pixels-per-step']) }
       : { channels: widths(values.channels ?? (render ? '64,32,16,8' : '32,16,8')), coords: yesNo('coords', values.coords) ?? render }),
-    frameWeight: values['frame-weight'] === undefined ? undefined : Number(values['frame-weight']),
+    frameWeight: Number(values['frame-weight']),
     loss, steps: Number(values.steps), minutes: Number(values.minutes), batch: Number(values.batch), lr: Number(values.lr), seed: Number(values.seed),
     out: values.out!, init: values.init, sigma: Number(values.sigma), beta: Number(values.beta),
   });

@@ -16,8 +16,9 @@
 //   to_rgb.bias                [3]
 // where k = 2 with "coords" (absent: false, k = 0).
 //
-// Kind "pixel", e.g. {"kind":"pixel","latent_dim":15,"size":[32,32],"mapping":[64,64],"pixel":[64,64,64],
-// "frame":true,"activation":"leaky_relu","negative_slope":0.2,"output":"sigmoid"}:
+// Kind "pixel", e.g. decoder-tiny's {"latent_dim":15,"activation":"leaky_relu","negative_slope":0.2,
+// "output":"sigmoid","kind":"pixel","size":[32,32],"mapping":[64,64],"pixel":[64,64,64],"frame":true,
+// "composite":true,"fourier":3}:
 //   mapping.{j}.*              as above (required)
 //   frame.weight               [4, m]                   with "frame": true; m = mapping's last width:
 //   frame.bias                 [4]                      the placement (X, Y, log k, θ), see placementFrame()

@@ -16,11 +16,12 @@
 // frame (u, v, u² + v²) where (u, v) = [x, y, 1] · reshape(frame(s), [3, 2]) is the pixel in
 // coordinates the latent places, turns and scales (a spatial transformer's affine map); then per
 // layer h = leaky_relu(Linear(cat([h, s]))); rgb = sigmoid(to_rgb(h)). In its frame every shape is
-// drawn at one place and size, so the MLP can learn each shape once, not once per place (trained
-// here for 64 minutes it drew sharp discs of the right colour, place and size for every shape: README).
-// A composite one draws a coverage α = to_alpha(h) instead and blends two colours the style names,
-// rgb = bg + σ(α)·(fg − bg), (fg, bg) = sigmoid(colors(s)), as a sprite over a backdrop (AIR, Eslami
-// et al. 2016): its training can teach the coverage the shape alone.
+// drawn at one place and size, so the MLP can learn each shape once, not once per place. With
+// "fourier" it also reads sin and cos of 2ʲπ·(u, v): without them it learned circles and rings but
+// drew squares, triangles and stars as discs (README). A composite one (decoder-tiny) draws a
+// coverage α = to_alpha(h) instead and blends two colours the style names, rgb = bg + σ(α)·(fg − bg),
+// (fg, bg) = sigmoid(colors(s)), as a sprite over a backdrop (AIR, Eslami et al. 2016): its training
+// can teach the coverage the shape alone.
 import { embeddedModelPath } from '../../io/embedded.js';
 import { ops, Tensor, tidy } from '../../tensor/index.js';
 import { randn, type Random } from '../random.js';
