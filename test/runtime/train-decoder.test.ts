@@ -70,7 +70,8 @@ describe('decoder render targets', () => {
     const ring = latentFor(SHAPES.indexOf('ring'), WHITE, GREEN);
     const circle = latentFor(SHAPES.indexOf('circle'), WHITE, GREEN);
     const size = 16;
-    const { images: out, coverages } = renderTargets(new Float32Array([...ring, ...circle]), 2, size);
+    const { images: out, coverages, placements } = renderTargets(new Float32Array([...ring, ...circle]), 2, size);
+    expect(placements).toEqual(Float32Array.from([ring, circle].flatMap((z) => specPlacement(latentSpec(z)))));
     expect(out.length).toBe(2 * 3 * size * size);
     expect(coverages.length).toBe(2 * size * size);
     const centre = (i: number) => out[i * 3 * size * size + 8 * size + 8]!; // red channel

@@ -122,16 +122,18 @@ export function specPlacement(spec: SoftSpec): [number, number, number, number] 
 
 /**
  * Targets for a batch of latents [n, RENDER_LATENT_DIM] → images [n, 3, size, size] (or
- * [n, 3, 1, pixels.length]), and the coverages [n, 1, ·] behind them.
+ * [n, 3, 1, pixels.length]), the coverages [n, 1, ·] behind them, and their placements [n, 4]
+ * (specPlacement()).
  */
-export function renderTargets(z: Float32Array, n: number, size: number, pixels?: ArrayLike<number>): { images: Float32Array; coverages: Float32Array } {
+export function renderTargets(z: Float32Array, n: number, size: number, pixels?: ArrayLike<number>): { images: Float32Array; coverages: Float32Array; placements: Float32Array } {
   const per = pixels?.length ?? size * size;
-  const [images, coverages] = [new Float32Array(n * 3 * per), new Float32Array(n * per)];
+  const [images, coverages, placements] = [new Float32Array(n * 3 * per), new Float32Array(n * per), new Float32Array(n * 4)];
   for (let i = 0; i < n; i++) {
     const spec = latentSpec(z.subarray(i * RENDER_LATENT_DIM, (i + 1) * RENDER_LATENT_DIM));
     const cover = renderCoverage(spec, size, 4, pixels);
     coverages.set(cover, i * per);
     images.set(blend(spec, cover), i * 3 * per);
+    placements.set(specPlacement(spec), 4 * i);
   }
-  return { images, coverages };
+  return { images, coverages, placements };
 }

@@ -20,7 +20,7 @@ import { decoderArchitecture, decoderOutputSize, decoderTensorShapes, randomDeco
 import { randn, stream } from '../generate/random.js';
 import { init, ops, Tensor, tidy, type Runtime } from '../tensor/index.js';
 import { toChw } from './data.js';
-import { latentSpec, RENDER_LATENT_DIM, renderTargets, specPlacement } from './decoder-targets.js';
+import { RENDER_LATENT_DIM, renderTargets } from './decoder-targets.js';
 import { sigmoidCrossEntropyPerImage, squaredErrorPerImage, vaeLoss } from './losses.js';
 import { AdamW, logProfile, startStepProfile, ParamSet, warmupCosine } from './params.js';
 
@@ -231,8 +231,8 @@ export async function trainDecoder(o: TrainDecoderOptions): Promise<{ seconds: n
     // a pixel decoder learns from a random subset of pixels per step: each is drawn on its own, and
     // the loss, scaled to the whole image, is an unbiased estimate at a fraction of the cost
     const pixels = perStep < size * size ? samplePixels(size, perStep, pixelNoise) : undefined;
-    const placements = arch.kind === 'pixel' && arch.frame && o.objective === 'render' ? placementTargets(eps, o.batch, rt) : undefined;
     const targets = o.objective === 'render' ? renderTargets(eps, o.batch, size, pixels) : undefined;
+    const placements = arch.kind === 'pixel' && arch.frame && targets ? Tensor.from(targets.placements, [o.batch, 4], { runtime: rt }) : undefined;
     const plane = pixels ? [1, perStep] : [size, size];
     const x = Tensor.from(targets?.images ?? toChw(trainingBatch(o.seed * 7_919 + step, o.batch, 32).map((s) => boxDownsample(s.rgb, 32, size)), size, false), [o.batch, 3, ...plane], { runtime: rt });
     const coverage = composite ? Tensor.from(targets!.coverages, [o.batch, 1, ...plane], { runtime: rt }) : undefined;
@@ -282,13 +282,6 @@ export async function trainDecoder(o: TrainDecoderOptions): Promise<{ seconds: n
   opt.dispose();
   params.dispose();
   return { seconds };
-}
-
-/** The placements [n, 4] of the frames in which each latent's shape is unrotated, of circumradius 1 (specPlacement). */
-function placementTargets(z: Float32Array, n: number, rt: Runtime): Tensor {
-  const out = new Float32Array(n * 4);
-  for (let i = 0; i < n; i++) out.set(specPlacement(latentSpec(z.subarray(i * RENDER_LATENT_DIM, (i + 1) * RENDER_LATENT_DIM))), 4 * i);
-  return Tensor.from(out, [n, 4], { runtime: rt });
 }
 
 /** RGB bytes from `from` px to `to` px (a divisor) by averaging blocks. */

@@ -136,7 +136,7 @@ function pixelHidden(a: PixelDecoderArchitecture, t: (name: string) => Tensor, s
       const u = ops.reshape(ops.permute(ops.matmul(Tensor.from(centres, [n, 3], { runtime: style.rt }), frames), [1, 0, 2]), [n * B, 2]);
       // and the squared distance from the frame's origin (CoordConv's r channel): a circle or ring is
       // then one or two half-spaces of the first layer
-      const radius2 = ops.linear(ops.mul(u, u), Tensor.from(new Float32Array([1, 1]), [1, 2], { runtime: style.rt }));
+      const radius2 = ops.sumLastAxis(ops.mul(u, u), true); // [n·B, 1]
       x = ops.concat([u, radius2, ...fourierFeatures(u, a.fourier ?? 0)], 1);
     } else {
       const coords = new Float32Array(n * B * 2);
