@@ -1,5 +1,5 @@
 // Browser smoke test of the built package, imported the way a user imports it: '@clipgpu/kernels'
-// resolves through its package.json to packages/kernels/dist/index.js (run `pnpm build` first).
+// resolves through its package.json exports (the 'browser' condition) to packages/kernels/dist/browser/ (run `pnpm build` first).
 import { adapterName, Gpu, unary } from '@clipgpu/kernels';
 import { describe, expect, it } from 'vitest';
 

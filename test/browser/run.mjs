@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer from 'puppeteer-core';
+import { browserTwins } from '../../scripts/browser-twins.mjs';
 import { serve } from './server.mjs';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
@@ -52,7 +53,7 @@ const CHROMIUM_ARGS = [
   '--no-first-run',
 ];
 const TIMEOUT_MS = Number(process.env.CLIPGPU_BROWSER_TIMEOUT_S || 1200) * 1000;
-const KERNELS_DIST = join(ROOT, 'packages/kernels/dist/index.js');
+const KERNELS_DIST = join(ROOT, 'packages/kernels/dist/browser/index.js');
 /** 'elementwise' for …/elementwise.test.ts: the name a file's results and bundle go by */
 const nameOf = (file) => basename(file).replace(/\.(test\.)?ts$/, '');
 
@@ -117,7 +118,7 @@ function checkPrerequisites() {
     finish();
   }
   if (!existsSync(KERNELS_DIST)) {
-    harnessFailure('packages/kernels/dist/index.js is missing', 'the package smoke test imports the built package: run `pnpm build` first');
+    harnessFailure('packages/kernels/dist/browser/index.js is missing', 'the package smoke test imports the built package: run `pnpm build` first');
     finish();
   }
   if (newestMtime(join(ROOT, 'packages/kernels/src')) > statSync(KERNELS_DIST).mtimeMs)
@@ -143,12 +144,11 @@ async function bundle(files) {
     loader: { '.wgsl': 'text' },
     alias: {
       vitest: './test/browser/vitest-shim.ts',
-      '@clipgpu/kernels/testing': './packages/kernels/dist/testing.js',
-      '@clipgpu/clip-runtime': './packages/clip-runtime/dist/index.js',
+      '@clipgpu/kernels/testing': './packages/kernels/dist/browser/testing.js',
+      '@clipgpu/clip-runtime': './packages/clip-runtime/dist/browser/index.js',
     },
-    // Node-only branches (Dawn, node:fs, process.env) are behind runtime checks (`typeof process`)
-    // and never run in a page; no process shim is bundled, as in a user's page.
-    external: ['node:*', 'webgpu'],
+    // the kernel sources as their browser build has them: no Node-only module, no process shim
+    plugins: [browserTwins],
     logLevel: 'warning',
   });
   const served = new Map();

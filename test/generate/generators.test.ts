@@ -7,7 +7,8 @@ import {
   Cutouts, checkArchitecture, decoder, decoderArchitecture, decoderTensorShapes, defaultMinCutSize, fourier, generators, sampleBoxes, mulberry32, pixels, randomDecoderWeights, readDecoderWeights, siren,
   sirenCoordinates, stream, upsampleNearest2x, writeDecoderWeights, type DecoderWeights, type Generator, type GeneratorFactory,
 } from '../../packages/clip-runtime/src/generate/index.js';
-import { checkDirectional, decoderReference, generateFixture, relL2 } from './helpers.js';
+import { checkDirectional, generateFixture, relL2 } from './helpers.js';
+import { decoderReference } from '../../packages/clip-runtime/src/generate/generators/decoder.ref.js';
 
 const rt = await init();
 const ctx = (seed = 0) => ({ runtime: rt, seed, random: stream(seed, 'init') });

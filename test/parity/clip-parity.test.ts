@@ -4,20 +4,15 @@
 // Runs in Node and, from the bundle, in headless Chromium (fixtures fetched over HTTP there).
 import { describe, expect, it } from 'vitest';
 import { expectClose, expectCloseScaled } from '@clipgpu/kernels/testing';
-import { bytesSource, init, loadClip, ops, readHeader, readTensorF32, Tensor, type Clip } from '@clipgpu/clip-runtime';
+import { bytesSource, init, loadClip, ops, readHeader, readTensorF32, resolveFiles, Tensor, type Clip } from '@clipgpu/clip-runtime';
 
 const rt = await init();
 const inBrowser = typeof window !== 'undefined';
 const FIXTURES = inBrowser ? '/fixtures/clip' : new URL('../fixtures/clip', import.meta.url).pathname;
 
-async function fetchBytes(path: string): Promise<Uint8Array> {
-  if (inBrowser) return new Uint8Array(await (await fetch(path)).arrayBuffer());
-  const fs = await import('node:fs/promises');
-  return new Uint8Array(await fs.readFile(path));
-}
-
 async function reference(model: string) {
-  const src = bytesSource(await fetchBytes(`${FIXTURES}/${model}/reference.safetensors`), `${model}/reference.safetensors`);
+  const files = await resolveFiles(`${FIXTURES}/${model}`); // a folder in Node, URLs in the browser
+  const src = bytesSource(await files.bytes('reference.safetensors'), `${model}/reference.safetensors`);
   const header = await readHeader(src);
   const get = async (name: string) => {
     const info = header.tensors.get(name);

@@ -1,4 +1,4 @@
-// The clipgpu binary as a user runs it (node packages/clip-runtime/dist/cli.js, built by pnpm build):
+// The clipgpu binary as a user runs it (node packages/clip-runtime/dist/node/cli.js, built by pnpm build):
 // embed and classify on the tiny fixture model with a toy tokenizer, tables and JSON, and a non-zero
 // exit with a one-line reason on bad input.
 import { execFile } from 'node:child_process';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeToyModel } from '../helpers/toy-model.js';
 
-const CLI = new URL('../../packages/clip-runtime/dist/cli.js', import.meta.url).pathname;
+const CLI = new URL('../../packages/clip-runtime/dist/node/cli.js', import.meta.url).pathname;
 const IMAGES = new URL('../fixtures/preprocess/', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'clipgpu-cli-'));
 const model = writeToyModel(join(dir, 'model'));

@@ -1,16 +1,18 @@
 // The user-facing CLIP: loadClip(source) → encodeText, encodeImage, preprocess, classify.
 import { decodeImage, type ImageSource } from './io/image.js';
 import { resolveFiles, type FileContents, type ModelFiles } from './io/files.js';
-import { embeddedModelPath } from './io/embedded.js';
+import { embeddedModelFiles } from './io/embedded.js';
 import { hubModelFiles, isRepoId, type HubOptions } from './io/hub.js';
+import { isLocalPath } from './io/local.node.js';
 import { loadWeights, type LoadWeightsOptions } from './io/loader.js';
-import { ClipTokenizer } from './io/tokenizer.js';
+import { BPE_FILE, ClipTokenizer, OPENAI_VOCAB_SIZE } from './io/tokenizer.js';
 import { ClipModel } from './model/clip.js';
+import type { ModelOptions } from './model/layers.js';
 import type { ClipConfig } from './model/config.js';
 import { preprocessImage } from './model/preprocess.js';
 import { init, ops, Tensor, tidy, type Runtime } from './tensor/index.js';
 
-export interface LoadClipOptions extends LoadWeightsOptions {
+export interface LoadClipOptions extends LoadWeightsOptions, ModelOptions {
   /** the runtime (device) to load onto; default: the shared one from init() */
   runtime?: Runtime;
   /** where Hugging Face repo ids are fetched from and cached (weights/<repo>/ in Node, the Cache API in browsers) */
@@ -34,12 +36,12 @@ export class Clip {
    */
   static async load(source?: ClipSource, opts: LoadClipOptions = {}): Promise<Clip> {
     const rt = opts.runtime ?? (await init());
-    const files = await filesOf(source ?? (await embeddedModelPath('clipgpu-tiny')), opts.hub);
+    const files = source === undefined ? await embeddedModelFiles('clipgpu-tiny') : await filesOf(source, opts.hub);
     const { config, weights } = await loadWeights(files, rt, opts);
     try {
-      const tokenizer = await loadTokenizer(files);
+      const tokenizer = await loadTokenizer(files, config);
       const logitScale = Math.exp(await weights.get('logit_scale').item());
-      return new Clip(new ClipModel(weights, config), tokenizer, rt, logitScale);
+      return new Clip(new ClipModel(weights, config, { attnImplementation: opts.attnImplementation }), tokenizer, rt, logitScale);
     } catch (e) {
       weights.dispose();
       throw e;
@@ -154,16 +156,20 @@ export class Clip {
 /** A repo id that is not a local folder goes through the hub cache; anything else is read as given. */
 async function filesOf(source: ClipSource, hub?: HubOptions): Promise<ModelFiles> {
   if (typeof source === 'string' && isRepoId(source)) {
-    const local = typeof process !== 'undefined' && !!process.versions?.node && (await import('node:fs')).existsSync(source);
-    if (!local) return hubModelFiles(source, hub);
+    if (!isLocalPath(source)) return hubModelFiles(source, hub);
   }
   return resolveFiles(source);
 }
 
-async function loadTokenizer(files: ModelFiles): Promise<ClipTokenizer | undefined> {
+/**
+ * The model's own tokenizer files; else, for a model with OpenAI's 49,408-token vocabulary (an
+ * open_clip state dict ships none), OpenAI's tokenizer from the vocabulary in this package.
+ */
+async function loadTokenizer(files: ModelFiles, config: ClipConfig): Promise<ClipTokenizer | undefined> {
   if ((await files.has('vocab.json')) && (await files.has('merges.txt')))
     return ClipTokenizer.fromHuggingFace(await files.text('vocab.json'), await files.text('merges.txt'));
-  if (await files.has('bpe_simple_vocab_16e6.txt.gz')) return ClipTokenizer.fromBpeVocab(await files.bytes('bpe_simple_vocab_16e6.txt.gz'));
+  if (await files.has(BPE_FILE)) return ClipTokenizer.fromBpeVocab(await files.bytes(BPE_FILE));
+  if (config.text_config.vocab_size === OPENAI_VOCAB_SIZE) return ClipTokenizer.load();
   return undefined;
 }
 

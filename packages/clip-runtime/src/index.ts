@@ -7,7 +7,8 @@ export { Weights } from './model/layers.js';
 export { preprocessImage, resizeOutputSize, CLIP_MEAN, CLIP_STD } from './model/preprocess.js';
 export { ClipTokenizer, cleanText, type ClipTokenizerSource, type TokenizeOptions } from './io/tokenizer.js';
 export { decodeImage, encodePng, chwToRgb, type ImageSource, type RgbImage } from './io/image.js';
-export { memoryFiles, folderFiles, urlFiles, resolveFiles, type ModelFiles, type FileContents } from './io/files.js';
+export { memoryFiles, urlFiles, resolveFiles, type ModelFiles, type FileContents } from './io/files.js';
+export { folderFiles } from './io/local.node.js';
 export { loadWeights, type LoadWeightsOptions } from './io/loader.js';
 export {
   SafetensorsError, parseHeader, readHeader, bytesSource, fileSource, blobSource, urlSource, readTensorF32, readTensorF16Bits,
@@ -16,4 +17,4 @@ export {
 } from './io/safetensors.js';
 export * from './generate/index.js';
 export { fetchModel, hubModelFiles, isRepoId, HUB_URL, type HubOptions } from './io/hub.js';
-export { embeddedModelPath } from './io/embedded.js';
+export { embeddedModelPath, embeddedModelFiles, embeddedModelUrls, EMBEDDED_NAMES, type EmbeddedName } from './io/embedded.js';

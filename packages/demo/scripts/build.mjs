@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Builds the demo into packages/demo/dist/: one esbuild bundle (main.ts with @clipgpu/clip-runtime
-// and @clipgpu/kernels compiled from their sources, WGSL inlined), index.html, style.css, the
-// embedded models and samples copied from the repository's weights/ folder, and demo.json, the
+// Builds the demo into packages/demo/dist/: one esbuild bundle of main.ts with the built
+// @clipgpu/clip-runtime and @clipgpu/kernels, resolved as a user's bundler resolves them (their
+// browser builds, through package.json exports; `pnpm build` first), index.html, style.css, the
+// embedded models and samples copied from the runtime package's assets/ folder, and demo.json, the
 // manifest the page reads to know which models, decoder, samples and benchmark page exist.
 //
 //   node packages/demo/scripts/build.mjs [--minify]
@@ -13,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 export const DEMO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const ROOT = resolve(DEMO, '../..');
 export const DIST = join(DEMO, 'dist');
-const WEIGHTS = join(ROOT, 'weights');
+const WEIGHTS = join(ROOT, 'packages/clip-runtime/assets');
 const IMAGE = /\.(png|jpe?g|webp)$/i;
 
 /** Embedded CLIPs: weights/<name>/ holding config.json + model.safetensors (the tiny one first). */
@@ -84,14 +85,8 @@ export async function buildDemo({ minify = false, quiet = false } = {}) {
     target: 'es2022',
     sourcemap: 'linked',
     minify,
-    loader: { '.wgsl': 'text' },
-    // the workspace packages from source: no `pnpm build` needed first, and edits show up at once
-    alias: {
-      '@clipgpu/clip-runtime': './packages/clip-runtime/src/index.ts',
-      '@clipgpu/kernels': './packages/kernels/src/index.ts',
-    },
-    // Node-only branches (Dawn, node:fs) sit behind runtime checks and never run in a page
-    external: ['node:*', 'webgpu'],
+    // not the root tsconfig.json, whose paths point the packages at their sources
+    tsconfigRaw: {},
     logLevel: quiet ? 'error' : 'warning',
   };
   await build({ ...common, entryPoints: { main: join(DEMO, 'src/main.ts') }, outdir: DIST });

@@ -17,11 +17,10 @@ export function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: s
 /** Loads --model (the embedded default when none is given), with a progress bar on a terminal. */
 export async function loadModel(model: string | undefined, dtype: string | undefined): Promise<Clip> {
   if (dtype !== undefined && dtype !== 'f32' && dtype !== 'f16') throw new UsageError(`--dtype must be f32 or f16, got '${dtype}'`);
-  const source = model ?? (await defaultModel());
   const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'loading {bar} {percentage}% {value}/{total} MB', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
   let started = false;
   try {
-    return await loadClip(source, {
+    return await loadClip(model, {
       dtype: dtype as 'f32' | 'f16' | undefined,
       onProgress: (loaded, total) => {
         if (!bar) return;
@@ -33,12 +32,6 @@ export async function loadModel(model: string | undefined, dtype: string | undef
   } finally {
     if (started) bar?.stop();
   }
-}
-
-/** The embedded tiny model shipped in weights/ (see the README); resolved lazily. */
-async function defaultModel(): Promise<string> {
-  const { embeddedModelPath } = await import('../io/embedded.js');
-  return embeddedModelPath('clipgpu-tiny');
 }
 
 export function table(headers: string[], rows: (string | number)[][]): string {

@@ -1,13 +1,15 @@
-// `pnpm start`: a tour of the embedded default models. Classifies the sample images shipped in
-// weights/samples/ with clipgpu-tiny (a table of the top guesses), then generates "a red circle"
-// by steering decoder-tiny's latent with CLIP (a progress bar), and writes the PNG.
+// `clipgpu start` (`pnpm start`): a tour of the embedded default models. Classifies the sample
+// images shipped in the package's assets/samples/ with clipgpu-tiny (a table of the top guesses),
+// then generates "a red circle" by steering decoder-tiny's latent with CLIP (a progress bar), and
+// writes the PNG.
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
 import { loadClip, type Clip } from '../clip.js';
-import { BACKGROUND_TEMPLATES, colorShapeClasses } from '../data/shapes.js';
 import { DECODER_INIT_CANDIDATES, generate, generators, imageToRgb } from '../generate/index.js';
-import { embeddedModelPath } from '../io/embedded.js';
+import { embeddedModelFiles } from '../io/embedded.js';
+import { table } from './common.js';
 import { decodeImage, encodePng } from '../io/image.js';
 import { ops, tidy } from '../tensor/index.js';
 
@@ -22,28 +24,30 @@ export interface StartOptions {
 
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const line = (r: string[]) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ');
-  return [line(rows[0]!), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+const SAMPLES = new URL('../../assets/samples/', import.meta.url);
+
+/** The tiny model's zero-shot classes (colour × shape) and the backgrounds they are ensembled over. */
+interface Labels {
+  labels: string[];
+  templates: string[];
 }
 
-async function classifySamples(clip: Clip, dir: string, out: { write(s: string): unknown }): Promise<void> {
+async function classifySamples(clip: Clip, { labels, templates }: Labels, out: { write(s: string): unknown }): Promise<void> {
+  const dir = fileURLToPath(SAMPLES);
   const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.png')).sort();
   if (!files.length) {
     out.write(`(no sample images in ${dir})\n`);
     return;
   }
-  const labels = colorShapeClasses().map((c) => c.text);
   const rows = [['image', 'best guess', 'p', 'runner-up', 'p']];
   for (const f of files) {
     const img = await decodeImage(await readFile(path.join(dir, f)), f);
     // the samples' backgrounds are coloured, and an unsaid background means a neutral one:
     // ensemble each caption over the backgrounds
-    const ranked = await clip.classify(img, labels, { template: BACKGROUND_TEMPLATES });
+    const ranked = await clip.classify(img, labels, { template: templates });
     rows.push([f, ranked[0]!.label, ranked[0]!.score.toFixed(2), ranked[1]!.label, ranked[1]!.score.toFixed(2)]);
   }
-  out.write(`Zero-shot classification of ${files.length} sample images (${path.relative(process.cwd(), dir) || dir}) among ${labels.length} colour × shape captions (each ensembled over the backgrounds):\n\n${table(rows)}\n\n`);
+  out.write(`Zero-shot classification of ${files.length} sample images (${path.relative(process.cwd(), dir) || dir}) among ${labels.length} colour × shape captions (each ensembled over the backgrounds):\n\n${table(rows[0]!, rows.slice(1))}\n\n`);
 }
 
 /** Runs the tour; resolves to the path of the written PNG. */
@@ -51,13 +55,12 @@ export async function runStart(opts: StartOptions = {}): Promise<string> {
   const stdout = opts.stdout ?? process.stdout;
   const stderr = opts.stderr ?? process.stderr;
   const prompt = opts.prompt ?? 'a red circle';
-  const modelDir = await embeddedModelPath('clipgpu-tiny');
-  const decoderDir = await embeddedModelPath('decoder-tiny');
   const t0 = performance.now();
-  const clip = await loadClip(modelDir);
-  stdout.write(`Loaded the embedded CLIP (${path.relative(process.cwd(), modelDir) || modelDir}) in ${((performance.now() - t0) / 1000).toFixed(1)} s.\n\n`);
+  const clip = await loadClip();
+  const labels = JSON.parse(await (await embeddedModelFiles('clipgpu-tiny')).text('labels.json')) as Labels;
+  stdout.write(`Loaded the embedded CLIP, clipgpu-tiny, in ${((performance.now() - t0) / 1000).toFixed(1)} s.\n\n`);
   try {
-    await classifySamples(clip, path.join(path.dirname(modelDir), 'samples'), stdout);
+    await classifySamples(clip, labels, stdout);
     const steps = opts.steps ?? 40;
     stdout.write(`Generating "${prompt}" by optimizing decoder-tiny's latent with CLIP (${steps} steps)…\n`);
     const bar = new cliProgress.SingleBar(
@@ -65,13 +68,13 @@ export async function runStart(opts: StartOptions = {}): Promise<string> {
       cliProgress.Presets.shades_classic,
     );
     bar.start(steps, 0, { loss: '-' });
-    const run = generate(clip, { prompts: prompt, generator: generators.decoder(path.join(decoderDir, 'decoder.safetensors')), steps, cutn: 8, lr: 0.1, seed: 0, initCandidates: DECODER_INIT_CANDIDATES });
+    const run = generate(clip, { prompts: prompt, generator: generators.decoder(), steps, cutn: 8, lr: 0.1, seed: 0, initCandidates: DECODER_INIT_CANDIDATES });
     for await (const s of run) bar.update(s.step, { loss: s.loss.toFixed(4) });
     bar.stop();
     const image = run.finalImage!;
     const big = tidy(() => ops.clamp(ops.resize(image, 128, 128, { mode: 'bicubic', antialias: false }), 0, 1));
     const rgb = await imageToRgb(big);
-    const ranked = await clip.classify(await imageToRgb(image), colorShapeClasses().map((c) => c.text));
+    const ranked = await clip.classify(await imageToRgb(image), labels.labels);
     big.dispose();
     run.dispose();
     const file = opts.out ?? path.join('out', `${slug(prompt)}.png`);
@@ -82,14 +85,4 @@ export async function runStart(opts: StartOptions = {}): Promise<string> {
   } finally {
     clip.dispose();
   }
-}
-
-if (process.env.CLIPGPU_MAIN === 'start') {
-  runStart().then(
-    () => process.exit(0),
-    (e: Error) => {
-      process.stderr.write(`clipgpu start: ${e.message}\n`);
-      process.exit(1);
-    },
-  );
 }

@@ -1,11 +1,12 @@
-// `pnpm weights fetch <repo-id> [--revision R] [--hub-url URL] [--dir DIR]`: downloads a CLIP from
-// the Hugging Face Hub into weights/<repo>/ with a progress bar, resuming an interrupted
+// `clipgpu weights fetch <repo-id> [--revision R] [--hub-url URL] [--dir DIR]` (`pnpm weights` in
+// this repository): downloads a CLIP from the Hugging Face Hub into weights/<repo>/ (or
+// $CLIPGPU_WEIGHTS/<repo>/, or DIR/<repo>/) with a progress bar, resuming an interrupted
 // download and checking sizes and sha256 (see io/hub.ts).
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { fetchModel, HUB_URL } from '../io/hub.js';
 
-const USAGE = 'usage: pnpm weights fetch <repo-id> [--revision R] [--hub-url URL] [--dir DIR]';
+const USAGE = 'usage: clipgpu weights fetch <repo-id> [--revision R] [--hub-url URL] [--dir DIR]';
 
 export async function runWeights(argv: string[], io: { stdout?: { write(s: string): unknown }; stderr?: NodeJS.WritableStream } = {}): Promise<number> {
   const stdout = io.stdout ?? process.stdout;
@@ -48,4 +49,3 @@ export async function runWeights(argv: string[], io: { stdout?: { write(s: strin
   }
 }
 
-if (process.env.CLIPGPU_MAIN === 'weights') runWeights(process.argv.slice(2)).then((code) => process.exit(code));

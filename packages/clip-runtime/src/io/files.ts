@@ -1,6 +1,7 @@
 // Where a model's files come from: a folder (Node), a base URL (browser or Node with fetch), or
 // in-memory contents. Each gives the same small interface to the loader.
-import { blobSource, bytesSource, fileSource, urlSource, type ByteSource } from './safetensors.js';
+import { folderFiles } from './local.node.js';
+import { blobSource, bytesSource, urlSource, type ByteSource } from './safetensors-read.js';
 
 export interface ModelFiles {
   /** a name for messages: the folder, URL or '<memory>' */
@@ -40,21 +41,6 @@ export function memoryFiles(files: FileContents, label = '<memory>'): ModelFiles
       if (typeof Blob !== 'undefined' && v instanceof Blob) return blobSource(v, name);
       return bytesSource(await toBytes(v), name);
     },
-  };
-}
-
-export async function folderFiles(dir: string): Promise<ModelFiles> {
-  const fs = await import('node:fs/promises');
-  const path = await import('node:path');
-  const st = await fs.stat(dir).catch(() => null);
-  if (!st?.isDirectory()) throw new Error(`${dir}: no such folder`);
-  const at = (name: string) => path.join(dir, name);
-  return {
-    label: dir,
-    has: async (name) => !!(await fs.stat(at(name)).catch(() => null))?.isFile(),
-    text: async (name) => fs.readFile(at(name), 'utf8'),
-    bytes: async (name) => new Uint8Array(await fs.readFile(at(name))),
-    source: async (name) => fileSource(at(name)),
   };
 }
 

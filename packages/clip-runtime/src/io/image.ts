@@ -1,5 +1,8 @@
-// Image decoding and encoding. Node: PNG (pngjs) and JPEG (jpeg-js) from paths or bytes. Browsers:
-// ImageBitmap, HTMLImageElement, ImageData, Blob and bytes through the browser's own decoders.
+// Image decoding and encoding. Node: PNG (pngjs) and JPEG (jpeg-js) from paths or bytes
+// (codecs.node.ts). Browsers: ImageBitmap, HTMLImageElement, ImageData, Blob and bytes through the
+// browser's own decoders (codecs.browser.ts, which the browser build puts in its place).
+import { decodeEncoded, encodeRgbaPng } from './codecs.node.js';
+import { readLocalFile } from './local.node.js';
 
 /** 8-bit RGB pixels, row-major, 3 bytes per pixel. */
 export interface RgbImage {
@@ -11,10 +14,8 @@ export interface RgbImage {
 export type ImageSource = string | Uint8Array | ArrayBuffer | RgbImage | Blob | ImageData | ImageBitmap | HTMLImageElement | HTMLCanvasElement | OffscreenCanvas;
 
 const isNode = () => typeof process !== 'undefined' && !!process.versions?.node;
-// Indirect specifiers keep browser bundlers from resolving the Node-only codecs.
-const nodeImport = (name: string): Promise<any> => import(/* @vite-ignore */ name);
 
-function rgbaToRgb(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number): RgbImage {
+export function rgbaToRgb(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number): RgbImage {
   const data = new Uint8Array(width * height * 3);
   for (let i = 0, j = 0; i < width * height; i++, j += 4) {
     data[3 * i] = rgba[j];
@@ -24,11 +25,24 @@ function rgbaToRgb(rgba: Uint8Array | Uint8ClampedArray, width: number, height: 
   return { width, height, data };
 }
 
-function kind(bytes: Uint8Array): 'png' | 'jpeg' | 'webp' | 'unknown' {
+export type ImageKind = 'png' | 'jpeg' | 'webp' | 'unknown';
+
+function kind(bytes: Uint8Array): ImageKind {
   if (bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) return 'png';
   if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
   if (String.fromCharCode(...bytes.subarray(0, 4)) === 'RIFF' && String.fromCharCode(...bytes.subarray(8, 12)) === 'WEBP') return 'webp';
   return 'unknown';
+}
+
+/** The pixels of a drawable (canvas, bitmap, image element), drawn on a 2D canvas. */
+export function drawnPixels(src: CanvasImageSource & { width: number; height: number }, label: string): RgbImage {
+  const { width, height } = src;
+  if (!width || !height) throw new Error(`${label}: the image has no pixels (not loaded yet?)`);
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext('2d');
+  if (!ctx) throw new Error(`${label}: no 2D canvas to read the pixels`);
+  ctx.drawImage(src, 0, 0);
+  return rgbaToRgb(ctx.getImageData(0, 0, width, height).data, width, height);
 }
 
 /** Images larger than this are refused before decoding (jpeg-js's own default limit). */
@@ -91,48 +105,13 @@ function checkClaimedSize(bytes: Uint8Array, k: 'png' | 'jpeg', label: string): 
 async function decodeBytes(bytes: Uint8Array, label: string): Promise<RgbImage> {
   const k = kind(bytes);
   if (k === 'png' || k === 'jpeg') checkClaimedSize(bytes, k, label);
-  if (!isNode()) {
-    if (k === 'unknown') throw new Error(`${label}: not a PNG, JPEG or WebP image`);
-    return decodeBrowser(await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>])), label);
-  }
-  try {
-    if (k === 'png') {
-      const { PNG } = await nodeImport('pngjs');
-      const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-      return rgbaToRgb(png.data, png.width, png.height);
-    }
-    if (k === 'jpeg') {
-      const jpeg = (await nodeImport('jpeg-js')).default;
-      const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
-      return rgbaToRgb(img.data, img.width, img.height);
-    }
-  } catch (e) {
-    throw new Error(`${label}: cannot decode the ${k.toUpperCase()} image: ${(e as Error).message}`);
-  }
-  if (k === 'webp') throw new Error(`${label}: WebP is decoded in browsers only; convert it to PNG or JPEG for Node`);
-  throw new Error(`${label}: not a PNG or JPEG image (${bytes.length} bytes)`);
-}
-
-function decodeBrowser(src: CanvasImageSource & { width: number; height: number }, label: string): RgbImage {
-  const { width, height } = src;
-  if (!width || !height) throw new Error(`${label}: the image has no pixels (not loaded yet?)`);
-  const canvas = new OffscreenCanvas(width, height);
-  const ctx = canvas.getContext('2d');
-  if (!ctx) throw new Error(`${label}: no 2D canvas to read the pixels`);
-  ctx.drawImage(src, 0, 0);
-  return rgbaToRgb(ctx.getImageData(0, 0, width, height).data, width, height);
+  return decodeEncoded(bytes, k, label);
 }
 
 /** Decodes any supported image source to RGB bytes. */
 export async function decodeImage(src: ImageSource, label = 'image'): Promise<RgbImage> {
   if (typeof src === 'string') {
-    if (isNode() && !/^(https?:|data:|blob:)/.test(src)) {
-      const fs = await nodeImport('node:fs/promises');
-      const bytes = await fs.readFile(src).catch((e: Error) => {
-        throw new Error(`${src}: cannot read the image: ${e.message}`);
-      });
-      return decodeBytes(new Uint8Array(bytes), src);
-    }
+    if (isNode() && !/^(https?:|data:|blob:)/.test(src)) return decodeBytes(await readLocalFile(src, 'image'), src);
     const res = await fetch(src);
     if (!res.ok) throw new Error(`${src}: HTTP ${res.status}`);
     return decodeBytes(new Uint8Array(await res.arrayBuffer()), src);
@@ -146,14 +125,10 @@ export async function decodeImage(src: ImageSource, label = 'image'): Promise<Rg
   }
   if (typeof ImageData !== 'undefined' && src instanceof ImageData) return rgbaToRgb(src.data, src.width, src.height);
   if (typeof Blob !== 'undefined' && src instanceof Blob) {
-    if (!isNode()) return decodeBrowser(await createImageBitmap(src), label);
     return decodeBytes(new Uint8Array(await src.arrayBuffer()), label);
   }
-  if (typeof HTMLImageElement !== 'undefined' && src instanceof HTMLImageElement) {
-    await src.decode();
-    return decodeBrowser(src, label);
-  }
-  return decodeBrowser(src as CanvasImageSource & { width: number; height: number }, label);
+  if (typeof HTMLImageElement !== 'undefined' && src instanceof HTMLImageElement) await src.decode();
+  return drawnPixels(src as CanvasImageSource & { width: number; height: number }, label);
 }
 
 /** Encodes RGB pixels as PNG bytes. */
@@ -163,13 +138,7 @@ export async function encodePng(img: RgbImage): Promise<Uint8Array> {
     rgba.set(img.data.subarray(3 * i, 3 * i + 3), 4 * i);
     rgba[4 * i + 3] = 255;
   }
-  if (isNode()) {
-    const { PNG } = await nodeImport('pngjs');
-    return new Uint8Array(PNG.sync.write({ width: img.width, height: img.height, data: Buffer.from(rgba.buffer) }));
-  }
-  const canvas = new OffscreenCanvas(img.width, img.height);
-  canvas.getContext('2d')!.putImageData(new ImageData(rgba, img.width, img.height), 0, 0);
-  return new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
+  return encodeRgbaPng(rgba, img.width, img.height);
 }
 
 /** [1 or C=3, H, W] floats in [0, 1] (CHW) → RGB bytes, rounding and clamping. */

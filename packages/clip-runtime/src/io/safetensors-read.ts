@@ -157,7 +157,8 @@ function checkEntry(label: string, name: string, entry: unknown, dataSize: numbe
 
 // ---------------------------------------------------------------- byte sources
 
-function checkRange(label: string, size: number, offset: number, length: number): void {
+/** Throws unless [offset, offset + length) lies inside a file of `size` bytes. */
+export function checkRange(label: string, size: number, offset: number, length: number): void {
   if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > size)
     fail(label, `read of ${length} bytes at offset ${offset} is outside the ${size}-byte file`);
 }
@@ -170,29 +171,6 @@ export function bytesSource(bytes: Uint8Array, label = '<bytes>'): ByteSource {
       checkRange(label, bytes.length, offset, length);
       return bytes.subarray(offset, offset + length);
     },
-  };
-}
-
-/** Node only; node:fs/promises is imported dynamically so this module bundles for browsers. */
-export async function fileSource(path: string): Promise<ByteSource & { close(): Promise<void> }> {
-  const fs = await import('node:fs/promises');
-  const fh = await fs.open(path, 'r');
-  const size = (await fh.stat()).size;
-  return {
-    size,
-    label: path,
-    async read(offset, length) {
-      checkRange(path, size, offset, length);
-      const out = new Uint8Array(length);
-      let got = 0;
-      while (got < length) {
-        const { bytesRead } = await fh.read(out, got, length - got, offset + got);
-        if (bytesRead === 0) fail(path, `file ended after ${offset + got} bytes (it was ${size} bytes when opened)`);
-        got += bytesRead;
-      }
-      return out;
-    },
-    close: () => fh.close(),
   };
 }
 

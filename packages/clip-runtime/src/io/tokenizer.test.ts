@@ -8,7 +8,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ClipTokenizer, cleanText, ftfyFixText, htmlUnescape } from './tokenizer.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
-const BPE_DIR = resolve(ROOT, '../shared/clip-bpe');
+// the vocabulary the package ships (assets/clip-bpe/, with OpenAI's MIT notice)
+const BPE_DIR = resolve(ROOT, 'packages/clip-runtime/assets/clip-bpe');
 const BPE_PATH = join(BPE_DIR, 'bpe_simple_vocab_16e6.txt.gz');
 const FIXTURE = join(ROOT, 'test/fixtures/tokenizer_cases.json');
 
@@ -18,9 +19,7 @@ interface Fixture {
 }
 
 function readBpe(): Uint8Array {
-  if (!existsSync(BPE_PATH)) {
-    throw new Error(`CLIP BPE vocabulary missing: expected ${BPE_PATH} (../shared/clip-bpe/ next to the repository)`);
-  }
+  if (!existsSync(BPE_PATH)) throw new Error(`CLIP BPE vocabulary missing: expected ${BPE_PATH} (shipped in the runtime package)`);
   return readFileSync(BPE_PATH);
 }
 

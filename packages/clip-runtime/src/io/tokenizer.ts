@@ -1,6 +1,8 @@
 // CLIP's byte-level BPE tokenizer, a port of OpenAI's clip/simple_tokenizer.py (openai/CLIP, MIT
-// License, Copyright (c) 2021 OpenAI). Runs in browsers and Node: no zlib, no fs at module level.
+// License, Copyright (c) 2021 OpenAI). Runs in browsers and Node (gzip through DecompressionStream).
 // Text cleaning and the byte-symbol tables are in text-clean.ts (re-exported here).
+import { embeddedModelFiles } from './embedded.js';
+import { folderFiles, isLocalPath, readLocalFile } from './local.node.js';
 import { BYTE_SYMBOLS, BYTE_TO_SYMBOL, REGEX_SPACE, SYMBOL_TO_BYTE, cleanText } from './text-clean.js';
 
 export { byteSymbols, cleanText, ftfyFixText, htmlUnescape } from './text-clean.js';
@@ -23,8 +25,11 @@ const START = '<|startoftext|>';
 const END = '<|endoftext|>';
 /** The merges simple_tokenizer.py keeps from bpe_simple_vocab_16e6.txt (lines 1 .. 48894). */
 const OPENAI_MERGES = 49152 - 256 - 2;
-const BPE_FILE = 'bpe_simple_vocab_16e6.txt.gz';
+/** OpenAI's vocabulary: 256 bytes, their `</w>` forms, the merges and the two special tokens. */
+export const OPENAI_VOCAB_SIZE = 2 * 256 + OPENAI_MERGES + 2;
+export const BPE_FILE = 'bpe_simple_vocab_16e6.txt.gz';
 const CACHE_LIMIT = 100_000;
+const isNode = () => typeof process !== 'undefined' && !!process.versions?.node;
 
 /**
  * The reference pattern, run on lowercased text with IGNORECASE. After lowercasing, IGNORECASE
@@ -155,27 +160,21 @@ export class ClipTokenizer {
   }
 
   /**
-   * From a folder (Node only: vocab.json + merges.txt, else bpe_simple_vocab_16e6.txt.gz; a path
-   * to the .gz file itself also works) or from file contents.
+   * OpenAI's CLIP tokenizer from the vocabulary shipped in this package (no argument); or from a
+   * folder (Node: vocab.json + merges.txt, else bpe_simple_vocab_16e6.txt.gz; a path to the .gz
+   * file itself also works), or from file contents.
    */
-  static async load(source: ClipTokenizerSource): Promise<ClipTokenizer> {
+  static async load(source?: ClipTokenizerSource): Promise<ClipTokenizer> {
+    if (source === undefined) return ClipTokenizer.fromBpeVocab(await (await embeddedModelFiles('clip-bpe')).bytes(BPE_FILE));
     if (typeof source !== 'string') {
       return 'bpe' in source ? ClipTokenizer.fromBpeVocab(source.bpe) : ClipTokenizer.fromHuggingFace(source.vocab, source.merges);
     }
-    let fs: typeof import('node:fs/promises');
-    try {
-      fs = await import('node:fs/promises');
-    } catch {
-      throw new Error('ClipTokenizer.load(path) needs Node; in a browser pass { vocab, merges } or { bpe } contents');
-    }
-    const isFile = async (p: string) => fs.stat(p).then((s) => s.isFile(), () => false);
-    if (await isFile(source)) return ClipTokenizer.fromBpeVocab(await fs.readFile(source));
-    const dir = source.replace(/[\\/]+$/, '');
-    const [vocab, merges, bpe] = [`${dir}/vocab.json`, `${dir}/merges.txt`, `${dir}/${BPE_FILE}`];
-    if ((await isFile(vocab)) && (await isFile(merges))) {
-      return ClipTokenizer.fromHuggingFace(await fs.readFile(vocab, 'utf8'), await fs.readFile(merges, 'utf8'));
-    }
-    if (await isFile(bpe)) return ClipTokenizer.fromBpeVocab(await fs.readFile(bpe));
+    if (!isNode()) throw new Error("ClipTokenizer.load(path) reads files, in Node only; in a browser call load() for OpenAI's vocabulary, or pass { vocab, merges } or { bpe } contents");
+    if (!isLocalPath(source)) throw new Error(`ClipTokenizer.load: ${source} does not exist`);
+    const files = await folderFiles(source).catch(() => undefined);
+    if (!files) return ClipTokenizer.fromBpeVocab(await readLocalFile(source, 'vocabulary'));
+    if ((await files.has('vocab.json')) && (await files.has('merges.txt'))) return ClipTokenizer.fromHuggingFace(await files.text('vocab.json'), await files.text('merges.txt'));
+    if (await files.has(BPE_FILE)) return ClipTokenizer.fromBpeVocab(await files.bytes(BPE_FILE));
     throw new Error(`ClipTokenizer.load: ${source} has neither vocab.json + merges.txt nor ${BPE_FILE}`);
   }
 

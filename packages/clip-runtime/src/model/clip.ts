@@ -1,7 +1,7 @@
 // CLIPModel: the two towers and their projections, as Hugging Face's modeling_clip.CLIPModel.
 import type { Tensor } from '../tensor/index.js';
 import type { ClipConfig } from './config.js';
-import { Linear, type Weights } from './layers.js';
+import { Linear, type ModelOptions, type Weights } from './layers.js';
 import { ClipTextTransformer, type TextOutput } from './text.js';
 import { ClipVisionTransformer, type VisionOutput } from './vision.js';
 
@@ -12,9 +12,9 @@ export class ClipModel {
   readonly text_projection: Linear;
   readonly logit_scale: Tensor;
 
-  constructor(readonly weights: Weights, readonly config: ClipConfig) {
-    this.text_model = new ClipTextTransformer(weights, config.text_config);
-    this.vision_model = new ClipVisionTransformer(weights, config.vision_config);
+  constructor(readonly weights: Weights, readonly config: ClipConfig, options: ModelOptions = {}) {
+    this.text_model = new ClipTextTransformer(weights, config.text_config, options);
+    this.vision_model = new ClipVisionTransformer(weights, config.vision_config, options);
     this.visual_projection = new Linear(weights, 'visual_projection', false);
     this.text_projection = new Linear(weights, 'text_projection', false);
     this.logit_scale = weights.get('logit_scale');

@@ -2,7 +2,20 @@
 // LayerNorm, CLIPAttention, CLIPMLP, CLIPEncoderLayer, CLIPEncoder. Weights are looked up by
 // their Hugging Face names in a Weights map.
 import { ops, type Tensor } from '../tensor/index.js';
+import { composedAttention } from './attention.js';
 import type { HiddenAct } from './config.js';
+
+/**
+ * How self-attention is computed, as Hugging Face's `attn_implementation`: 'fused' runs the
+ * flash-style attention kernels; 'composed' the same function from matmul, softmax and permute,
+ * each with its own backward (faster to train at small shapes on some devices). Same weights.
+ */
+export type AttnImplementation = 'fused' | 'composed';
+
+export interface ModelOptions {
+  /** default 'fused' */
+  attnImplementation?: AttnImplementation;
+}
 
 export class Weights {
   constructor(readonly tensors: Map<string, Tensor>) {}
@@ -51,7 +64,7 @@ export class ClipAttention {
   readonly k_proj: Linear;
   readonly v_proj: Linear;
   readonly out_proj: Linear;
-  constructor(w: Weights, prefix: string, readonly numHeads: number) {
+  constructor(w: Weights, prefix: string, readonly numHeads: number, readonly implementation: AttnImplementation = 'fused') {
     this.q_proj = new Linear(w, `${prefix}.q_proj`);
     this.k_proj = new Linear(w, `${prefix}.k_proj`);
     this.v_proj = new Linear(w, `${prefix}.v_proj`);
@@ -62,7 +75,7 @@ export class ClipAttention {
     const q = this.q_proj.forward(x);
     const k = this.k_proj.forward(x);
     const v = this.v_proj.forward(x);
-    const a = ops.attention(q, k, v, { heads: this.numHeads, causal });
+    const a = this.implementation === 'composed' ? composedAttention(q, k, v, this.numHeads, causal) : ops.attention(q, k, v, { heads: this.numHeads, causal });
     const out = this.out_proj.forward(a, { residual });
     [q, k, v, a].forEach((t) => t.dispose());
     return out;
@@ -97,9 +110,9 @@ export class ClipEncoderLayer {
   readonly self_attn: ClipAttention;
   readonly layer_norm2: LayerNorm;
   readonly mlp: ClipMlp;
-  constructor(w: Weights, prefix: string, c: EncoderConfig) {
+  constructor(w: Weights, prefix: string, c: EncoderConfig, options: ModelOptions = {}) {
     this.layer_norm1 = new LayerNorm(w, `${prefix}.layer_norm1`, c.layer_norm_eps);
-    this.self_attn = new ClipAttention(w, `${prefix}.self_attn`, c.num_attention_heads);
+    this.self_attn = new ClipAttention(w, `${prefix}.self_attn`, c.num_attention_heads, options.attnImplementation);
     this.layer_norm2 = new LayerNorm(w, `${prefix}.layer_norm2`, c.layer_norm_eps);
     this.mlp = new ClipMlp(w, `${prefix}.mlp`, c.hidden_act);
   }
@@ -115,8 +128,8 @@ export class ClipEncoderLayer {
 
 export class ClipEncoder {
   readonly layers: ClipEncoderLayer[];
-  constructor(w: Weights, prefix: string, c: EncoderConfig) {
-    this.layers = Array.from({ length: c.num_hidden_layers }, (_, i) => new ClipEncoderLayer(w, `${prefix}.layers.${i}`, c));
+  constructor(w: Weights, prefix: string, c: EncoderConfig, options: ModelOptions = {}) {
+    this.layers = Array.from({ length: c.num_hidden_layers }, (_, i) => new ClipEncoderLayer(w, `${prefix}.layers.${i}`, c, options));
   }
   /** The last hidden state; with `hiddenStates`, each layer's output is pushed there (kept alive). */
   forward(inputs: Tensor, causal: boolean, hiddenStates?: Tensor[]): Tensor {

@@ -2,7 +2,7 @@
 // pooled row at the end token, as Hugging Face's modeling_clip.
 import { ops, Tensor } from '../tensor/index.js';
 import type { ClipTextConfig } from './config.js';
-import { ClipEncoder, LayerNorm, type Weights } from './layers.js';
+import { ClipEncoder, LayerNorm, type Weights, type ModelOptions } from './layers.js';
 
 export interface TextOutput {
   last_hidden_state: Tensor;
@@ -38,10 +38,10 @@ export class ClipTextTransformer {
   readonly encoder: ClipEncoder;
   readonly final_layer_norm: LayerNorm;
 
-  constructor(w: Weights, readonly config: ClipTextConfig) {
+  constructor(w: Weights, readonly config: ClipTextConfig, options: ModelOptions = {}) {
     this.token_embedding = w.get('text_model.embeddings.token_embedding.weight');
     this.position_embedding = w.get('text_model.embeddings.position_embedding.weight');
-    this.encoder = new ClipEncoder(w, 'text_model.encoder', config);
+    this.encoder = new ClipEncoder(w, 'text_model.encoder', config, options);
     this.final_layer_norm = new LayerNorm(w, 'text_model.final_layer_norm', config.layer_norm_eps);
   }
 

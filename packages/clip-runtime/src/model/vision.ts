@@ -3,7 +3,7 @@
 // post_layernorm on the class token.
 import { ops, Tensor } from '../tensor/index.js';
 import type { ClipVisionConfig } from './config.js';
-import { ClipEncoder, LayerNorm, type Weights } from './layers.js';
+import { ClipEncoder, LayerNorm, type Weights, type ModelOptions } from './layers.js';
 
 export interface VisionOutput {
   last_hidden_state: Tensor;
@@ -19,12 +19,12 @@ export class ClipVisionTransformer {
   readonly encoder: ClipEncoder;
   readonly post_layernorm: LayerNorm;
 
-  constructor(w: Weights, readonly config: ClipVisionConfig) {
+  constructor(w: Weights, readonly config: ClipVisionConfig, options: ModelOptions = {}) {
     this.class_embedding = w.get('vision_model.embeddings.class_embedding');
     this.patch_embedding = w.get('vision_model.embeddings.patch_embedding.weight');
     this.position_embedding = w.get('vision_model.embeddings.position_embedding.weight');
     this.pre_layrnorm = new LayerNorm(w, 'vision_model.pre_layrnorm', config.layer_norm_eps);
-    this.encoder = new ClipEncoder(w, 'vision_model.encoder', config);
+    this.encoder = new ClipEncoder(w, 'vision_model.encoder', config, options);
     this.post_layernorm = new LayerNorm(w, 'vision_model.post_layernorm', config.layer_norm_eps);
   }
 

@@ -22,7 +22,7 @@
 // coverage α = to_alpha(h) instead and blends two colours the style names, rgb = bg + σ(α)·(fg − bg),
 // (fg, bg) = sigmoid(colors(s)), as a sprite over a backdrop (AIR, Eslami et al. 2016): its training
 // can teach the coverage the shape alone.
-import { embeddedModelPath } from '../../io/embedded.js';
+import { embeddedModelFiles } from '../../io/embedded.js';
 import { ops, Tensor, tidy } from '../../tensor/index.js';
 import { randn, type Random } from '../random.js';
 import { checkArchitecture, decoderArchitecture, decoderOutputSize, decoderTensorShapes, randomDecoderWeights, readDecoderWeights, type ConvDecoderArchitecture, type DecoderArchitecture, type DecoderSource, type DecoderWeights, type PixelDecoderArchitecture } from './decoder-weights.js';
@@ -228,7 +228,7 @@ export interface DecoderOptions {
 
 /**
  * A frozen decoder from a weights file (path, URL, bytes) or in-memory weights; without a source,
- * the embedded decoder-tiny (weights/decoder-tiny, Node), or random weights with `random: true`.
+ * the embedded decoder-tiny, or random weights with `random: true`.
  */
 export function decoder(source?: DecoderSource, opts: DecoderOptions = {}): GeneratorFactory {
   if (source === undefined && !opts.random) {
@@ -237,9 +237,12 @@ export function decoder(source?: DecoderSource, opts: DecoderOptions = {}): Gene
       kind: 'decoder',
       size: undefined,
       async create(ctx: GeneratorContext): Promise<Generator> {
-        if (typeof process === 'undefined' || !process.versions?.node)
-          throw new Error('decoder: in a browser pass the URL of decoder.safetensors (e.g. weights/decoder-tiny/decoder.safetensors), or { random: true }');
-        return decoder(`${await embeddedModelPath('decoder-tiny')}/decoder.safetensors`, opts).create(ctx);
+        const file = await (await embeddedModelFiles('decoder-tiny')).source('decoder.safetensors');
+        try {
+          return await decoder(await readDecoderWeights(file), opts).create(ctx);
+        } finally {
+          await file.close?.();
+        }
       },
     };
   }
