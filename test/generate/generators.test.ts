@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { init, noGrad, ops, Tensor, tidy } from '@clipgpu/clip-runtime';
 import {
   Cutouts, checkArchitecture, decoder, decoderArchitecture, decoderTensorShapes, defaultMinCutSize, fourier, generators, sampleBoxes, mulberry32, pixels, randomDecoderWeights, readDecoderWeights, siren,
-  sirenCoordinates, stream, upsampleNearest2x, writeDecoderWeights, type DecoderWeights, type Generator, type GeneratorFactory,
+  sirenCoordinates, stream, upsampleNearest2x, writeDecoderWeights, type Generator, type GeneratorFactory,
 } from '../../packages/clip-runtime/src/generate/index.js';
 import { checkDirectional, generateFixture, relL2 } from './helpers.js';
 import { decoderReference } from '../../packages/clip-runtime/src/generate/generators/decoder.ref.js';

@@ -147,7 +147,7 @@ function mutateConfig(r: Rng): Case {
   const c = clone(baseConfig);
   const what = r.pick(['text', 'text', 'vision', 'vision', 'top', 'section', 'heads', 'act', 'whole', 'truncate', 'size-both']);
   let text: string | undefined;
-  let bytes: Uint8Array = model;
+  const bytes: Uint8Array = model;
   switch (what) {
     case 'text':
       c.text_config[r.pick(TEXT_KEYS)] = anyValue(r);

@@ -15,7 +15,7 @@ export function writeToyModel(dir: string): string {
   const vocab: Record<string, number> = {};
   byteSymbols().forEach((s, i) => {
     vocab[s] = 1 + (i % 96);
-    vocab[s + '</w>'] = 1 + ((i * 7 + 3) % 96);
+    vocab[`${s}</w>`] = 1 + ((i * 7 + 3) % 96);
   });
   vocab['<|startoftext|>'] = 97;
   vocab['<|endoftext|>'] = 98;

@@ -153,7 +153,7 @@ export async function measureWith(
 /** Times one of our launchers on `gpu` with the chosen method. */
 export async function measureGpu(gpu: Gpu, l: Launcher, timing: Timing, opts: { runs: number; warmup: number }): Promise<Measured> {
   const wall = wallSampler(l);
-    const t0 = performance.now();
+    const _t0 = performance.now();
   const one = async (reps: number) => {
     if (timing === 'gpu-timestamps') {
       const ns = await gpu.time(() => {

@@ -50,7 +50,7 @@ export function randomVitB32(): Uint8Array {
   shapes.set('visual_projection.weight', [512, v.hidden_size]).set('text_projection.weight', [512, t.hidden_size]);
   // one table of random halves, indexed by an LCG: 151M values in a second or two
   const table = f32ToF16Bits(filled(4096, 11, 0.04));
-  const ones = f32ToF16Bits(new Float32Array(4096).map((x, i) => 1 + (table[i] & 7) / 100));
+  const ones = f32ToF16Bits(new Float32Array(4096).map((_x, i) => 1 + (table[i] & 7) / 100));
   const tensors: Record<string, WritableTensor> = {};
   let s = 12345;
   for (const [name, shape] of shapes) {

@@ -191,6 +191,7 @@ if (!families.length) {
   console.error(`--only must be one of: ${Object.keys(NEEDED).join(', ')}`);
   process.exit(2);
 }
+// biome-ignore lint/performance/noDynamicNamespaceImportAccess: checks the built package's exports by name
 const missing = families.flatMap((f) => NEEDED[f].filter((name) => typeof kernels[name] !== 'function'));
 if (missing.length) {
   console.error(`@clipgpu/kernels does not export ${missing.join(', ')} (is it built? run \`pnpm build\`)`);

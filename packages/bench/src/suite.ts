@@ -59,7 +59,6 @@ export async function runSuite(partial: Partial<BenchOptions>, hooks: SuiteHooks
   const cases = caseSet(opts.quick);
   if (opts.match) for (const k of Object.keys(cases) as (keyof typeof cases)[]) (cases[k] as { name: string }[]) = cases[k].filter((c) => c.name.includes(opts.match!));
   try {
-    {
       // --tune: measure unless cached (--retune: always); otherwise only a cached winner is applied
       try {
         const t = { runs: opts.runs, warmup: opts.warmup, force: opts.retune, cacheOnly: !opts.tune && !opts.retune };
@@ -67,7 +66,6 @@ export async function runSuite(partial: Partial<BenchOptions>, hooks: SuiteHooks
       } catch (e) {
         results.errors.push(`autotune: ${(e as Error).message}`);
       }
-    }
     const only = opts.only.filter((f) => f !== 'e2e' && f !== 'tune');
     if (!opts.only.length || only.length) results.rows.push(...(await benchOurs(gpu, cases, method.timing, { ...opts, only }, log, results.errors)));
     if (opts.peers && (!opts.only.length || only.length)) {

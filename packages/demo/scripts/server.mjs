@@ -37,7 +37,7 @@ export async function serveFolder(dir, { port = 0 } = {}) {
     if (path.endsWith('/')) path += 'index.html';
     const file = normalize(join(dir, path));
     const st = (file === dir || file.startsWith(dir + sep)) && statSync(file, { throwIfNoEntry: false });
-    if (!st || !st.isFile()) {
+    if (!st?.isFile()) {
       misses.push(path);
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${path}`);
       return;

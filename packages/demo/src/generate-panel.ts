@@ -83,7 +83,7 @@ export async function runGeneration(): Promise<void> {
     app.run.dispose(); // frees the final image; prompts, optimizer and generator are freed by the run
     app.run = undefined;
     app.paused = false;
-    $<HTMLAnchorElement>('gen-download').hidden = false;
+    $('gen-download').hidden = false;
     updateButtons();
   }
 }

@@ -3,7 +3,7 @@
 // against a central difference of the loss along a random unit direction. The ops are each
 // checked alone elsewhere; this catches a gradient lost or mis-routed between them (embeddings,
 // class token, position embeddings, pooling, projections, the logit scale).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { directionalDifference, dot, freshSeed, rng, unitDirection } from '@clipgpu/kernels/testing';
 import { captionMatches, trainingBatch } from './data/shapes.js';
 import { toChw } from './data.js';

@@ -33,5 +33,5 @@ export async function embed(argv: string[]): Promise<void> {
     return;
   }
   const norm = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
-  console.log(table(['kind', 'input', 'dim', 'norm', 'first values'], rows.map((r) => [r.kind, r.input, r.embedding.length, norm(r.embedding).toFixed(4), r.embedding.slice(0, 4).map((x) => x.toFixed(4)).join(' ') + ' …'])));
+  console.log(table(['kind', 'input', 'dim', 'norm', 'first values'], rows.map((r) => [r.kind, r.input, r.embedding.length, norm(r.embedding).toFixed(4), `${r.embedding.slice(0, 4).map((x) => x.toFixed(4)).join(' ')} …`])));
 }

@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
 import cliProgress from 'cli-progress';
 import { encodePng } from '../io/image.js';
-import { generate, generators, imageToRgb, parsePrompts, type GeneratorFactory, type GenerateState, type PromptInput } from '../generate/index.js';
+import { generate, generators, imageToRgb, parsePrompts, type GenerationRun, type GeneratorFactory, type GenerateState, type PromptInput } from '../generate/index.js';
 import { loadModel, parse, UsageError } from './common.js';
 
 const USAGE =
@@ -110,7 +110,7 @@ export async function runGenerateCli(argv: string[], io: GenerateCliIo = {}): Pr
   if (v.log) checkWritableDir('log', v.log);
 
   const clip = await loadModel(v.model, v.dtype);
-  let run;
+  let run: GenerationRun | undefined;
   try {
     try {
       run = generate(clip, {
@@ -144,10 +144,10 @@ export async function runGenerateCli(argv: string[], io: GenerateCliIo = {}): Pr
         else if (!v.quiet && (s.step % every === 0 || s.step === steps || s.step === 1))
           stderr.write(`step ${s.step}/${steps} loss ${s.loss.toFixed(4)} ${speed.toFixed(2)} it/s\n`);
         if (v.log)
-          appendFileSync(v.log, JSON.stringify({
+          appendFileSync(v.log, `${JSON.stringify({
             step: s.step, loss: s.loss, losses: s.labels.map((prompt, i) => ({ prompt, weight: prompts[i].weight ?? 1, loss: s.losses[i] })),
             ...(s.tv !== undefined ? { tv: s.tv } : {}), lr: s.lr, elapsed_s: s.elapsedMs / 1000,
-          }) + '\n');
+          })}\n`);
         if (saveEvery && s.step % saveEvery === 0) await writeFile(framePath(out, s.step, steps), await encodePng(await imageToRgb(s.image)));
         io.onStep?.(s);
       }

@@ -196,6 +196,7 @@ describe('validation', () => {
     expect(parseErr(raw({ a: t('constructor', [1], [0, 4]) }, 4))).toBe(`m.st: tensor 'a' has unknown dtype "constructor"`);
     const proto = '{"__metadata__": {"__proto__": "x"}, "__proto__": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}';
     const hp = parseHeader(raw(proto, 4), 8 + proto.length + 4);
+    // biome-ignore lint/suspicious/noProto: a header key named "__proto__" is the case under test
     expect([Object.keys(hp.metadata), hp.metadata.__proto__, [...hp.tensors.keys()]]).toEqual([['__proto__'], 'x', ['__proto__']]);
     expect(parseErr(raw({ a: t('F64', [1], [0, 8]) }, 8))).toBe("m.st: tensor 'a' has dtype F64, which is not supported (F32, F16, BF16, I32, I64)");
     expect(parseErr(raw({ a: t(7 as never, [1], [0, 4]) }, 4))).toBe("m.st: tensor 'a' dtype is 7, not a string");

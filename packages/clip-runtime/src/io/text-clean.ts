@@ -83,10 +83,10 @@ function ftfyEntity(ref: string): string {
   return char === lower ? ref : char.toUpperCase();
 }
 
-function ftfySegment(text: string, unescape: boolean): string {
+function ftfySegment(text: string, unescapeEntities: boolean): string {
   for (;;) {
     const before = text;
-    if (unescape) text = text.replace(FTFY_ENTITY, ftfyEntity);
+    if (unescapeEntities) text = text.replace(FTFY_ENTITY, ftfyEntity);
     text = text
       .replace(C1_CONTROLS, (c) => String.fromCodePoint(replaceCodePoint(c.charCodeAt(0)))) // as Windows-1252
       .replace(LIGATURE_CHARS, (c) => LIGATURES[c]!)
@@ -109,7 +109,7 @@ function ftfySegment(text: string, unescape: boolean): string {
  */
 export function ftfyFixText(text: string): string {
   let out = '';
-  let unescape = true;
+  let unescapeEntities = true;
   for (let pos = 0; pos < text.length; ) {
     let end = text.indexOf('\n', pos) + 1 || text.length;
     if (end - pos > FTFY_SEGMENT) {
@@ -118,8 +118,8 @@ export function ftfyFixText(text: string): string {
       end = i;
     }
     const segment = text.slice(pos, end);
-    if (segment.includes('<')) unescape = false;
-    out += ftfySegment(segment, unescape);
+    if (segment.includes('<')) unescapeEntities = false;
+    out += ftfySegment(segment, unescapeEntities);
     pos = end;
   }
   return out;

@@ -31,7 +31,7 @@ async function huggingFaceFiles(gz: Uint8Array): Promise<{ vocab: string; merges
   const keep = (b: number) => (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
   for (let b = 0; b < 256; b++) if (keep(b)) symbols.push(String.fromCharCode(b));
   for (let b = 0, n = 0; b < 256; b++) if (!keep(b)) symbols.push(String.fromCharCode(256 + n++));
-  const tokens = [...symbols, ...symbols.map((s) => s + '</w>'), ...merges.map((m) => m.replace(' ', '')), '<|startoftext|>', '<|endoftext|>'];
+  const tokens = [...symbols, ...symbols.map((s) => `${s}</w>`), ...merges.map((m) => m.replace(' ', '')), '<|startoftext|>', '<|endoftext|>'];
   const vocab = Object.fromEntries(tokens.map((t, i) => [t, i]));
   return { vocab: JSON.stringify(vocab), merges: `#version: 0.2\n${merges.join('\n')}\n` };
 }
@@ -91,7 +91,7 @@ describe('ClipTokenizer vs simple_tokenizer.py', () => {
     try {
       writeFileSync(join(dir, 'vocab.json'), hf.vocab);
       writeFileSync(join(dir, 'merges.txt'), hf.merges);
-      expect((await ClipTokenizer.load(dir + '/')).encode('a photo of a cat')).toEqual(want);
+      expect((await ClipTokenizer.load(`${dir}/`)).encode('a photo of a cat')).toEqual(want);
       rmSync(join(dir, 'merges.txt'));
       await expect(ClipTokenizer.load(dir)).rejects.toThrow(/neither vocab.json \+ merges.txt nor bpe_simple_vocab_16e6/);
     } finally {

@@ -112,7 +112,7 @@ export class ClipTokenizer {
     this.startToken = special(START);
     this.endToken = special(END);
     for (const sym of SYMBOL_TO_BYTE.keys()) {
-      if (!vocab.has(sym) || !vocab.has(sym + '</w>')) throw new Error(`ClipTokenizer: the vocabulary lacks byte symbol ${sym}`);
+      if (!vocab.has(sym) || !vocab.has(`${sym}</w>`)) throw new Error(`ClipTokenizer: the vocabulary lacks byte symbol ${sym}`);
     }
     for (const [a, b] of merges) {
       if (!vocab.has(a + b)) throw new Error(`ClipTokenizer: merge "${a} ${b}" has no vocabulary entry`);
@@ -130,7 +130,7 @@ export class ClipTokenizer {
     const merges = linesAfterHeader(text, OPENAI_MERGES).map((line, i) => parseMerge(line, i + 2));
     const tokens = [
       ...BYTE_SYMBOLS.map(([, s]) => s),
-      ...BYTE_SYMBOLS.map(([, s]) => s + '</w>'),
+      ...BYTE_SYMBOLS.map(([, s]) => `${s}</w>`),
       ...merges.map(([a, b]) => a + b),
       START,
       END,

@@ -86,7 +86,7 @@ export function untracked<T>(fn: () => T): T {
   }
 }
 
-type Kept = Tensor | Tensor[] | Record<string, Tensor> | void | undefined;
+type Kept = Tensor | Tensor[] | Record<string, Tensor> | undefined | undefined;
 
 /** Runs a synchronous fn and disposes every tensor it created except those it returns. */
 export function tidy<T extends Kept>(fn: () => T): T {

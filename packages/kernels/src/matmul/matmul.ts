@@ -207,7 +207,10 @@ function launch(gpu: Gpu, f16: boolean, a: BufferArg, b: BufferArg, c: BufferArg
     if (pb && x && whole(x).buffer === pb) throw new KernelError(kernel, `output 'preActivation' shares a buffer with '${name}'`);
 
   const chunks = maySplit ? splitCount(s, batch, ep, config, f16, off) : 1;
-  if (chunks > 1) return launchSplitK(gpu, a, b, c, s, ep, config, off, chunks);
+  if (chunks > 1) {
+    launchSplitK(gpu, a, b, c, s, ep, config, off, chunks);
+    return;
+  }
   const program = programFor(variantFor(f16, s, ep, inplace, off), config);
   const aCount = (s.broadcastA ? 1 : batch) * M * K;
   const bCount = (s.broadcastB ? 1 : batch) * K * N;

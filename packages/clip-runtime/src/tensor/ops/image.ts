@@ -2,7 +2,7 @@
 // the matmul kernel, with backward rules.
 import * as K from '@clipgpu/kernels';
 import { record } from '../autograd.js';
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import { linear } from './matmul.js';
 import { permute, reshape } from './shape.js';
 import { emptyLike, f32, fail, fmt } from './util.js';

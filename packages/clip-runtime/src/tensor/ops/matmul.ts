@@ -1,7 +1,7 @@
 // matmul and linear (x·Wᵀ + b with the fused epilogue), forward and backward side by side.
 import * as K from '@clipgpu/kernels';
 import { record } from '../autograd.js';
-import { sizeOf, Tensor } from '../tensor.js';
+import { sizeOf, type Tensor } from '../tensor.js';
 import { emptyLike, f32, fail, fmt, sameRuntime } from './util.js';
 
 export interface MatmulOptions {

@@ -1,7 +1,7 @@
 // layerNorm, attention, softmax and logSoftmax, forward and backward side by side.
 import * as K from '@clipgpu/kernels';
 import { record } from '../autograd.js';
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import { emptyLike, f32, fail, fmt, rowsCols, sameRuntime } from './util.js';
 
 /** Layer normalisation over the last axis, as torch.nn.LayerNorm. */

@@ -1,7 +1,7 @@
 // Reductions (to a scalar or over the last axis) and the losses built from them, with backward rules.
 import * as K from '@clipgpu/kernels';
 import { record } from '../autograd.js';
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import { div, mul } from './elementwise.js';
 import { emptyLike, f32, fail, fmt, rowsCols, sameRuntime } from './util.js';
 

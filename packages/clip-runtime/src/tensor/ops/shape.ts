@@ -1,7 +1,7 @@
 // Shape ops: reshape (a view), permute, slice, concat, and embedding lookup, with backward rules.
 import * as K from '@clipgpu/kernels';
 import { record } from '../autograd.js';
-import { resolveShape, sizeOf, Tensor } from '../tensor.js';
+import { resolveShape, sizeOf, type Tensor } from '../tensor.js';
 import { emptyLike, f32, fail, fmt } from './util.js';
 
 /** The same storage under another shape (one axis may be -1). */
