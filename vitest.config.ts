@@ -16,7 +16,10 @@ export default defineConfig({
       { find: /^@clipgpu\/kernels$/, replacement: fileURLToPath(new URL('./packages/kernels/src/index.ts', import.meta.url)) },
       { find: /^@clipgpu\/kernels\/testing$/, replacement: fileURLToPath(new URL('./packages/kernels/src/testing.ts', import.meta.url)) },
       { find: /^@clipgpu\/clip-runtime$/, replacement: fileURLToPath(new URL('./packages/clip-runtime/src/index.ts', import.meta.url)) },
-      { find: /^@clipgpu\/clip-runtime\/internals$/, replacement: fileURLToPath(new URL('./packages/clip-runtime/src/internals.ts', import.meta.url)) },
+      {
+        find: /^@clipgpu\/clip-runtime\/internals$/,
+        replacement: fileURLToPath(new URL('./packages/clip-runtime/src/internals.ts', import.meta.url)),
+      },
     ],
   },
   test: {

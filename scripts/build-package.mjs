@@ -57,7 +57,9 @@ checkBrowserBuild('dist/browser');
 
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { stdio: 'inherit' });
-console.log(`built ${pkg.name}: ${sharedEntries.join(', ')} (node, browser)${existsSync('src/cli.ts') ? ', src/cli.ts (node)' : ''} -> dist/`);
+console.log(
+  `built ${pkg.name}: ${sharedEntries.join(', ')} (node, browser)${existsSync('src/cli.ts') ? ', src/cli.ts (node)' : ''} -> dist/`,
+);
 
 /**
  * What a user's bundler would choke on, or warn about: a Node built-in, a Node-only dependency, or

@@ -89,10 +89,16 @@ function selectTestFiles() {
   const missing = REQUIRED_TEST_FILES.filter((f) => !existsSync(join(ROOT, f)));
   if (missing.length) {
     const allow = process.env.CLIPGPU_BROWSER_ALLOW_MISSING === '1';
-    console.log(yellow(`!!! ${missing.length} of the ${REQUIRED_TEST_FILES.length} required kernel test files are MISSING from the browser suite:`));
+    console.log(
+      yellow(`!!! ${missing.length} of the ${REQUIRED_TEST_FILES.length} required kernel test files are MISSING from the browser suite:`),
+    );
     for (const f of missing) {
       if (allow) console.log(yellow(`!!!   ${f} (CLIPGPU_BROWSER_ALLOW_MISSING=1: not counted as a failure)`));
-      else harnessFailure(`required test file missing: ${f}`, 'set CLIPGPU_BROWSER_ALLOW_MISSING=1 to run the others while it is being written');
+      else
+        harnessFailure(
+          `required test file missing: ${f}`,
+          'set CLIPGPU_BROWSER_ALLOW_MISSING=1 to run the others while it is being written',
+        );
     }
   }
   const files = [...REQUIRED_TEST_FILES.filter((f) => !missing.includes(f)), ...BROWSER_TEST_FILES];
@@ -114,11 +120,17 @@ function newestMtime(dir) {
 
 function checkPrerequisites() {
   if (!existsSync(CHROMIUM)) {
-    harnessFailure(`Chromium not found at ${CHROMIUM}`, 'install it (with the Vulkan loader SwiftShader needs): apt-get install -y chromium libvulkan1\n(or set CHROMIUM_PATH to a Chromium/Chrome binary)');
+    harnessFailure(
+      `Chromium not found at ${CHROMIUM}`,
+      'install it (with the Vulkan loader SwiftShader needs): apt-get install -y chromium libvulkan1\n(or set CHROMIUM_PATH to a Chromium/Chrome binary)',
+    );
     finish();
   }
   if (!existsSync(KERNELS_DIST)) {
-    harnessFailure('packages/kernels/dist/browser/index.js is missing', 'the package smoke test imports the built package: run `pnpm build` first');
+    harnessFailure(
+      'packages/kernels/dist/browser/index.js is missing',
+      'the package smoke test imports the built package: run `pnpm build` first',
+    );
     finish();
   }
   if (newestMtime(join(ROOT, 'packages/kernels/src')) > statSync(KERNELS_DIST).mtimeMs)
@@ -159,7 +171,8 @@ async function bundle(files) {
   }
   served.set('/index.html', readFileSync(join(HERE, 'index.html')));
   for (const model of readdirSync(FIXTURES))
-    for (const file of readdirSync(join(FIXTURES, model))) served.set(`/fixtures/clip/${model}/${file}`, readFileSync(join(FIXTURES, model, file)));
+    for (const file of readdirSync(join(FIXTURES, model)))
+      served.set(`/fixtures/clip/${model}/${file}`, readFileSync(join(FIXTURES, model, file)));
   served.set('/files.json', JSON.stringify(files.map((f) => ({ name: nameOf(f), url: `./tests/${nameOf(f)}.js` }))));
   return served;
 }
@@ -240,7 +253,8 @@ async function main() {
     });
     // a streamed read of a fixture ends its request early once it has what it needs
     page.on('requestfailed', (req) => {
-      if (!(/\/fixtures\//.test(req.url()) && req.failure()?.errorText === 'net::ERR_ABORTED')) harnessFailure(`request failed: ${req.url()}`, req.failure()?.errorText ?? '');
+      if (!(/\/fixtures\//.test(req.url()) && req.failure()?.errorText === 'net::ERR_ABORTED'))
+        harnessFailure(`request failed: ${req.url()}`, req.failure()?.errorText ?? '');
     });
     browser.on('disconnected', () => resolveDone('disconnected'));
     let timer;
@@ -251,7 +265,8 @@ async function main() {
     if (outcome === 'timeout') harnessFailure(`the suite did not finish within ${TIMEOUT_MS / 1000} s (CLIPGPU_BROWSER_TIMEOUT_S)`);
     if (outcome === 'disconnected') harnessFailure('Chromium exited before the suite finished (crash?)');
     // the model loader probes for optional files (tokenizer, config) in fixture folders: a 404 there is an answer
-    for (const path of server.misses.filter((p) => !p.startsWith('/fixtures/'))) harnessFailure(`the page asked for ${path}, which the server does not have`);
+    for (const path of server.misses.filter((p) => !p.startsWith('/fixtures/')))
+      harnessFailure(`the page asked for ${path}, which the server does not have`);
   } catch (e) {
     harnessFailure('could not run the suite in Chromium', e?.stack || String(e));
   } finally {

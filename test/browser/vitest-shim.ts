@@ -60,7 +60,16 @@ interface Suite {
 }
 
 const DEFAULT_TIMEOUT = 120_000;
-const newSuite = (name: string, mode: Mode): Suite => ({ kind: 'suite', name, mode, children: [], beforeAll: [], afterAll: [], beforeEach: [], afterEach: [] });
+const newSuite = (name: string, mode: Mode): Suite => ({
+  kind: 'suite',
+  name,
+  mode,
+  children: [],
+  beforeAll: [],
+  afterAll: [],
+  beforeEach: [],
+  afterEach: [],
+});
 let stack: Suite[] = [newSuite('', 'run')];
 const current = () => stack[stack.length - 1];
 
@@ -98,7 +107,7 @@ function format(name: string, args: unknown[], index: number): string {
     if (m === '%d' || m === '%i') return String(m === '%i' ? Math.trunc(Number(v)) : Number(v));
     if (m === '%f') return String(Number(v));
     if (m === '%j' || m === '%o' || m === '%O') return JSON.stringify(v);
-    return typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+    return typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
   });
   const first = args[0];
   if (args.length === 1 && first && typeof first === 'object' && !Array.isArray(first))

@@ -24,8 +24,16 @@ const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 const ARTIFACTS = join(ROOT, 'test-artifacts/demo');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
-  '--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader',
-  '--disable-vulkan-surface', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-vulkan=swiftshader',
+  '--use-webgpu-adapter=swiftshader',
+  '--disable-vulkan-surface',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
 ];
 const TIMEOUT_MS = Number(process.env.CLIPGPU_DEMO_TIMEOUT_S || 300) * 1000;
 const STEP_MS = 120_000; // one wait (model load, a generation) on a busy 2-core machine
@@ -123,13 +131,18 @@ async function main() {
   writeFileSync(join(DIST, 'demo.json'), JSON.stringify(manifest, null, 2));
   const model = manifest.models[0];
   const sample = manifest.samples[0];
-  log(`demo built (${model.id}, ${manifest.samples.length} sample(s), decoder ${manifest.decoder ? 'yes' : 'no'}) in ${Date.now() - t0} ms`);
+  log(
+    `demo built (${model.id}, ${manifest.samples.length} sample(s), decoder ${manifest.decoder ? 'yes' : 'no'}) in ${Date.now() - t0} ms`,
+  );
 
   mkdirSync(ARTIFACTS, { recursive: true });
   const server = await serveFolder(DIST);
   const profile = mkdtempSync(join(tmpdir(), 'clipgpu-demo-chromium-'));
   const browser = await puppeteer.launch({
-    executablePath: CHROMIUM, headless: process.env.CLIPGPU_DEMO_HEADFUL !== '1', args: CHROMIUM_ARGS, userDataDir: profile,
+    executablePath: CHROMIUM,
+    headless: process.env.CLIPGPU_DEMO_HEADFUL !== '1',
+    args: CHROMIUM_ARGS,
+    userDataDir: profile,
     defaultViewport: { width: 1100, height: 900, deviceScaleFactor: 1 },
   });
   const consoleErrors = [];
@@ -154,7 +167,11 @@ async function main() {
 
     const loaded = await check(`the page loads and the embedded model (${model.id}) is ready`, async () => {
       await page.waitForSelector('body[data-model="ready"], body[data-model="error"], #fatal:not([hidden])');
-      const state = await page.$eval('body', (b) => ({ ...b.dataset, fatal: document.getElementById('fatal').textContent, error: document.getElementById('error').textContent }));
+      const state = await page.$eval('body', (b) => ({
+        ...b.dataset,
+        fatal: document.getElementById('fatal').textContent,
+        error: document.getElementById('error').textContent,
+      }));
       assert(state.model === 'ready', `model state ${state.model}: ${state.fatal || state.error}`);
       return `: ${await page.$eval('#model-status', (e) => e.textContent)}`;
     });
@@ -166,12 +183,18 @@ async function main() {
         expected = labels.find((l) => l === sample.caption || l.endsWith(sample.caption)) ?? '';
         await page.click(`#samples button[title="${sample.name}"]`);
         await page.waitForSelector('body[data-classify="done"], body[data-classify="error"]');
-        const bars = await page.$$eval('#bars .bar', (rows) => rows.map((r) => ({ label: r.dataset.label, score: Number(r.dataset.score) })));
+        const bars = await page.$$eval('#bars .bar', (rows) =>
+          rows.map((r) => ({ label: r.dataset.label, score: Number(r.dataset.score) })),
+        );
         assert(bars.length === labels.length, `${bars.length} bars for ${labels.length} labels`);
         const sum = bars.reduce((s, b) => s + b.score, 0);
         assert(Math.abs(sum - 1) < 1e-3, `probabilities sum to ${sum}`);
         const top = bars[0];
-        if (trained) assert(top.label === expected, `top label '${top.label}' (${(100 * top.score).toFixed(1)}%), expected '${expected}'; all: ${JSON.stringify(bars)}`);
+        if (trained)
+          assert(
+            top.label === expected,
+            `top label '${top.label}' (${(100 * top.score).toFixed(1)}%), expected '${expected}'; all: ${JSON.stringify(bars)}`,
+          );
         return `: top '${top.label}' ${(100 * top.score).toFixed(1)}%${trained ? '' : ' (untrained fixture: not checked)'}`;
       });
 
@@ -189,11 +212,20 @@ async function main() {
         const gen = 'fourier';
         const S = await page.evaluate(() => window.clipgpuDemo.clip.config.vision_config.image_size);
         await page.select('#generator', gen);
-        for (const [id, v] of [['size', String(S)], ['steps', String(STEPS)], ['cutn', '4'], ['seed', '1'], ['lr', '0.05'], ['every', '1']])
+        for (const [id, v] of [
+          ['size', String(S)],
+          ['steps', String(STEPS)],
+          ['cutn', '4'],
+          ['seed', '1'],
+          ['lr', '0.05'],
+          ['every', '1'],
+        ])
           await page.$eval(`#${id}`, (e, v) => (e.value = v), v);
         if (trained) await page.$eval('#prompts', (e, v) => (e.value = v), expected || sample.caption);
         await page.click('#gen-start');
-        await page.waitForFunction(() => Number(document.getElementById('gen-canvas').dataset.frames) >= 1 || document.body.dataset.gen === 'error');
+        await page.waitForFunction(
+          () => Number(document.getElementById('gen-canvas').dataset.frames) >= 1 || document.body.dataset.gen === 'error',
+        );
         await page.click('#gen-pause');
         await page.waitForSelector('body[data-gen="paused"], body[data-gen="error"]');
         const first = await page.$eval('#gen-canvas', (c) => c.toDataURL());
@@ -214,7 +246,10 @@ async function main() {
         assert(last !== first, 'the canvas did not change between the first frame and the last');
         const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
         const [a, b] = [mean(losses.slice(0, 2)), mean(losses.slice(-2))];
-        assert(b < a, `the loss did not fall: first steps ${a.toFixed(4)}, last steps ${b.toFixed(4)} (${losses.map((l) => l.toFixed(3)).join(' ')})`);
+        assert(
+          b < a,
+          `the loss did not fall: first steps ${a.toFixed(4)}, last steps ${b.toFixed(4)} (${losses.map((l) => l.toFixed(3)).join(' ')})`,
+        );
         assert(!(await page.$eval('#gen-download', (e) => e.hidden)), 'no Download PNG link after the run');
         await page.screenshot({ path: join(ARTIFACTS, 'demo.png'), fullPage: true });
         copyFileSync(join(ARTIFACTS, 'demo.png'), join(ROOT, 'docs/demo.png'));
@@ -248,17 +283,31 @@ async function main() {
           if (!existsSync(file)) return req.respond({ status: 404, body: 'not found' });
           const body = readFileSync(file);
           const head = req.method() === 'HEAD';
-          req.respond({ status: 200, headers: { 'access-control-allow-origin': '*', ...(head ? {} : { 'content-length': String(body.length) }) }, contentType: 'application/octet-stream', body: head ? '' : body });
+          req.respond({
+            status: 200,
+            headers: { 'access-control-allow-origin': '*', ...(head ? {} : { 'content-length': String(body.length) }) },
+            contentType: 'application/octet-stream',
+            body: head ? '' : body,
+          });
         });
         const url = `${server.url}?model=test-org/tiny-clip&clear-cache`;
         await hub.goto(url);
         await hub.waitForSelector('body[data-model="ready"], body[data-model="error"]');
-        assert((await hub.$eval('body', (b) => b.dataset.model)) === 'ready', `first visit: ${await hub.$eval('#error', (e) => e.textContent)}`);
-        assert(served.some((s) => s === 'GET model.safetensors'), `model.safetensors was not downloaded: ${served.join(', ')}`);
+        assert(
+          (await hub.$eval('body', (b) => b.dataset.model)) === 'ready',
+          `first visit: ${await hub.$eval('#error', (e) => e.textContent)}`,
+        );
+        assert(
+          served.some((s) => s === 'GET model.safetensors'),
+          `model.safetensors was not downloaded: ${served.join(', ')}`,
+        );
         const firstVisit = served.length;
         await hub.goto(`${server.url}?model=test-org/tiny-clip`);
         await hub.waitForSelector('body[data-model="ready"], body[data-model="error"]');
-        assert((await hub.$eval('body', (b) => b.dataset.model)) === 'ready', `second visit: ${await hub.$eval('#error', (e) => e.textContent)}`);
+        assert(
+          (await hub.$eval('body', (b) => b.dataset.model)) === 'ready',
+          `second visit: ${await hub.$eval('#error', (e) => e.textContent)}`,
+        );
         const again = served.slice(firstVisit);
         assert(again.length === 0, `the second visit went to the network: ${again.join(', ')}`);
         await hub.close();

@@ -39,7 +39,10 @@ beforeAll(async () => {
     if (tree) {
       if (tree[1] !== REPO) return void res.writeHead(404, { 'X-Error-Code': 'RepositoryNotFound' }).end('{}');
       const list = Object.entries(files).map(([p, b]) => ({
-        type: 'file', path: p, size: b.length, oid: createHash('sha1').update(b).digest('hex'),
+        type: 'file',
+        path: p,
+        size: b.length,
+        oid: createHash('sha1').update(b).digest('hex'),
         ...(LFS.has(p) ? { lfs: { oid: sha256(b), size: b.length, pointerSize: 134 } } : {}),
       }));
       return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(list));
@@ -60,7 +63,11 @@ beforeAll(async () => {
     if (range) {
       const start = Number(range[1]);
       const end = range[2] ? Number(range[2]) : body.length - 1;
-      res.writeHead(206, { ...headers, 'Content-Range': `bytes ${start}-${end}/${body.length}`, 'Content-Length': String(end - start + 1) });
+      res.writeHead(206, {
+        ...headers,
+        'Content-Range': `bytes ${start}-${end}/${body.length}`,
+        'Content-Length': String(end - start + 1),
+      });
       return void res.end(body.subarray(start, end + 1));
     }
     res.writeHead(200, { ...headers, 'Content-Length': String(body.length) });
@@ -96,7 +103,10 @@ describe('weights fetch', () => {
     const root = path.join(cache, 'full');
     const { dir, files: got } = await fetchModel(REPO, { hubUrl, cacheDir: root });
     expect(dir).toBe(dirOf(root));
-    expect(got.map((f) => [f.path, f.downloaded, !!f.sha256])).toEqual([['config.json', true, false], ['model.safetensors', true, true]]);
+    expect(got.map((f) => [f.path, f.downloaded, !!f.sha256])).toEqual([
+      ['config.json', true, false],
+      ['model.safetensors', true, true],
+    ]);
     for (const [name, b] of Object.entries(files)) expect(sha256(readFileSync(path.join(dir, name)))).toBe(sha256(b));
     const again = await fetchModel(REPO, { hubUrl, cacheDir: root });
     expect(again.files.every((f) => !f.downloaded)).toBe(true);
@@ -131,7 +141,9 @@ describe('weights fetch', () => {
 
   it('says in one line what to fetch and from where when offline', async () => {
     const root = path.join(cache, 'offline');
-    const err = await hubModelFiles('openai/clip-vit-base-patch32', { hubUrl: 'http://127.0.0.1:1', cacheDir: root }).catch((e: Error) => e);
+    const err = await hubModelFiles('openai/clip-vit-base-patch32', { hubUrl: 'http://127.0.0.1:1', cacheDir: root }).catch(
+      (e: Error) => e,
+    );
     expect(err).toBeInstanceOf(Error);
     const msg = (err as Error).message;
     expect(msg).not.toContain('\n');

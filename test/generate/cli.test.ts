@@ -8,7 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage, init } from '@clipgpu/clip-runtime';
 import { UsageError } from '../../packages/clip-runtime/src/cli/common.js';
 import { framePath, runGenerateCli } from '../../packages/clip-runtime/src/cli/generate.js';
-import { decoderArchitecture, randomDecoderWeights, writeDecoderWeights, type GenerateState } from '../../packages/clip-runtime/src/generate/index.js';
+import {
+  decoderArchitecture,
+  randomDecoderWeights,
+  writeDecoderWeights,
+  type GenerateState,
+} from '../../packages/clip-runtime/src/generate/index.js';
 import { writeToyModel } from '../helpers/toy-model.js';
 
 await init();
@@ -39,17 +44,44 @@ describe('clipgpu generate', () => {
   it('writes the image, frames every K steps and a JSON-lines log', async () => {
     const out = join(dir, 'apple.png');
     const log = join(dir, 'run.jsonl');
-    const r = await cli(['a red apple:1|blurry:-0.5', '--model', model, '--generator', 'pixels', '--size', '32', '--steps', '4', '--cutn', '2',
-      '--out', out, '--save-every', '2', '--log', log, '--seed', '3', '--lr', '0.1']);
+    const r = await cli([
+      'a red apple:1|blurry:-0.5',
+      '--model',
+      model,
+      '--generator',
+      'pixels',
+      '--size',
+      '32',
+      '--steps',
+      '4',
+      '--cutn',
+      '2',
+      '--out',
+      out,
+      '--save-every',
+      '2',
+      '--log',
+      log,
+      '--seed',
+      '3',
+      '--lr',
+      '0.1',
+    ]);
     expect(r.stdout).toMatch(/finished step 4\/4, loss -?\d+\.\d{4}, .* wrote .*apple\.png/);
     expect(r.stderr).toMatch(/step 1\/4 loss/);
     const img = await png(out);
     expect([img.width, img.height]).toEqual([32, 32]);
     expect(existsSync(join(dir, 'apple-0002.png')) && existsSync(join(dir, 'apple-0004.png'))).toBe(true);
     expect(existsSync(join(dir, 'apple-0001.png'))).toBe(false);
-    const rows = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const rows = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rows.map((x) => x.step)).toEqual([1, 2, 3, 4]);
-    expect(rows[0].losses.map((x: { prompt: string; weight: number }) => [x.prompt, x.weight])).toEqual([['a red apple', 1], ['blurry', -0.5]]);
+    expect(rows[0].losses.map((x: { prompt: string; weight: number }) => [x.prompt, x.weight])).toEqual([
+      ['a red apple', 1],
+      ['blurry', -0.5],
+    ]);
     for (const row of rows) expect(row.loss).toBeCloseTo(row.losses[0].loss + row.losses[1].loss, 5);
   });
 
@@ -57,9 +89,12 @@ describe('clipgpu generate', () => {
     const out = join(dir, 'stopped.png');
     const log = join(dir, 'stopped.jsonl');
     const listeners = process.listenerCount('SIGINT');
-    const r = await cli(['a cat', '--model', model, '--generator', 'fourier', '--size', '32', '--steps', '50', '--cutn', '2', '--out', out, '--log', log], (s) => {
-      if (s.step === 2) process.emit('SIGINT');
-    });
+    const r = await cli(
+      ['a cat', '--model', model, '--generator', 'fourier', '--size', '32', '--steps', '50', '--cutn', '2', '--out', out, '--log', log],
+      (s) => {
+        if (s.step === 2) process.emit('SIGINT');
+      },
+    );
     expect(r.stderr).toMatch(/stopping after this step/);
     expect(r.stdout).toMatch(/stopped at step 2\/50/);
     expect((await png(out)).width).toBe(32);
@@ -71,14 +106,32 @@ describe('clipgpu generate', () => {
     const file = join(dir, 'decoder.safetensors');
     writeFileSync(file, writeDecoderWeights(randomDecoderWeights(decoderArchitecture({ latentDim: 8, size: 16, channels: [8, 6, 4] }), 1)));
     const out = join(dir, 'decoded.png');
-    const r = await cli(['a dog', '--model', model, '--generator', `decoder:${file}`, '--steps', '2', '--cutn', '2', '--out', out, '--quiet', '--init-candidates', '3']);
+    const r = await cli([
+      'a dog',
+      '--model',
+      model,
+      '--generator',
+      `decoder:${file}`,
+      '--steps',
+      '2',
+      '--cutn',
+      '2',
+      '--out',
+      out,
+      '--quiet',
+      '--init-candidates',
+      '3',
+    ]);
     expect(r.stderr).toBe('');
     expect((await png(out)).width).toBe(16);
   });
 
   it('rejects bad input with a one-line reason (a UsageError: exit code 2)', async () => {
     const bad = async (args: string[], re: RegExp) => {
-      const err = await cli(args).then(() => undefined, (e) => e);
+      const err = await cli(args).then(
+        () => undefined,
+        (e) => e,
+      );
       expect(err, args.join(' ')).toBeInstanceOf(UsageError);
       expect(err.message.split('\n')[0]).toMatch(re);
     };
@@ -88,7 +141,10 @@ describe('clipgpu generate', () => {
     await bad(['x', ...m, '--generator', 'vqgan'], /unknown generator 'vqgan'/);
     await bad(['x', ...m, '--generator', 'decoder', '--size', '64'], /--size does not apply to a decoder/);
     await bad(['x', ...m, '--generator', `decoder:${join(dir, 'none.safetensors')}`], /no such file/);
-    await bad(['x', ...m, '--generator', `decoder:${join(dir, 'decoder.safetensors')}`, '--size', '64'], /--size does not apply to a decoder/);
+    await bad(
+      ['x', ...m, '--generator', `decoder:${join(dir, 'decoder.safetensors')}`, '--size', '64'],
+      /--size does not apply to a decoder/,
+    );
     await bad(['x', ...m, '--steps', '0'], /--steps must be an integer ≥ 1, got '0'/);
     await bad(['x', ...m, '--steps', 'ten'], /--steps must be an integer ≥ 1, got 'ten'/);
     await bad(['x', ...m, '--lr=-1'], /--lr must be a number ≥ 0, got '-1'/);
@@ -98,7 +154,10 @@ describe('clipgpu generate', () => {
     await bad(['x', ...m, '--out', join(dir, 'missing', 'o.png')], /--out: the folder .* does not exist/);
     await bad(['x', ...m, '--image-prompt', join(dir, 'nope.png')], /--image-prompt: no such file/);
     // found once the model is known
-    await bad(['x', ...m, '--generator', 'pixels', '--size', '12', '--min-cut', '16', '--steps', '1'], /the image \(12×12\) is smaller than the smallest cutout \(minCutSize 16\)/);
+    await bad(
+      ['x', ...m, '--generator', 'pixels', '--size', '12', '--min-cut', '16', '--steps', '1'],
+      /the image \(12×12\) is smaller than the smallest cutout \(minCutSize 16\)/,
+    );
   });
 
   it('names frames after the output', () => {

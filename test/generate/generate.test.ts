@@ -2,7 +2,14 @@
 // stop() and break keep the latest image, every kind of prompt works, and bad input says why.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, loadClip, ops, Tensor, tidy, type Clip } from '@clipgpu/clip-runtime';
-import { generate, generators, parsePrompts, type GenerateOptions, type GenerateState, type Generator } from '../../packages/clip-runtime/src/generate/index.js';
+import {
+  generate,
+  generators,
+  parsePrompts,
+  type GenerateOptions,
+  type GenerateState,
+  type Generator,
+} from '../../packages/clip-runtime/src/generate/index.js';
 import { TINY } from './helpers.js';
 
 const rt = await init();
@@ -14,9 +21,14 @@ beforeAll(async () => {
 const target = (k: number) => Float32Array.from({ length: 24 }, (_, i) => Math.sin(i * 1.7 + k));
 /** Every CLIP batch here has 2 cutouts, so compiled kernels are shared between tests. */
 const base = (o: Partial<GenerateOptions> = {}): GenerateOptions => ({
-  prompts: [{ embedding: target(0), weight: 1 }, { embedding: target(1), weight: -0.3 }],
+  prompts: [
+    { embedding: target(0), weight: 1 },
+    { embedding: target(1), weight: -0.3 },
+  ],
   generator: generators.pixels({ size: 32 }),
-  steps: 3, cutn: 2, lr: 0.1,
+  steps: 3,
+  cutn: 2,
+  lr: 0.1,
   ...o,
 });
 
@@ -35,9 +47,14 @@ async function collect(opts: GenerateOptions, each?: (s: GenerateState) => void 
 
 describe('generate', () => {
   it('lowers the loss toward a fixed target', async () => {
-    const { losses, image, shape } = await collect(base({
-      prompts: [{ embedding: target(0) }], steps: 10, augment: false, boxes: [0, 0, 32, 32, 4, 6, 20, 20],
-    }));
+    const { losses, image, shape } = await collect(
+      base({
+        prompts: [{ embedding: target(0) }],
+        steps: 10,
+        augment: false,
+        boxes: [0, 0, 32, 32, 4, 6, 20, 20],
+      }),
+    );
     const l = losses.map((x) => x[0]);
     expect(l.length).toBe(10);
     expect(l[9], `losses ${l.map((v) => v.toFixed(4)).join(' ')}`).toBeLessThan(l[0] * 0.9);
@@ -92,19 +109,28 @@ describe('generate', () => {
   });
 
   it('takes token-id, image (tensor) and embedding prompts; text needs a tokenizer', async () => {
-    const image = Tensor.from(Float32Array.from({ length: 3 * 20 * 24 }, (_, i) => (i % 7) / 7), [1, 3, 20, 24]);
-    const run = generate(clip, base({
-      prompts: [
-        { tokens: [97, 5, 17, 42, 98], weight: 1 },
-        { image, weight: 0.5, label: 'stripes' },
-        { embedding: target(2), weight: -0.25 },
-      ],
-      steps: 1,
-    }));
+    const image = Tensor.from(
+      Float32Array.from({ length: 3 * 20 * 24 }, (_, i) => (i % 7) / 7),
+      [1, 3, 20, 24],
+    );
+    const run = generate(
+      clip,
+      base({
+        prompts: [
+          { tokens: [97, 5, 17, 42, 98], weight: 1 },
+          { image, weight: 0.5, label: 'stripes' },
+          { embedding: target(2), weight: -0.25 },
+        ],
+        steps: 1,
+      }),
+    );
     for await (const s of run) {
       expect(s.labels).toEqual(['tokens 0', 'stripes', 'embedding 2']);
       expect(s.losses.length).toBe(3);
-      expect(s.loss).toBeCloseTo(s.losses.reduce((a, b) => a + b, 0), 5);
+      expect(s.loss).toBeCloseTo(
+        s.losses.reduce((a, b) => a + b, 0),
+        5,
+      );
     }
     run.dispose();
     image.dispose();
@@ -116,7 +142,17 @@ describe('generate', () => {
     // lr 0 and one whole-image crop: the first step's loss is the chosen initialisation's own (seed 7: the
     // first draw is not the best of the six)
     const first = async (initCandidates: number) => {
-      const { losses } = await collect(base({ generator: generators.pixels({ size: 32, std: 1 }), lr: 0, steps: 1, augment: false, boxes: [0, 0, 32, 32], initCandidates, seed: 7 }));
+      const { losses } = await collect(
+        base({
+          generator: generators.pixels({ size: 32, std: 1 }),
+          lr: 0,
+          steps: 1,
+          augment: false,
+          boxes: [0, 0, 32, 32],
+          initCandidates,
+          seed: 7,
+        }),
+      );
       return losses[0]![0]!;
     };
     const one = await first(1);
@@ -139,7 +175,10 @@ describe('generate', () => {
     bad({ steps: 2.5 }, /steps must be an integer ≥ 1, got 2.5/);
     bad({ generator: 'vqgan' as never }, /unknown generator 'vqgan'/);
     bad({ generator: {} as never }, /generator must be a name/);
-    bad({ generator: generators.pixels({ size: 16 }), minCutSize: 20 }, /the image \(16×16\) is smaller than the smallest cutout \(minCutSize 20\)/);
+    bad(
+      { generator: generators.pixels({ size: 16 }), minCutSize: 20 },
+      /the image \(16×16\) is smaller than the smallest cutout \(minCutSize 20\)/,
+    );
     bad({ cutn: 0 }, /cutn must be an integer ≥ 1, got 0/);
     bad({ lr: -1 }, /lr must be a number ≥ 0, got -1/);
     bad({ lr: NaN }, /lr must be a number ≥ 0, got NaN/);
@@ -157,16 +196,24 @@ describe('generate', () => {
     const logits = Tensor.zeros([1, 3, 6, 6], { requiresGrad: true });
     const tiny: Generator = { parameters: [logits], render: () => ops.sigmoid(logits), dispose: () => logits.dispose() };
     const run = generate(clip, base({ generator: tiny, minCutSize: 8 }));
-    await expect(run[Symbol.asyncIterator]().next()).rejects.toThrow(/the image \(6×6\) is smaller than the smallest cutout \(minCutSize 8\)/);
+    await expect(run[Symbol.asyncIterator]().next()).rejects.toThrow(
+      /the image \(6×6\) is smaller than the smallest cutout \(minCutSize 8\)/,
+    );
     tiny.dispose();
   });
 });
 
 describe('parsePrompts', () => {
   it("reads VQGAN+CLIP's syntax", () => {
-    expect(parsePrompts('a red apple:1|blurry:-0.5')).toEqual([{ text: 'a red apple', weight: 1 }, { text: 'blurry', weight: -0.5 }]);
+    expect(parsePrompts('a red apple:1|blurry:-0.5')).toEqual([
+      { text: 'a red apple', weight: 1 },
+      { text: 'blurry', weight: -0.5 },
+    ]);
     expect(parsePrompts('a cat')).toEqual([{ text: 'a cat', weight: 1 }]);
-    expect(parsePrompts(' sunset : 2.5e-1 | x:.5')).toEqual([{ text: 'sunset', weight: 0.25 }, { text: 'x', weight: 0.5 }]);
+    expect(parsePrompts(' sunset : 2.5e-1 | x:.5')).toEqual([
+      { text: 'sunset', weight: 0.25 },
+      { text: 'x', weight: 0.5 },
+    ]);
     expect(parsePrompts('ratio 16:9 screen')).toEqual([{ text: 'ratio 16:9 screen', weight: 1 }]);
     expect(parsePrompts('http://example.com/cat.png')).toEqual([{ text: 'http://example.com/cat.png', weight: 1 }]);
     expect(parsePrompts('note: bold:3')).toEqual([{ text: 'note: bold', weight: 3 }]);

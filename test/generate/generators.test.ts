@@ -4,8 +4,26 @@
 import { describe, expect, it } from 'vitest';
 import { init, noGrad, ops, Tensor, tidy } from '@clipgpu/clip-runtime';
 import {
-  Cutouts, checkArchitecture, decoder, decoderArchitecture, decoderTensorShapes, defaultMinCutSize, fourier, generators, sampleBoxes, mulberry32, pixels, randomDecoderWeights, readDecoderWeights, siren,
-  sirenCoordinates, stream, upsampleNearest2x, writeDecoderWeights, type Generator, type GeneratorFactory,
+  Cutouts,
+  checkArchitecture,
+  decoder,
+  decoderArchitecture,
+  decoderTensorShapes,
+  defaultMinCutSize,
+  fourier,
+  generators,
+  sampleBoxes,
+  mulberry32,
+  pixels,
+  randomDecoderWeights,
+  readDecoderWeights,
+  siren,
+  sirenCoordinates,
+  stream,
+  upsampleNearest2x,
+  writeDecoderWeights,
+  type Generator,
+  type GeneratorFactory,
 } from '../../packages/clip-runtime/src/generate/index.js';
 import { checkDirectional, generateFixture, relL2 } from './helpers.js';
 import { decoderReference } from '../../packages/clip-runtime/src/generate/generators/decoder.ref.js';
@@ -18,7 +36,10 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 /** Σ w ∘ render() with fixed random w: a scalar whose gradient reaches every parameter. */
 function weightedSum(g: Generator, seed = 9) {
   const probe = noGrad(() => g.render());
-  const w = Tensor.from(Float32Array.from({ length: probe.size }, mulberry32(seed)).map((x) => x - 0.5), probe.shape);
+  const w = Tensor.from(
+    Float32Array.from({ length: probe.size }, mulberry32(seed)).map((x) => x - 0.5),
+    probe.shape,
+  );
   probe.dispose();
   return { w, loss: () => tidy(() => ops.sum(ops.mul(g.render(), w))) };
 }
@@ -68,7 +89,7 @@ describe('fourier', () => {
     for (let y = 0; y < h; y++)
       for (let x = 0; x < w; x++) {
         // irfft2 of a single (non-edge) coefficient c at (1, 2): (2/(hw)) · c · cos(2π(y/8 + 2x/10)); /4; sigmoid
-        const v = (2 / (h * w)) * 0.01 * scale * Math.cos(2 * Math.PI * (y / 8 + (2 * x) / 10)) / 4;
+        const v = ((2 / (h * w)) * 0.01 * scale * Math.cos(2 * Math.PI * (y / 8 + (2 * x) / 10))) / 4;
         expect(img[y * w + x]).toBeCloseTo(sigmoid(v), 6);
         expect(img[h * w + y * w + x]).toBeCloseTo(0.5, 6);
       }
@@ -118,7 +139,15 @@ describe('decoder', () => {
   const coordArch = decoderArchitecture({ latentDim: 6, size: 8, base: 2, channels: [5, 4, 3], coords: true, mapping: [7, 5] });
   const pixelArch = decoderArchitecture({ latentDim: 6, size: 8, mapping: [7, 5], pixel: [6, 4] });
   const framedArch = decoderArchitecture({ latentDim: 6, size: 8, mapping: [7, 5], pixel: [6, 4], frame: true });
-  const compositeArch = decoderArchitecture({ latentDim: 6, size: 8, mapping: [7, 5], pixel: [6, 4], frame: true, composite: true, fourier: 2 });
+  const compositeArch = decoderArchitecture({
+    latentDim: 6,
+    size: 8,
+    mapping: [7, 5],
+    pixel: [6, 4],
+    frame: true,
+    composite: true,
+    fourier: 2,
+  });
 
   it('nearest 2× upsampling is exact, and its gradient sums the four copies', async () => {
     const data = Float32Array.from({ length: 2 * 3 * 2 * 3 }, (_, i) => i * 0.5 - 3);
@@ -180,24 +209,50 @@ describe('decoder', () => {
     await expect(readDecoderWeights(foreign)).rejects.toThrow(/not a decoder weights file/);
     expect(() => decoder(wts, { latentDim: 7 })).toThrow(/latentDim 7 does not match the weights' latent_dim 6/);
     await expect(decoder(writeDecoderWeights(wts), { latentDim: 9 }).create(ctx())).rejects.toThrow(/latentDim 9 does not match/);
-    expect(() => writeDecoderWeights({ ...wts, tensors: { ...wts.tensors, 'to_rgb.bias': { shape: [4], data: new Float32Array(4) } } })).toThrow(/'to_rgb.bias' has shape \[4\], the architecture needs \[3\]/);
+    expect(() =>
+      writeDecoderWeights({ ...wts, tensors: { ...wts.tensors, 'to_rgb.bias': { shape: [4], data: new Float32Array(4) } } }),
+    ).toThrow(/'to_rgb.bias' has shape \[4\], the architecture needs \[3\]/);
     expect(() => decoderArchitecture({ size: 24 })).toThrow(/size 24 is not 4·2\^k/);
     expect(() => checkArchitecture({ ...coordArch, coords: 'yes' })).toThrow(/'coords' must be true or false, got "yes"/);
-    expect(() => checkArchitecture({ ...coordArch, mapping: [4, 0] })).toThrow(/'mapping' must be a list of positive integers, got \[4,0\]/);
+    expect(() => checkArchitecture({ ...coordArch, mapping: [4, 0] })).toThrow(
+      /'mapping' must be a list of positive integers, got \[4,0\]/,
+    );
     expect(() => checkArchitecture({ ...coordArch, kind: 'gan' })).toThrow(/'kind' must be 'conv' or 'pixel', got "gan"/);
     expect(() => checkArchitecture({ ...pixelArch, pixel: [] })).toThrow(/'pixel' must be a non-empty list of positive integers, got \[\]/);
     expect(() => checkArchitecture({ ...pixelArch, mapping: undefined })).toThrow(/of kind 'pixel' needs a 'mapping' MLP/);
     expect(() => checkArchitecture({ ...pixelArch, frame: 1 })).toThrow(/'frame' must be true or false, got 1/);
     expect(() => checkArchitecture({ ...pixelArch, composite: 'yes' })).toThrow(/'composite' must be true or false, got "yes"/);
-    expect(decoderTensorShapes(compositeArch).slice(4, 8).map(([n, s]) => `${n} ${s}`)).toEqual(['frame.weight 4,5', 'frame.bias 4', 'colors.weight 6,5', 'colors.bias 6']);
+    expect(
+      decoderTensorShapes(compositeArch)
+        .slice(4, 8)
+        .map(([n, s]) => `${n} ${s}`),
+    ).toEqual(['frame.weight 4,5', 'frame.bias 4', 'colors.weight 6,5', 'colors.bias 6']);
     expect(() => checkArchitecture({ ...pixelArch, fourier: 9 })).toThrow(/'fourier' must be an integer 0 … 8, got 9/);
     expect(decoderTensorShapes(compositeArch)[8]!.join(' ')).toBe('pixel.0.weight 6,16'); // u, v, u² + v², 8 Fourier features, 5 style
-    expect(decoderTensorShapes(compositeArch).slice(-2).map(([n, s]) => `${n} ${s}`)).toEqual(['to_alpha.weight 1,4', 'to_alpha.bias 1']);
-    expect(decoderTensorShapes(framedArch).slice(4, 7).map(([n, s]) => `${n} ${s}`)).toEqual(['frame.weight 4,5', 'frame.bias 4', 'pixel.0.weight 6,8']);
-    expect(decoderTensorShapes(pixelArch).slice(4).map(([n, s]) => `${n} ${s}`)).toEqual(['pixel.0.weight 6,7', 'pixel.0.bias 6', 'pixel.1.weight 4,11', 'pixel.1.bias 4', 'to_rgb.weight 3,4', 'to_rgb.bias 3']);
-    expect(decoderTensorShapes(coordArch).slice(0, 5).map(([n, s]) => `${n} ${s}`)).toEqual(['mapping.0.weight 7,6', 'mapping.0.bias 7', 'mapping.1.weight 5,7', 'mapping.1.bias 5', 'dense.weight 20,5']);
+    expect(
+      decoderTensorShapes(compositeArch)
+        .slice(-2)
+        .map(([n, s]) => `${n} ${s}`),
+    ).toEqual(['to_alpha.weight 1,4', 'to_alpha.bias 1']);
+    expect(
+      decoderTensorShapes(framedArch)
+        .slice(4, 7)
+        .map(([n, s]) => `${n} ${s}`),
+    ).toEqual(['frame.weight 4,5', 'frame.bias 4', 'pixel.0.weight 6,8']);
+    expect(
+      decoderTensorShapes(pixelArch)
+        .slice(4)
+        .map(([n, s]) => `${n} ${s}`),
+    ).toEqual(['pixel.0.weight 6,7', 'pixel.0.bias 6', 'pixel.1.weight 4,11', 'pixel.1.bias 4', 'to_rgb.weight 3,4', 'to_rgb.bias 3']);
+    expect(
+      decoderTensorShapes(coordArch)
+        .slice(0, 5)
+        .map(([n, s]) => `${n} ${s}`),
+    ).toEqual(['mapping.0.weight 7,6', 'mapping.0.bias 7', 'mapping.1.weight 5,7', 'mapping.1.bias 5', 'dense.weight 20,5']);
     expect(decoderTensorShapes(coordArch).find(([n]) => n === 'blocks.0.conv.weight')![1]).toEqual([4, 7, 3, 3]);
-    await expect(decoder('/nonexistent/decoder.safetensors').create(ctx())).rejects.toThrow(/cannot open '\/nonexistent\/decoder.safetensors'/);
+    await expect(decoder('/nonexistent/decoder.safetensors').create(ctx())).rejects.toThrow(
+      /cannot open '\/nonexistent\/decoder.safetensors'/,
+    );
     expect(Object.keys(generators)).toEqual(['pixels', 'fourier', 'siren', 'decoder']);
   });
 });
@@ -209,14 +264,18 @@ describe('cutouts', () => {
       const b = sampleBoxes(40, 50, 400, pow, 10, r);
       for (let i = 0; i < b.length; i += 4) {
         const [x, y, w, h] = b.slice(i, i + 4);
-        expect(Number.isInteger(x) && Number.isInteger(y) && w === h && w >= 10 && w <= 40 && x + w <= 50 && y + h <= 40 && x >= 0 && y >= 0).toBe(true);
+        expect(
+          Number.isInteger(x) && Number.isInteger(y) && w === h && w >= 10 && w <= 40 && x + w <= 50 && y + h <= 40 && x >= 0 && y >= 0,
+        ).toBe(true);
       }
       return b.filter((_, i) => i % 4 === 2).reduce((a, v) => a + v, 0) / 400;
     };
     expect(mean(3)).toBeLessThan(mean(1) - 5);
     expect(defaultMinCutSize(224, 224, 224)).toBe(112);
     expect(defaultMinCutSize(16, 20, 30)).toBe(8);
-    expect(() => sampleBoxes(16, 16, 1, 1, 20, r)).toThrow(/minCutSize 20\) must be an integer between 1 and the image's shorter side \(16 px\)/);
+    expect(() => sampleBoxes(16, 16, 1, 1, 20, r)).toThrow(
+      /minCutSize 20\) must be an integer between 1 and the image's shorter side \(16 px\)/,
+    );
   });
 
   it('flips exactly, jitters colours and adds noise from the seeded stream only', async () => {

@@ -3,7 +3,15 @@
 // each evaluation), through the pixels (+ TV) and Fourier generators.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, loadClip, noGrad, tidy, type Clip } from '@clipgpu/clip-runtime';
-import { Cutouts, encodePrompts, fourier, guidanceLoss, pixels, stream, type Generator } from '../../packages/clip-runtime/src/generate/index.js';
+import {
+  Cutouts,
+  encodePrompts,
+  fourier,
+  guidanceLoss,
+  pixels,
+  stream,
+  type Generator,
+} from '../../packages/clip-runtime/src/generate/index.js';
 import { checkDirectional, TINY } from './helpers.js';
 
 const rt = await init();

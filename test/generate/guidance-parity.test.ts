@@ -3,7 +3,15 @@
 // normalization → image tower → prompt losses (spherical + TV, cosine) → the latent's gradient.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, loadClip, Tensor, tidy, type Clip } from '@clipgpu/clip-runtime';
-import { Cutouts, encodePrompts, guidanceLoss, pixels, sphericalDistance, stream, type Target } from '../../packages/clip-runtime/src/generate/index.js';
+import {
+  Cutouts,
+  encodePrompts,
+  guidanceLoss,
+  pixels,
+  sphericalDistance,
+  stream,
+  type Target,
+} from '../../packages/clip-runtime/src/generate/index.js';
 import { generateFixture, relL2, TINY } from './helpers.js';
 
 const rt = await init();
@@ -16,7 +24,10 @@ async function fixtureTargets(fx: Awaited<ReturnType<typeof generateFixture>>): 
   const t = await fx.get('targets');
   const w = await fx.get('weights');
   const D = t.shape[1];
-  return encodePrompts(clip, Array.from(w.data, (weight, i) => ({ embedding: t.data.subarray(i * D, (i + 1) * D), weight })));
+  return encodePrompts(
+    clip,
+    Array.from(w.data, (weight, i) => ({ embedding: t.data.subarray(i * D, (i + 1) * D), weight })),
+  );
 }
 
 describe('guidance loss against PyTorch', () => {
@@ -45,7 +56,9 @@ describe('guidance loss against PyTorch', () => {
       });
       const [total, l0, l1, tv] = g;
       expect(relL2([await total.item()], (await fx.get(`${kind}.loss`)).data), `${kind} loss`).toBeLessThan(1e-5);
-      expect(relL2([await l0.item(), await l1.item()], (await fx.get(`${kind}.losses`)).data), `${kind} per-prompt losses`).toBeLessThan(1e-5);
+      expect(relL2([await l0.item(), await l1.item()], (await fx.get(`${kind}.losses`)).data), `${kind} per-prompt losses`).toBeLessThan(
+        1e-5,
+      );
       if (tv) expect(relL2([await tv.item()], (await fx.get('tv')).data)).toBeLessThan(1e-5);
       await total.backward();
       const grad = (await gen.parameters[0].grad!.toArray()) as Float32Array;

@@ -24,7 +24,12 @@ export async function generateFixture() {
  * Checks the gradients of `loss` (a scalar built from `params`, deterministic: same value for the
  * same parameter values) along one random direction over all params. Leaves the params unchanged.
  */
-export async function checkDirectional(name: string, params: Tensor[], loss: () => Tensor, opts: { eps?: number; tol?: number; seed?: number } = {}) {
+export async function checkDirectional(
+  name: string,
+  params: Tensor[],
+  loss: () => Tensor,
+  opts: { eps?: number; tol?: number; seed?: number } = {},
+) {
   const seed = opts.seed ?? 1;
   const eps = opts.eps ?? 1e-2;
   const values = (await Promise.all(params.map((p) => p.toArray()))) as Float32Array[];
@@ -38,7 +43,12 @@ export async function checkDirectional(name: string, params: Tensor[], loss: () 
   const dirs = values.map((v) => randn(v.length, r));
   const analytic = grads.reduce((acc, g, i) => acc + dot(g, dirs[i]), 0);
   const numeric = await directionalDifference(async (step) => {
-    params.forEach((p, i) => p.rt.gpu.write(p.buffer, values[i].map((x, k) => x + step * dirs[i][k])));
+    params.forEach((p, i) =>
+      p.rt.gpu.write(
+        p.buffer,
+        values[i].map((x, k) => x + step * dirs[i][k]),
+      ),
+    );
     const v = noGrad(loss);
     const x = await v.item();
     v.dispose();

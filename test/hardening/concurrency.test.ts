@@ -11,7 +11,10 @@ const { config, model } = tinyFiles();
 
 const bits = (a: Float32Array | Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 const pixelsOf = (k: number, batch: number) =>
-  Tensor.from(Float32Array.from({ length: batch * 3 * 30 * 30 }, (_, i) => Math.sin(i * 0.013 * (k + 1) + k)), [batch, 3, 30, 30]);
+  Tensor.from(
+    Float32Array.from({ length: batch * 3 * 30 * 30 }, (_, i) => Math.sin(i * 0.013 * (k + 1) + k)),
+    [batch, 3, 30, 30],
+  );
 /** [B, 13] ids of the tiny vocabulary: BOS 97, words, EOT 98, padding 0. */
 function idsOf(k: number, batch: number): Tensor {
   const ids = new Int32Array(batch * 13);
@@ -24,8 +27,16 @@ function idsOf(k: number, batch: number): Tensor {
   return Tensor.from(ids, [batch, 13]);
 }
 const genOpts = (seed: number): GenerateOptions => ({
-  prompts: [{ embedding: Float32Array.from({ length: 24 }, (_, i) => Math.sin(i * 1.3 + seed)), weight: 1 }, { embedding: Float32Array.from({ length: 24 }, (_, i) => Math.cos(i + seed)), weight: -0.4 }],
-  generator: generators.pixels({ size: 32 }), steps: 3, cutn: 2, lr: 0.1, seed, tvWeight: 0.05,
+  prompts: [
+    { embedding: Float32Array.from({ length: 24 }, (_, i) => Math.sin(i * 1.3 + seed)), weight: 1 },
+    { embedding: Float32Array.from({ length: 24 }, (_, i) => Math.cos(i + seed)), weight: -0.4 },
+  ],
+  generator: generators.pixels({ size: 32 }),
+  steps: 3,
+  cutn: 2,
+  lr: 0.1,
+  seed,
+  tvWeight: 0.05,
 });
 
 async function image(clip: Clip, x: Tensor) {
@@ -66,7 +77,9 @@ describe('concurrent calls on one model', () => {
     const tText = performance.now() - t0;
     t0 = performance.now();
     for (const s of seeds) serial.push(await run(clip, s));
-    console.log(`one by one (compiling): images ${tImage.toFixed(0)} ms, texts ${tText.toFixed(0)} ms, generate ${(performance.now() - t0).toFixed(0)} ms`);
+    console.log(
+      `one by one (compiling): images ${tImage.toFixed(0)} ms, texts ${tText.toFixed(0)} ms, generate ${(performance.now() - t0).toFixed(0)} ms`,
+    );
     t0 = performance.now();
     const before = rt.stats();
 
@@ -80,9 +93,11 @@ describe('concurrent calls on one model', () => {
       const order = jobs.map((_, i) => i);
       if (round === 1) order.reverse();
       const results: string[] = new Array(jobs.length);
-      await Promise.all(order.map(async (i) => {
-        results[i] = await jobs[i]();
-      }));
+      await Promise.all(
+        order.map(async (i) => {
+          results[i] = await jobs[i]();
+        }),
+      );
       results.forEach((r, i) => expect(r, `round ${round}, call ${i}`).toBe(serial[i]));
       expect(rt.stats().inUseBytes).toBe(before.inUseBytes);
       expect(rt.stats().liveTensors).toBe(before.liveTensors);

@@ -12,7 +12,12 @@ import { tinyFiles, within } from './helpers.js';
 
 const { config, model } = tinyFiles();
 const files = () => memoryFiles({ 'config.json': config, 'model.safetensors': model }, 'tiny');
-const pixels = (rt: Runtime) => Tensor.from(Float32Array.from({ length: 2 * 3 * 30 * 30 }, (_, i) => Math.sin(i * 0.37)), [2, 3, 30, 30], { runtime: rt });
+const pixels = (rt: Runtime) =>
+  Tensor.from(
+    Float32Array.from({ length: 2 * 3 * 30 * 30 }, (_, i) => Math.sin(i * 0.37)),
+    [2, 3, 30, 30],
+    { runtime: rt },
+  );
 const LOST = /GPU device lost|device (was )?lost|destroyed/i;
 
 async function embed(clip: Clip, rt: Runtime): Promise<Float32Array> {
@@ -32,7 +37,10 @@ describe('device loss', () => {
     const x = pixels(rt);
     const pending = clip.encodeImage(x).then(async (e) => e.toArray()); // recorded, submitted, awaiting the GPU
     rt.gpu.device.destroy();
-    const error = await within(pending, 20_000, 'encodeImage on a destroyed device').then(() => undefined, (e: Error) => e);
+    const error = await within(pending, 20_000, 'encodeImage on a destroyed device').then(
+      () => undefined,
+      (e: Error) => e,
+    );
     console.log(`encodeImage on a destroyed device: ${error?.name}: ${error?.message}`);
     expect(error?.message).toMatch(LOST);
     expect(error?.message).not.toMatch(/\n/);
@@ -59,7 +67,10 @@ describe('device loss', () => {
     const clip = await loadClip(files(), { runtime: rt });
     const run = generate(clip, {
       prompts: [{ embedding: Float32Array.from({ length: 24 }, (_, i) => Math.cos(i)) }],
-      generator: generators.pixels({ size: 32 }), steps: 50, cutn: 2, lr: 0.1,
+      generator: generators.pixels({ size: 32 }),
+      steps: 50,
+      cutn: 2,
+      lr: 0.1,
     });
     const steps: number[] = [];
     const iterate = (async () => {
@@ -68,7 +79,10 @@ describe('device loss', () => {
         if (s.step === 2) rt.gpu.device.destroy();
       }
     })();
-    const error = await within(iterate, 30_000, 'generate() on a destroyed device').then(() => undefined, (e: Error) => e);
+    const error = await within(iterate, 30_000, 'generate() on a destroyed device').then(
+      () => undefined,
+      (e: Error) => e,
+    );
     console.log(`generate() on a destroyed device: ${error?.name}: ${error?.message}`);
     expect(error?.message).toMatch(LOST);
     expect(steps).toEqual([1, 2]);
@@ -79,7 +93,10 @@ describe('device loss', () => {
     const t = Tensor.from(new Float32Array(1 << 16).fill(3), [1 << 16], { runtime: other });
     const read = t.toArray();
     other.gpu.device.destroy();
-    const readError = await within(read, 20_000, 'a read-back on a destroyed device').then(() => undefined, (e: Error) => e);
+    const readError = await within(read, 20_000, 'a read-back on a destroyed device').then(
+      () => undefined,
+      (e: Error) => e,
+    );
     console.log(`toArray() on a destroyed device: ${readError?.name}: ${readError?.message}`);
     expect(readError?.message).toMatch(LOST);
     t.dispose();
@@ -87,12 +104,15 @@ describe('device loss', () => {
 });
 
 describe('validation errors', () => {
-  const copy = new Program('hardening_copy', `
+  const copy = new Program(
+    'hardening_copy',
+    `
 @group(0) @binding(0) var<storage, read> src: array<f32>;
 @group(0) @binding(1) var<storage, read_write> dst: array<f32>;
 @compute @workgroup_size(64) fn main(@builtin(global_invocation_id) id: vec3u) {
   if (id.x < arrayLength(&dst)) { dst[id.x] = src[id.x] * 2.0; }
-}`);
+}`,
+  );
 
   async function expectKernelError(gpu: Gpu, record: () => void) {
     record();
@@ -131,8 +151,12 @@ describe('validation errors', () => {
     const gpu = (await init()).gpu;
     const small = gpu.createBuffer(16);
     expect(() => gpu.run(copy, { buffers: { src: small }, workgroups: [1] })).toThrow("hardening_copy: missing buffer 'dst' (binding 1)");
-    expect(() => gpu.run(copy, { buffers: { src: small, dst: small, x: small }, workgroups: [1] })).toThrow(/hardening_copy: unknown buffer 'x'/);
-    expect(() => gpu.run(copy, { buffers: { src: small, dst: small }, workgroups: [1], minBytes: { dst: 256 } })).toThrow("hardening_copy: buffer 'dst' holds 16 bytes, needs 256");
+    expect(() => gpu.run(copy, { buffers: { src: small, dst: small, x: small }, workgroups: [1] })).toThrow(
+      /hardening_copy: unknown buffer 'x'/,
+    );
+    expect(() => gpu.run(copy, { buffers: { src: small, dst: small }, workgroups: [1], minBytes: { dst: 256 } })).toThrow(
+      "hardening_copy: buffer 'dst' holds 16 bytes, needs 256",
+    );
     expect(() => gpu.run(copy, { buffers: { src: small, dst: small }, workgroups: [1e9] })).toThrow(/workgroup count .* out of range/);
     gpu.destroyBuffer(small);
   });
@@ -155,7 +179,9 @@ describe('limits', () => {
     const tight = await Runtime.create({ limits: { maxStorageBufferBindingSize: 19_200 } });
     const clip = await loadClip(files(), { runtime: tight });
     const x = Tensor.from(new Float32Array(8 * 3 * 30 * 30), [8, 3, 30, 30], { runtime: tight });
-    await expect(clip.encodeImage(x).catch((e) => Promise.reject(e))).rejects.toThrow(/^\w+: buffer '\w+' binds \d+ bytes, more than this device's maxStorageBufferBindingSize \(19200\)$/);
+    await expect(clip.encodeImage(x).catch((e) => Promise.reject(e))).rejects.toThrow(
+      /^\w+: buffer '\w+' binds \d+ bytes, more than this device's maxStorageBufferBindingSize \(19200\)$/,
+    );
     x.dispose();
     clip.dispose();
     tight.destroy();
@@ -166,10 +192,12 @@ describe('limits', () => {
     expect(() => rt.gpu.createBuffer(1 << 17, 'big')).toThrow("big: 131072 bytes exceed this device's maxBufferSize (65536)");
     expect(() => Tensor.empty([1 << 15], 'f32', rt)).toThrow(/tensor\[32768\]: 131072 bytes exceed this device's maxBufferSize \(65536\)/);
     rt.destroy();
-    await expect(Runtime.create({ limits: { maxBufferSize: -1 } })).rejects.toThrow('limits.maxBufferSize must be a positive integer, got -1');
+    await expect(Runtime.create({ limits: { maxBufferSize: -1 } })).rejects.toThrow(
+      'limits.maxBufferSize must be a positive integer, got -1',
+    );
   });
 
-  it("ViT-L/14: the f32 token embedding (145 MiB) on a 128 MiB binding limit is refused before any data is read", async () => {
+  it('ViT-L/14: the f32 token embedding (145 MiB) on a 128 MiB binding limit is refused before any data is read', async () => {
     // a header-only ViT-L/14 file: its shapes, a virtual data section never read
     const hf = parseHfConfig({
       projection_dim: 768,
@@ -190,7 +218,8 @@ describe('limits', () => {
     const size = head.length + offset;
     const reads: [number, number][] = [];
     const source = {
-      size, label: 'vit-l-14/model.safetensors',
+      size,
+      label: 'vit-l-14/model.safetensors',
       read: async (at: number, n: number) => {
         reads.push([at, n]);
         if (at + n > head.length) throw new Error(`read of tensor data at ${at}`);
@@ -198,8 +227,11 @@ describe('limits', () => {
       },
     };
     const vitL = {
-      label: 'vit-l-14', has: async (n: string) => n === 'model.safetensors' || n === 'config.json',
-      text: async () => JSON.stringify({ ...hf }), bytes: async () => new Uint8Array(0), source: async () => source,
+      label: 'vit-l-14',
+      has: async (n: string) => n === 'model.safetensors' || n === 'config.json',
+      text: async () => JSON.stringify({ ...hf }),
+      bytes: async () => new Uint8Array(0),
+      source: async () => source,
     };
     const rt = await Runtime.create({ limits: { maxStorageBufferBindingSize: 128 << 20 } });
     await expect(loadClip(vitL, { runtime: rt })).rejects.toThrow(

@@ -19,12 +19,57 @@ function syntheticTokenizer(): ClipTokenizer {
   for (let b = 0; b < 256; b++) if (keep(b)) symbols.push(String.fromCharCode(b));
   for (let b = 0, n = 0; b < 256; b++) if (!keep(b)) symbols.push(String.fromCharCode(256 + n++));
   const merges = ['t h', 'th e</w>', 'a n', 'an d</w>', 'i n', 'in g</w>', 'e r</w>'];
-  const tokens = [...symbols, ...symbols.map((s) => `${s}</w>`), ...merges.map((m) => m.replace(' ', '')), '<|startoftext|>', '<|endoftext|>'];
+  const tokens = [
+    ...symbols,
+    ...symbols.map((s) => `${s}</w>`),
+    ...merges.map((m) => m.replace(' ', '')),
+    '<|startoftext|>',
+    '<|endoftext|>',
+  ];
   return ClipTokenizer.fromHuggingFace(Object.fromEntries(tokens.map((t, i) => [t, i])), `#version: 0.2\n${merges.join('\n')}\n`);
 }
 
-const POOLS: [number, number][] = [[0x20, 0x7e], [0x0, 0x1f], [0x80, 0xff], [0x300, 0x36f], [0x370, 0x3ff], [0x590, 0x6ff], [0x4e00, 0x9fff], [0xd800, 0xdfff], [0xe000, 0xf8ff], [0xfe00, 0xffff], [0x1f300, 0x1faff], [0x10000, 0x10ffff]];
-const PIECES = ['&amp;', '&#x110000;', '&#99999999999;', '&#0;', '&NotANamedEntity;', '&lt', '<|startoftext|>', '<|endoftext|>', '\u017ftartoftext', "'s", "'ll", ' \u3000 ', '\ufeff', '\u200d', '\u0345', 'ﬁ', 'Ǆ', '\x1b[31m', '\r\n', '\ud83d', '\ude00', '\ud83d\ude00', 'İ', 'ß', '１２３'];
+const POOLS: [number, number][] = [
+  [0x20, 0x7e],
+  [0x0, 0x1f],
+  [0x80, 0xff],
+  [0x300, 0x36f],
+  [0x370, 0x3ff],
+  [0x590, 0x6ff],
+  [0x4e00, 0x9fff],
+  [0xd800, 0xdfff],
+  [0xe000, 0xf8ff],
+  [0xfe00, 0xffff],
+  [0x1f300, 0x1faff],
+  [0x10000, 0x10ffff],
+];
+const PIECES = [
+  '&amp;',
+  '&#x110000;',
+  '&#99999999999;',
+  '&#0;',
+  '&NotANamedEntity;',
+  '&lt',
+  '<|startoftext|>',
+  '<|endoftext|>',
+  '\u017ftartoftext',
+  "'s",
+  "'ll",
+  ' \u3000 ',
+  '\ufeff',
+  '\u200d',
+  '\u0345',
+  'ﬁ',
+  'Ǆ',
+  '\x1b[31m',
+  '\r\n',
+  '\ud83d',
+  '\ude00',
+  '\ud83d\ude00',
+  'İ',
+  'ß',
+  '１２３',
+];
 
 function randomText(r: Rng, length: number): string {
   const out: string[] = [];
@@ -74,17 +119,28 @@ describe('fuzzed tokenizer input', () => {
         if (ms > bound) failures.push(`${tag}: took ${ms.toFixed(0)} ms (bound ${bound} ms)`);
       };
       for (let i = 0; i < 3000; i++) check([randomText(r, r.int(r.chance(0.1) ? 2000 : 120))], `seed ${SEED} text ${i}`, 2_000);
-      for (let i = 0; i < 100; i++) check(Array.from({ length: 1 + r.int(8) }, () => randomText(r, r.int(60))), `seed ${SEED} batch ${i}`, 2_000);
+      for (let i = 0; i < 100; i++)
+        check(
+          Array.from({ length: 1 + r.int(8) }, () => randomText(r, r.int(60))),
+          `seed ${SEED} batch ${i}`,
+          2_000,
+        );
       // huge: 1 M characters of words (only the first 77 tokens' words go through BPE), 100 k lone surrogates
       check([randomText(r, 1_000_000)], 'one million characters', 30_000);
       // one word is one BPE problem whose cost grows faster than its length (a 20 k-letter random
       // word took 24 s with OpenAI's vocabulary): 3 k letters, 2 k CJK characters here
       check([Array.from({ length: 3_000 }, () => String.fromCharCode(97 + r.int(26))).join('')], 'a 3k-letter word', 10_000);
-      check([Array.from({ length: 2_000 }, () => String.fromCodePoint(0x4e00 + r.int(20_000))).join('')], 'a 2k-character CJK word', 10_000);
+      check(
+        [Array.from({ length: 2_000 }, () => String.fromCodePoint(0x4e00 + r.int(20_000))).join('')],
+        'a 2k-character CJK word',
+        10_000,
+      );
       check(['\ud800'.repeat(100_000)], '100k lone surrogates', 30_000);
       check(['', ' ', '\u0000', '<|endoftext|>'.repeat(100)], 'edge texts', 2_000);
       // too long with truncate: false is a clear error naming the text
-      expect(() => tok.tokenize(['x', 'word '.repeat(200)], { truncate: false })).toThrow(/^text 1 has \d+ tokens, more than the context length 77$/);
+      expect(() => tok.tokenize(['x', 'word '.repeat(200)], { truncate: false })).toThrow(
+        /^text 1 has \d+ tokens, more than the context length 77$/,
+      );
       expect(() => tok.tokenize(['x'], { contextLength: 0 })).toThrow(/bad contextLength 0/);
       console.log(`tokenizer fuzz (${name}): ${cases} cases, slowest ${slowest.toFixed(0)} ms; huge: ${huge.join(', ')}`);
       expectNoFailures(failures, cases);
@@ -95,7 +151,9 @@ describe('fuzzed tokenizer input', () => {
 // ---- images -----------------------------------------------------------------------------------
 
 const require = createRequire(new URL('../../packages/clip-runtime/package.json', import.meta.url));
-const jpeg = require('jpeg-js') as { encode(img: { width: number; height: number; data: Uint8Array }, quality: number): { data: Uint8Array } };
+const jpeg = require('jpeg-js') as {
+  encode(img: { width: number; height: number; data: Uint8Array }, quality: number): { data: Uint8Array };
+};
 
 function crcFix(bytes: Uint8Array, chunkAt: number): void {
   const dv = new DataView(bytes.buffer, bytes.byteOffset);
@@ -218,7 +276,8 @@ describe('fuzzed image bytes', () => {
       try {
         const img = await within(decodeImage(bytes, label), 10_000, tag);
         counts.decoded++;
-        if (!(img.width > 0 && img.height > 0 && img.data.length === img.width * img.height * 3)) failures.push(`${tag}: decoded to ${img.width}×${img.height} with ${img.data.length} bytes`);
+        if (!(img.width > 0 && img.height > 0 && img.data.length === img.width * img.height * 3))
+          failures.push(`${tag}: decoded to ${img.width}×${img.height} with ${img.data.length} bytes`);
         else if (Math.max(img.width, img.height) > 100 * Math.min(img.width, img.height)) extremes.push(img);
         else if (decoded.length < 12) decoded.push(img);
       } catch (e) {
@@ -232,7 +291,9 @@ describe('fuzzed image bytes', () => {
       rssPeak = Math.max(rssPeak, process.memoryUsage().rss - rss0);
       if (failures.length > 20) break;
     }
-    console.log(`image fuzz: ${JSON.stringify(counts)} (${extremes.length} decoded with an aspect ratio over 100), slowest ${slowest.toFixed(0)} ms, RSS growth peak ${(rssPeak / 2 ** 20).toFixed(0)} MiB`);
+    console.log(
+      `image fuzz: ${JSON.stringify(counts)} (${extremes.length} decoded with an aspect ratio over 100), slowest ${slowest.toFixed(0)} ms, RSS growth peak ${(rssPeak / 2 ** 20).toFixed(0)} MiB`,
+    );
     expectNoFailures(failures, counts.cases);
     expect(rssPeak).toBeLessThan(1 << 30);
 
@@ -259,5 +320,3 @@ describe('fuzzed image bytes', () => {
     clip.dispose();
   }, 120_000);
 });
-
-

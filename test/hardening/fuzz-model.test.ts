@@ -24,7 +24,28 @@ type Json = any;
 const clone = (x: Json): Json => structuredClone(x);
 /** Values that break assumptions; RAW(...) is spliced into the JSON text as is. */
 const RAW = (text: string) => `\u0000RAW${text}\u0000`;
-const NUMBERS: Json[] = [-1, 0, 1, 2, 3, 7, -0, 0.5, 2.000001, 1e9, 2 ** 31, 2 ** 32 + 4, 2 ** 53, 2 ** 53 + 2, 1e300, -1e300, RAW('1e400'), RAW('-1e400'), RAW('1E2'), RAW('00012')];
+const NUMBERS: Json[] = [
+  -1,
+  0,
+  1,
+  2,
+  3,
+  7,
+  -0,
+  0.5,
+  2.000001,
+  1e9,
+  2 ** 31,
+  2 ** 32 + 4,
+  2 ** 53,
+  2 ** 53 + 2,
+  1e300,
+  -1e300,
+  RAW('1e400'),
+  RAW('-1e400'),
+  RAW('1E2'),
+  RAW('00012'),
+];
 const OTHERS: Json[] = [null, true, false, '', 'x', '48', 'F32', [], {}, [1], [48, 48], { a: 1 }, 'ü\u0000\u2028', 'a'.repeat(5000)];
 const anyValue = (r: Rng) => (r.chance(0.6) ? r.pick(NUMBERS) : r.pick(OTHERS));
 const stringify = (x: Json) => JSON.stringify(x).replace(/"\u0000RAW(.*?)\u0000"/g, (_, t) => t);
@@ -48,7 +69,24 @@ function mutateHeaderBytes(r: Rng): Case {
 
 function mutatePrefix(r: Rng): Case {
   const size = BigInt(model.length);
-  const v = r.pick([0n, 1n, 2n, 7n, BigInt(baseLen - 1), BigInt(baseLen + 1), BigInt(baseLen + 8), size - 8n, size - 7n, size, 2n ** 31n, 2n ** 32n, 2n ** 53n + 1n, 2n ** 63n, 2n ** 64n - 1n, BigInt(r.int(2 ** 30)) * BigInt(r.int(2 ** 30))]);
+  const v = r.pick([
+    0n,
+    1n,
+    2n,
+    7n,
+    BigInt(baseLen - 1),
+    BigInt(baseLen + 1),
+    BigInt(baseLen + 8),
+    size - 8n,
+    size - 7n,
+    size,
+    2n ** 31n,
+    2n ** 32n,
+    2n ** 53n + 1n,
+    2n ** 63n,
+    2n ** 64n - 1n,
+    BigInt(r.int(2 ** 30)) * BigInt(r.int(2 ** 30)),
+  ]);
   const bytes = model.slice();
   new DataView(bytes.buffer).setBigUint64(0, v, true);
   return { kind: 'length prefix', files: { 'config.json': configText, 'model.safetensors': bytes } };
@@ -77,7 +115,21 @@ function mutateEntries(r: Rng): Case {
     const e = h[name];
     // an earlier edit of this case may have replaced or removed the entry
     if (!e || typeof e !== 'object' || !Array.isArray(e.shape) || !Array.isArray(e.data_offsets)) continue;
-    const what = r.pick(['dtype', 'shape', 'shape', 'offsets', 'offsets', 'delete', 'rename', 'extra', 'metadata', 'entry', 'reshape', 'shift', 'swap']);
+    const what = r.pick([
+      'dtype',
+      'shape',
+      'shape',
+      'offsets',
+      'offsets',
+      'delete',
+      'rename',
+      'extra',
+      'metadata',
+      'entry',
+      'reshape',
+      'shift',
+      'swap',
+    ]);
     kinds.push(what);
     switch (what) {
       case 'dtype':
@@ -88,7 +140,8 @@ function mutateEntries(r: Rng): Case {
         else e.shape = r.pick([[], [0], [-1], [2 ** 53], [2 ** 40, 2 ** 40], [...e.shape, 1], e.shape.slice(1), anyValue(r)]);
         break;
       case 'offsets':
-        if (r.chance(0.6)) e.data_offsets[r.int(2)] = r.chance(0.5) ? e.data_offsets[r.int(2)] + r.pick([-4, -1, 1, 4, 1 << 20, 2 ** 53]) : anyValue(r);
+        if (r.chance(0.6))
+          e.data_offsets[r.int(2)] = r.chance(0.5) ? e.data_offsets[r.int(2)] + r.pick([-4, -1, 1, 4, 1 << 20, 2 ** 53]) : anyValue(r);
         else e.data_offsets = r.pick([[], [0], [0, 0, 0], [e.data_offsets[1], e.data_offsets[0]], anyValue(r), [0, 2 ** 64]]);
         break;
       case 'delete':
@@ -99,7 +152,11 @@ function mutateEntries(r: Rng): Case {
         delete h[name];
         break;
       case 'extra':
-        h[r.pick(['extra', 'text_model.embeddings.position_ids', 'vision_model.extra.weight'])] = { dtype: 'F32', shape: [0], data_offsets: [baseData.length, baseData.length] };
+        h[r.pick(['extra', 'text_model.embeddings.position_ids', 'vision_model.extra.weight'])] = {
+          dtype: 'F32',
+          shape: [0],
+          data_offsets: [baseData.length, baseData.length],
+        };
         break;
       case 'metadata':
         h.__metadata__ = r.pick([null, 1, [], { a: 1 }, { format: 'pt', x: { y: 1 } }, 'pt', { __proto__: 'x' }]);
@@ -138,7 +195,10 @@ function mutateEntries(r: Rng): Case {
     data = data.subarray(0, data.length - r.pick([1, 4, 100]));
     kinds.push('short data');
   }
-  return { kind: `entries: ${kinds.join(',')}`, files: { 'config.json': configText, 'model.safetensors': joinSafetensors(padded(text), data) } };
+  return {
+    kind: `entries: ${kinds.join(',')}`,
+    files: { 'config.json': configText, 'model.safetensors': joinSafetensors(padded(text), data) },
+  };
 }
 
 const TEXT_KEYS = Object.keys(baseConfig.text_config);
@@ -168,7 +228,17 @@ function mutateConfig(r: Rng): Case {
       c[r.pick(['text_config', 'vision_config'])].hidden_act = r.pick(['gelu_new', 'relu', '', 'GELU', 'quick_gelu ', 5]);
       break;
     case 'whole':
-      text = r.pick(['', 'null', '[]', '"config"', '1e400', '{', '{"text_config": {}, "vision_config": {}}', '{"text_config":1,"vision_config":2}', configText.replace('{', '{\n"a":\n')]);
+      text = r.pick([
+        '',
+        'null',
+        '[]',
+        '"config"',
+        '1e400',
+        '{',
+        '{"text_config": {}, "vision_config": {}}',
+        '{"text_config":1,"vision_config":2}',
+        configText.replace('{', '{\n"a":\n'),
+      ]);
       break;
     case 'truncate':
       text = configText.slice(0, r.int(configText.length));
@@ -264,7 +334,9 @@ describe('fuzzed model files', () => {
       rt.acquire = acquire;
     }
     const seconds = (performance.now() - t0) / 1000;
-    console.log(`model fuzz: ${JSON.stringify(counts)} refused by kind ${JSON.stringify(Object.fromEntries(byKind))}; largest allocation ${largest} B, slowest case ${slowest.toFixed(0)} ms, ${seconds.toFixed(1)} s`);
+    console.log(
+      `model fuzz: ${JSON.stringify(counts)} refused by kind ${JSON.stringify(Object.fromEntries(byKind))}; largest allocation ${largest} B, slowest case ${slowest.toFixed(0)} ms, ${seconds.toFixed(1)} s`,
+    );
     expectNoFailures(failures, counts.cases);
     expect(counts.cases).toBe(CASES);
     // most hostile files are refused before anything reaches the GPU

@@ -25,11 +25,17 @@ mkdirSync(outDir, { recursive: true });
 const outfile = path.join(outDir, 'clip-runtime.mjs');
 await build({
   stdin: {
-    contents: "export * from '@clipgpu/clip-runtime'; export { generate, generators } from './packages/clip-runtime/src/generate/index.ts';",
+    contents:
+      "export * from '@clipgpu/clip-runtime'; export { generate, generators } from './packages/clip-runtime/src/generate/index.ts';",
     resolveDir: root,
     loader: 'ts',
   },
-  outfile, bundle: true, format: 'esm', platform: 'node', target: 'node20', loader: { '.wgsl': 'text' },
+  outfile,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  loader: { '.wgsl': 'text' },
   alias: {
     '@clipgpu/kernels': path.join(root, 'packages/kernels/src/index.ts'),
     '@clipgpu/clip-runtime': path.join(root, 'packages/clip-runtime/src/index.ts'),
@@ -56,16 +62,21 @@ const pipelinesOf = (rt) => [...rt.gpu.pipelines.values()].reduce((n, m) => n + 
 const fixture = path.join(root, 'test/fixtures/clip/tiny-quickgelu');
 
 const rt = await init();
-const clip = await loadClip(memoryFiles({
-  'config.json': readFileSync(path.join(fixture, 'config.json'), 'utf8'),
-  'model.safetensors': new Uint8Array(readFileSync(path.join(fixture, 'model.safetensors'))),
-}));
+const clip = await loadClip(
+  memoryFiles({
+    'config.json': readFileSync(path.join(fixture, 'config.json'), 'utf8'),
+    'model.safetensors': new Uint8Array(readFileSync(path.join(fixture, 'model.safetensors'))),
+  }),
+);
 const budgetMs = minutes * 60_000;
 const t0 = Date.now();
 const problems = [];
 
 // ---- encode calls
-const x = Tensor.from(Float32Array.from({ length: 3 * 30 * 30 }, (_, i) => Math.sin(i)), [1, 3, 30, 30]);
+const x = Tensor.from(
+  Float32Array.from({ length: 3 * 30 * 30 }, (_, i) => Math.sin(i)),
+  [1, 3, 30, 30],
+);
 const ids = Tensor.from(Int32Array.from([97, 10, 20, 30, 98, 0, 0]), [1, 7]);
 const call = async (i) => {
   const e = i % 2 ? await clip.encodeText(ids) : await clip.encodeImage(x);
@@ -82,7 +93,8 @@ while (Date.now() < encodeUntil) {
   await call(calls++);
   if (calls % 500 === 0) {
     const s = rt.stats();
-    if (JSON.stringify(s) !== JSON.stringify(encBase)) problems.push(`encode: stats ${JSON.stringify(s)} after ${calls} calls, ${JSON.stringify(encBase)} at warm-up`);
+    if (JSON.stringify(s) !== JSON.stringify(encBase))
+      problems.push(`encode: stats ${JSON.stringify(s)} after ${calls} calls, ${JSON.stringify(encBase)} at warm-up`);
     encHeap.push(heap());
   }
 }
@@ -93,8 +105,15 @@ if (pipelinesOf(rt) !== encPipelines) problems.push(`encode: ${pipelinesOf(rt)} 
 // ---- a guided generation for the rest of the budget
 const g0 = Date.now();
 const run = generate(clip, {
-  prompts: [{ embedding: Float32Array.from({ length: 24 }, (_, i) => Math.sin(i * 1.7)), weight: 1 }, { embedding: Float32Array.from({ length: 24 }, (_, i) => Math.cos(i)), weight: -0.3 }],
-  generator: generators.pixels({ size: 32 }), steps: 1_000_000, cutn: 2, lr: 0.05, seed: 1,
+  prompts: [
+    { embedding: Float32Array.from({ length: 24 }, (_, i) => Math.sin(i * 1.7)), weight: 1 },
+    { embedding: Float32Array.from({ length: 24 }, (_, i) => Math.cos(i)), weight: -0.3 },
+  ],
+  generator: generators.pixels({ size: 32 }),
+  steps: 1_000_000,
+  cutn: 2,
+  lr: 0.05,
+  seed: 1,
 });
 let genBase;
 let genPipelines = 0;
@@ -113,7 +132,8 @@ for await (const s of run) {
   }
   if (s.step > 3 && s.step % 25 === 0) {
     const st = rt.stats();
-    if (JSON.stringify(st) !== JSON.stringify(genBase)) problems.push(`generate: stats ${JSON.stringify(st)} at step ${s.step}, ${JSON.stringify(genBase)} at step 3`);
+    if (JSON.stringify(st) !== JSON.stringify(genBase))
+      problems.push(`generate: stats ${JSON.stringify(st)} at step ${s.step}, ${JSON.stringify(genBase)} at step 3`);
     genHeap.push(heap());
   }
   if (Date.now() - t0 > budgetMs) run.stop();
@@ -126,19 +146,39 @@ x.dispose();
 ids.dispose();
 clip.dispose();
 
-const growth = (h) => Math.min(...h.slice(-Math.max(1, Math.floor(h.length / 3)))) - Math.min(...h.slice(0, Math.max(1, Math.floor(h.length / 3))));
+const growth = (h) =>
+  Math.min(...h.slice(-Math.max(1, Math.floor(h.length / 3)))) - Math.min(...h.slice(0, Math.max(1, Math.floor(h.length / 3))));
 const report = {
   adapter: rt.gpu.adapter.description || rt.gpu.adapter.device,
   gcForced: !!gc,
   encode: {
-    calls, seconds: +encodeSeconds.toFixed(1), perCallMs: +((encodeSeconds * 1000) / Math.max(1, calls)).toFixed(1),
-    gpuAllocatedBytes: encBase.allocatedBytes, gpuFlat: !problems.some((p) => p.startsWith('encode')), pipelines: encPipelines,
-    heapMiB: { first: +(encHeap[0] / MiB).toFixed(2), last: +(encHeap[encHeap.length - 1] / MiB).toFixed(2), growthOfMinimumKiB: +(growth(encHeap) / 1024).toFixed(0) },
+    calls,
+    seconds: +encodeSeconds.toFixed(1),
+    perCallMs: +((encodeSeconds * 1000) / Math.max(1, calls)).toFixed(1),
+    gpuAllocatedBytes: encBase.allocatedBytes,
+    gpuFlat: !problems.some((p) => p.startsWith('encode')),
+    pipelines: encPipelines,
+    heapMiB: {
+      first: +(encHeap[0] / MiB).toFixed(2),
+      last: +(encHeap[encHeap.length - 1] / MiB).toFixed(2),
+      growthOfMinimumKiB: +(growth(encHeap) / 1024).toFixed(0),
+    },
   },
   generate: {
-    steps, seconds: +generateSeconds.toFixed(1), firstLoss, lastLoss,
-    gpuAllocatedBytes: genBase?.allocatedBytes, gpuFlat: !problems.some((p) => p.startsWith('generate')), pipelines: genPipelines,
-    heapMiB: genHeap.length ? { first: +(genHeap[0] / MiB).toFixed(2), last: +(genHeap[genHeap.length - 1] / MiB).toFixed(2), growthOfMinimumKiB: +(growth(genHeap) / 1024).toFixed(0) } : null,
+    steps,
+    seconds: +generateSeconds.toFixed(1),
+    firstLoss,
+    lastLoss,
+    gpuAllocatedBytes: genBase?.allocatedBytes,
+    gpuFlat: !problems.some((p) => p.startsWith('generate')),
+    pipelines: genPipelines,
+    heapMiB: genHeap.length
+      ? {
+          first: +(genHeap[0] / MiB).toFixed(2),
+          last: +(genHeap[genHeap.length - 1] / MiB).toFixed(2),
+          growthOfMinimumKiB: +(growth(genHeap) / 1024).toFixed(0),
+        }
+      : null,
   },
   problems,
 };

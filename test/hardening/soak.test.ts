@@ -9,7 +9,8 @@ import { gc, heapUsed, tinyFiles } from './helpers.js';
 
 const rt = await init();
 const { config, model } = tinyFiles();
-const pipelines = () => [...((rt.gpu as unknown as { pipelines: Map<unknown, Map<string, unknown>> }).pipelines.values())].reduce((n, m) => n + m.size, 0);
+const pipelines = () =>
+  [...(rt.gpu as unknown as { pipelines: Map<unknown, Map<string, unknown>> }).pipelines.values()].reduce((n, m) => n + m.size, 0);
 const MiB = 2 ** 20;
 const STEPS = 20;
 
@@ -22,7 +23,10 @@ function heapGrowth(samples: number[]): number {
 describe('soak', () => {
   it('200 encode calls: GPU memory and caches flat after warm-up, JS heap bounded', async () => {
     const clip = await loadClip(memoryFiles({ 'config.json': config, 'model.safetensors': model }));
-    const x = Tensor.from(Float32Array.from({ length: 3 * 30 * 30 }, (_, i) => Math.sin(i)), [1, 3, 30, 30]);
+    const x = Tensor.from(
+      Float32Array.from({ length: 3 * 30 * 30 }, (_, i) => Math.sin(i)),
+      [1, 3, 30, 30],
+    );
     const ids = Tensor.from(Int32Array.from([97, 10, 20, 30, 98, 0, 0]), [1, 7]);
     const call = async (i: number) => {
       const e = i % 2 ? await clip.encodeText(ids) : await clip.encodeImage(x);
@@ -44,7 +48,9 @@ describe('soak', () => {
     }
     const seconds = (performance.now() - t0) / 1000;
     const growth = heapGrowth(heap);
-    console.log(`soak encode: ${CALLS} calls in ${seconds.toFixed(1)} s; GPU ${base.allocatedBytes} B allocated, flat; pipelines ${basePipelines}; heap ${(heap[0] / MiB).toFixed(1)} → ${(heap[heap.length - 1] / MiB).toFixed(1)} MiB (growth of the minimum ${(growth / 1024).toFixed(0)} KiB, gc ${gc ? 'forced' : 'not available'})`);
+    console.log(
+      `soak encode: ${CALLS} calls in ${seconds.toFixed(1)} s; GPU ${base.allocatedBytes} B allocated, flat; pipelines ${basePipelines}; heap ${(heap[0] / MiB).toFixed(1)} → ${(heap[heap.length - 1] / MiB).toFixed(1)} MiB (growth of the minimum ${(growth / 1024).toFixed(0)} KiB, gc ${gc ? 'forced' : 'not available'})`,
+    );
     expect(pipelines()).toBe(basePipelines);
     // 4 MiB over 200 calls would be a leak of ~20 KiB per call
     expect(growth).toBeLessThan(gc ? 4 * MiB : 64 * MiB);
@@ -55,8 +61,15 @@ describe('soak', () => {
   it('a 20-step guided generation: GPU memory flat after warm-up, JS heap bounded', async () => {
     const clip = await loadClip(memoryFiles({ 'config.json': config, 'model.safetensors': model }));
     const run = generate(clip, {
-      prompts: [{ embedding: Float32Array.from({ length: 24 }, (_, i) => Math.sin(i * 1.7)), weight: 1 }, { embedding: Float32Array.from({ length: 24 }, (_, i) => Math.cos(i)), weight: -0.3 }],
-      generator: generators.pixels({ size: 32 }), steps: STEPS, cutn: 2, lr: 0.05, seed: 1,
+      prompts: [
+        { embedding: Float32Array.from({ length: 24 }, (_, i) => Math.sin(i * 1.7)), weight: 1 },
+        { embedding: Float32Array.from({ length: 24 }, (_, i) => Math.cos(i)), weight: -0.3 },
+      ],
+      generator: generators.pixels({ size: 32 }),
+      steps: STEPS,
+      cutn: 2,
+      lr: 0.05,
+      seed: 1,
     });
     let base: ReturnType<typeof rt.stats> | undefined;
     let basePipelines = 0;
@@ -76,7 +89,9 @@ describe('soak', () => {
     expect(last).toBe(STEPS);
     expect(pipelines()).toBe(basePipelines);
     const growth = heapGrowth(heap);
-    console.log(`soak generate: ${STEPS} steps in ${((performance.now() - t0) / 1000).toFixed(1)} s; GPU ${base!.allocatedBytes} B allocated, flat; heap growth of the minimum ${(growth / 1024).toFixed(0)} KiB`);
+    console.log(
+      `soak generate: ${STEPS} steps in ${((performance.now() - t0) / 1000).toFixed(1)} s; GPU ${base!.allocatedBytes} B allocated, flat; heap growth of the minimum ${(growth / 1024).toFixed(0)} KiB`,
+    );
     expect(growth).toBeLessThan(gc ? 4 * MiB : 64 * MiB);
     run.dispose();
     clip.dispose();

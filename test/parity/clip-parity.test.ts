@@ -47,7 +47,12 @@ async function checkModel(clip: Clip, model: string, tol: number) {
   expectCloseScaled(`${model} cos`, await cos.toArray(), (await ref.get('cos')).data, [1, 1], tol);
   const loss = ops.sum(cos);
   await loss.backward();
-  expectClose(`${model} pixel_values_grad`, await pixelTensor.grad!.toArray(), (await ref.get('pixel_values_grad')).data, tol === TOL.embeddings ? TOL.pixelGrad : tol);
+  expectClose(
+    `${model} pixel_values_grad`,
+    await pixelTensor.grad!.toArray(),
+    (await ref.get('pixel_values_grad')).data,
+    tol === TOL.embeddings ? TOL.pixelGrad : tol,
+  );
   [idTensor, pixelTensor, text, image, logits, firstTexts, cos, loss].forEach((t) => t.dispose());
 }
 
@@ -97,8 +102,10 @@ describe('CLIP parity with PyTorch', () => {
         ...vision.slice(1).map((h, i): [string, Tensor] => [`vision.layers.${i}`, h]),
         ['vision.pooled', out.vision.pooler_output],
       ];
-      for (const [name, tensor] of stages) expectClose(`${model} ${name}`, await tensor.toArray(), (await ref.get(name)).data, TOL.embeddings);
-      for (const o of [out.text, out.vision]) [o.last_hidden_state, o.pooler_output, ...o.hidden_states].forEach((x: Tensor) => x.dispose());
+      for (const [name, tensor] of stages)
+        expectClose(`${model} ${name}`, await tensor.toArray(), (await ref.get(name)).data, TOL.embeddings);
+      for (const o of [out.text, out.vision])
+        [o.last_hidden_state, o.pooler_output, ...o.hidden_states].forEach((x: Tensor) => x.dispose());
       [t, v, idTensor, pixelTensor].forEach((x) => x.dispose());
       clip.dispose();
     }

@@ -25,7 +25,18 @@ function clipgpu(args: string[]): Promise<{ code: number; stdout: string; stderr
 
 describe('clipgpu embed and classify', () => {
   it('embeds texts and images as JSON and as a table', async () => {
-    const json = await clipgpu(['embed', '--model', model, '--text', 'a cat', '--text', 'a dog', '--image', `${IMAGES}small.png`, '--json']);
+    const json = await clipgpu([
+      'embed',
+      '--model',
+      model,
+      '--text',
+      'a cat',
+      '--text',
+      'a dog',
+      '--image',
+      `${IMAGES}small.png`,
+      '--json',
+    ]);
     // (SwiftShader's Vulkan loader may print an XDG_RUNTIME_DIR notice: not ours)
     expect(json.stderr).not.toMatch(/clipgpu/);
     expect(json.code).toBe(0);
@@ -39,7 +50,18 @@ describe('clipgpu embed and classify', () => {
   });
 
   it('classifies images against labels, probabilities summing to one', async () => {
-    const out = await clipgpu(['classify', '--model', model, `${IMAGES}small.png`, `${IMAGES}portrait.png`, '--labels', 'a cat, a dog,a bird', '--template', 'a photo of {}', '--json']);
+    const out = await clipgpu([
+      'classify',
+      '--model',
+      model,
+      `${IMAGES}small.png`,
+      `${IMAGES}portrait.png`,
+      '--labels',
+      'a cat, a dog,a bird',
+      '--template',
+      'a photo of {}',
+      '--json',
+    ]);
     expect(out.code).toBe(0);
     const results = JSON.parse(out.stdout);
     expect(results).toHaveLength(2);
@@ -50,7 +72,19 @@ describe('clipgpu embed and classify', () => {
     const table = await clipgpu(['classify', '--model', model, `${IMAGES}small.png`, '--labels', 'a cat,a dog']);
     expect(table.stdout).toMatch(/label\s+probability/);
     // several templates are ensembled
-    const ensembled = await clipgpu(['classify', '--model', model, `${IMAGES}small.png`, '--labels', 'a cat,a dog', '--template', 'a photo of {}', '--template', '{} outdoors', '--json']);
+    const ensembled = await clipgpu([
+      'classify',
+      '--model',
+      model,
+      `${IMAGES}small.png`,
+      '--labels',
+      'a cat,a dog',
+      '--template',
+      'a photo of {}',
+      '--template',
+      '{} outdoors',
+      '--json',
+    ]);
     expect(ensembled.code).toBe(0);
     expect(JSON.parse(ensembled.stdout)[0].scores).toHaveLength(2);
   });

@@ -18,7 +18,10 @@ async function expectLoadError(files: Record<string, unknown>, message: RegExp) 
   expect(rt.stats().liveTensors).toBe(before.liveTensors);
 }
 
-function headerOf(bytes: Uint8Array): { json: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>; len: number } {
+function headerOf(bytes: Uint8Array): {
+  json: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+  len: number;
+} {
   const len = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
   return { json: JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + len))), len };
 }
@@ -38,7 +41,10 @@ function withHeader(bytes: Uint8Array, edit: (h: Record<string, any>) => void): 
 
 describe('bad model files', () => {
   it('truncated safetensors', async () => {
-    await expectLoadError({ 'config.json': config, 'model.safetensors': modelBytes.subarray(0, modelBytes.length - 100) }, /model\.safetensors: .*(exceed|out of range|end)/);
+    await expectLoadError(
+      { 'config.json': config, 'model.safetensors': modelBytes.subarray(0, modelBytes.length - 100) },
+      /model\.safetensors: .*(exceed|out of range|end)/,
+    );
   });
   it('corrupt header', async () => {
     const bad = modelBytes.slice();
@@ -47,13 +53,19 @@ describe('bad model files', () => {
   });
   it('missing tensor', async () => {
     const bad = writeSafetensors({ logit_scale: { dtype: 'F32', shape: [], data: new Float32Array([1]) } });
-    await expectLoadError({ 'config.json': config, 'model.safetensors': bad }, /missing tensor 'text_model\.embeddings\.token_embedding\.weight'/);
+    await expectLoadError(
+      { 'config.json': config, 'model.safetensors': bad },
+      /missing tensor 'text_model\.embeddings\.token_embedding\.weight'/,
+    );
   });
   it('wrong shape against the config', async () => {
     const cfg = JSON.parse(config);
     cfg.text_config.hidden_size = 64;
     cfg.text_config.num_attention_heads = 4;
-    await expectLoadError({ 'config.json': JSON.stringify(cfg), 'model.safetensors': modelBytes }, /tensor 'text_model\.embeddings\.token_embedding\.weight' has shape \[99, 48\], the config needs \[99, 64\]/);
+    await expectLoadError(
+      { 'config.json': JSON.stringify(cfg), 'model.safetensors': modelBytes },
+      /tensor 'text_model\.embeddings\.token_embedding\.weight' has shape \[99, 48\], the config needs \[99, 64\]/,
+    );
   });
   it('unknown dtype', async () => {
     const bad = withHeader(modelBytes, (h) => (h.logit_scale.dtype = 'F7'));
@@ -123,5 +135,7 @@ if (realModel && catsImage) {
     }, 600_000);
   });
 } else {
-  console.warn('NOT RUN: the real-weights test (set CLIPGPU_REAL_CLIP to a downloaded openai/clip-vit-base-patch32 folder and CLIPGPU_COCO_CATS to COCO val2017/000000039769.jpg)');
+  console.warn(
+    'NOT RUN: the real-weights test (set CLIPGPU_REAL_CLIP to a downloaded openai/clip-vit-base-patch32 folder and CLIPGPU_COCO_CATS to COCO val2017/000000039769.jpg)',
+  );
 }

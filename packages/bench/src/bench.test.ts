@@ -43,9 +43,30 @@ describe('cases and reports', () => {
   });
 
   it('peer ratios use the wall-clock time of ours; markdown and svg name every row', () => {
-    const base = { family: 'matmul', name: 'x', shape: '1×2×3', direction: 'forward', flops: 1e9, bytes: 1e6, firstMs: 1, minMs: 1, runs: 3, reps: 1, gbps: 1 };
+    const base = {
+      family: 'matmul',
+      name: 'x',
+      shape: '1×2×3',
+      direction: 'forward',
+      flops: 1e9,
+      bytes: 1e6,
+      firstMs: 1,
+      minMs: 1,
+      runs: 3,
+      reps: 1,
+      gbps: 1,
+    };
     const results = {
-      env: 'node', adapter: 'test', adapterSlug: 'test', software: true, features: [], timing: 'gpu-timestamps', timingWhy: '', date: '2026-01-01T00:00:00Z', userAgent: 'x', errors: [],
+      env: 'node',
+      adapter: 'test',
+      adapterSlug: 'test',
+      software: true,
+      features: [],
+      timing: 'gpu-timestamps',
+      timingWhy: '',
+      date: '2026-01-01T00:00:00Z',
+      userAgent: 'x',
+      errors: [],
       options: { quick: true, runs: 3, warmup: 1, only: [], peers: true, e2e: false, tune: false },
       rows: [
         { ...base, impl: 'clipgpu', variant: 'f32', medianMs: 10, wallMs: 20, gflops: 100, timing: 'gpu-timestamps' },

@@ -104,7 +104,13 @@ export const median = (xs: number[]): number => {
 };
 
 export function slug(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'unknown';
+  return (
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 60) || 'unknown'
+  );
 }
 
 /** Picks GPU timestamps when they work on this device, else the wall clock; says why. */
@@ -153,7 +159,7 @@ export async function measureWith(
 /** Times one of our launchers on `gpu` with the chosen method. */
 export async function measureGpu(gpu: Gpu, l: Launcher, timing: Timing, opts: { runs: number; warmup: number }): Promise<Measured> {
   const wall = wallSampler(l);
-    const _t0 = performance.now();
+  const _t0 = performance.now();
   const one = async (reps: number) => {
     if (timing === 'gpu-timestamps') {
       const ns = await gpu.time(() => {
@@ -176,7 +182,11 @@ export function wallSampler(l: Launcher): (reps: number) => Promise<number> {
   };
 }
 
-export function row(base: Omit<Row, 'gflops' | 'gbps' | 'firstMs' | 'medianMs' | 'minMs' | 'reps' | 'runs'>, m: Measured, runs: number): Row {
+export function row(
+  base: Omit<Row, 'gflops' | 'gbps' | 'firstMs' | 'medianMs' | 'minMs' | 'reps' | 'runs'>,
+  m: Measured,
+  runs: number,
+): Row {
   const s = m.medianMs / 1e3;
   return {
     ...base,

@@ -5,7 +5,16 @@
 // and its matmul FLOPs (gpu.run wrapped while it runs): the breakdown is by dispatch count, since
 // per-dispatch GPU time needs timestamp queries inside the runtime's own passes.
 // Timing: wall clock around each call and its read-back (the runtime's calls sync themselves).
-import { f32ToF16Bits, generate, loadClip, memoryFiles, Tensor, writeSafetensors, type Clip, type WritableTensor } from '@clipgpu/clip-runtime';
+import {
+  f32ToF16Bits,
+  generate,
+  loadClip,
+  memoryFiles,
+  Tensor,
+  writeSafetensors,
+  type Clip,
+  type WritableTensor,
+} from '@clipgpu/clip-runtime';
 import type { Gpu } from '@clipgpu/kernels';
 import { filled, median, round, type BenchOptions, type Log, type Row } from './core.js';
 
@@ -15,12 +24,28 @@ export const VIT_B32_CONFIG = {
   projection_dim: 512,
   logit_scale_init_value: 2.6592,
   text_config: {
-    vocab_size: 49408, hidden_size: 512, intermediate_size: 2048, num_attention_heads: 8, num_hidden_layers: 12, max_position_embeddings: 77,
-    hidden_act: 'quick_gelu', layer_norm_eps: 1e-5, bos_token_id: 49406, eos_token_id: 49407, pad_token_id: 1,
+    vocab_size: 49408,
+    hidden_size: 512,
+    intermediate_size: 2048,
+    num_attention_heads: 8,
+    num_hidden_layers: 12,
+    max_position_embeddings: 77,
+    hidden_act: 'quick_gelu',
+    layer_norm_eps: 1e-5,
+    bos_token_id: 49406,
+    eos_token_id: 49407,
+    pad_token_id: 1,
   },
   vision_config: {
-    hidden_size: 768, intermediate_size: 3072, num_attention_heads: 12, num_hidden_layers: 12, image_size: 224, patch_size: 32, num_channels: 3,
-    hidden_act: 'quick_gelu', layer_norm_eps: 1e-5,
+    hidden_size: 768,
+    intermediate_size: 3072,
+    num_attention_heads: 12,
+    num_hidden_layers: 12,
+    image_size: 224,
+    patch_size: 32,
+    num_channels: 3,
+    hidden_act: 'quick_gelu',
+    layer_norm_eps: 1e-5,
   },
 };
 
@@ -32,9 +57,14 @@ export function randomVitB32(): Uint8Array {
   const encoder = (prefix: string, layers: number, w: number, mlp: number) => {
     for (let i = 0; i < layers; i++) {
       const p = `${prefix}.encoder.layers.${i}`;
-      for (const proj of ['q_proj', 'k_proj', 'v_proj', 'out_proj']) shapes.set(`${p}.self_attn.${proj}.weight`, [w, w]).set(`${p}.self_attn.${proj}.bias`, [w]);
+      for (const proj of ['q_proj', 'k_proj', 'v_proj', 'out_proj'])
+        shapes.set(`${p}.self_attn.${proj}.weight`, [w, w]).set(`${p}.self_attn.${proj}.bias`, [w]);
       for (const ln of ['layer_norm1', 'layer_norm2']) shapes.set(`${p}.${ln}.weight`, [w]).set(`${p}.${ln}.bias`, [w]);
-      shapes.set(`${p}.mlp.fc1.weight`, [mlp, w]).set(`${p}.mlp.fc1.bias`, [mlp]).set(`${p}.mlp.fc2.weight`, [w, mlp]).set(`${p}.mlp.fc2.bias`, [w]);
+      shapes
+        .set(`${p}.mlp.fc1.weight`, [mlp, w])
+        .set(`${p}.mlp.fc1.bias`, [mlp])
+        .set(`${p}.mlp.fc2.weight`, [w, mlp])
+        .set(`${p}.mlp.fc2.bias`, [w]);
     }
   };
   shapes.set('text_model.embeddings.token_embedding.weight', [t.vocab_size, t.hidden_size]);
@@ -45,7 +75,8 @@ export function randomVitB32(): Uint8Array {
   shapes.set('vision_model.embeddings.class_embedding', [v.hidden_size]);
   shapes.set('vision_model.embeddings.patch_embedding.weight', [v.hidden_size, 3, v.patch_size, v.patch_size]);
   shapes.set('vision_model.embeddings.position_embedding.weight', [grid * grid + 1, v.hidden_size]);
-  for (const ln of ['pre_layrnorm', 'post_layernorm']) shapes.set(`vision_model.${ln}.weight`, [v.hidden_size]).set(`vision_model.${ln}.bias`, [v.hidden_size]);
+  for (const ln of ['pre_layrnorm', 'post_layernorm'])
+    shapes.set(`vision_model.${ln}.weight`, [v.hidden_size]).set(`vision_model.${ln}.bias`, [v.hidden_size]);
   encoder('vision_model', v.num_hidden_layers, v.hidden_size, v.intermediate_size);
   shapes.set('visual_projection.weight', [512, v.hidden_size]).set('text_projection.weight', [512, t.hidden_size]);
   // one table of random halves, indexed by an LCG: 151M values in a second or two
@@ -85,8 +116,23 @@ function counting(gpu: Gpu) {
 const e2eRow = (name: string, shape: string, ms: number[], firstMs: number, flops: number, notes: string): Row => {
   const med = median(ms);
   return {
-    family: 'e2e', name, shape, variant: 'f16 weights', direction: 'e2e', impl: 'clipgpu', flops, bytes: 0, firstMs: round(firstMs), medianMs: round(med), minMs: round(Math.min(...ms)),
-    runs: ms.length, reps: 1, timing: 'wall-clock+readback', gflops: round(flops / med / 1e6), gbps: 0, notes,
+    family: 'e2e',
+    name,
+    shape,
+    variant: 'f16 weights',
+    direction: 'e2e',
+    impl: 'clipgpu',
+    flops,
+    bytes: 0,
+    firstMs: round(firstMs),
+    medianMs: round(med),
+    minMs: round(Math.min(...ms)),
+    runs: ms.length,
+    reps: 1,
+    timing: 'wall-clock+readback',
+    gflops: round(flops / med / 1e6),
+    gbps: 0,
+    notes,
   };
 };
 
@@ -115,7 +161,16 @@ export async function benchE2e(opts: BenchOptions, software: boolean, log: Log, 
     };
     const first = await encodeImage();
     log(`  cold start: load ${round(loadMs)} ms + first image embedding ${round(first.ms)} ms`);
-    rows.push(e2eRow('cold start (load → first image embedding)', `${(bytes.length / 1e6).toFixed(0)} MB f16`, [loadMs + first.ms], loadMs + first.ms, first.flops, `load ${round(loadMs)} ms, first encode ${round(first.ms)} ms`));
+    rows.push(
+      e2eRow(
+        'cold start (load → first image embedding)',
+        `${(bytes.length / 1e6).toFixed(0)} MB f16`,
+        [loadMs + first.ms],
+        loadMs + first.ms,
+        first.flops,
+        `load ${round(loadMs)} ms, first encode ${round(first.ms)} ms`,
+      ),
+    );
     const img: number[] = [];
     for (let i = 0; i < runs; i++) img.push((await encodeImage()).ms);
     rows.push(e2eRow('image encode ViT-B/32', '1×3×224×224', img, first.ms, first.flops, 'FLOPs = matmul FLOPs counted at dispatch'));
@@ -158,8 +213,20 @@ export async function benchE2e(opts: BenchOptions, software: boolean, log: Log, 
       const ms = now - prev;
       const top = [...c.byKernel].sort((a, b) => b[1] - a[1]);
       const total = top.reduce((a, [, n]) => a + n, 0);
-      const breakdown = top.slice(0, 8).map(([k, n]) => `${k} ${n}`).join(', ');
-      rows.push(e2eRow(`guided generation step (fourier, cutn ${cutn})`, `224 px, cutn ${cutn}`, [ms], firstStep, c.flops(), `${total} dispatches: ${breakdown}${top.length > 8 ? ', …' : ''}`));
+      const breakdown = top
+        .slice(0, 8)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ');
+      rows.push(
+        e2eRow(
+          `guided generation step (fourier, cutn ${cutn})`,
+          `224 px, cutn ${cutn}`,
+          [ms],
+          firstStep,
+          c.flops(),
+          `${total} dispatches: ${breakdown}${top.length > 8 ? ', …' : ''}`,
+        ),
+      );
       log(`  generation step: ${round(ms)} ms (first ${round(firstStep)} ms), ${total} dispatches`);
     }
     run.dispose();
@@ -195,9 +262,18 @@ async function benchOrt(pixels: Float32Array, flops: number, log: Log, errors: s
     const t2 = performance.now();
     const out = await session.run(feeds);
     const ms = performance.now() - t2;
-    log(`  onnxruntime-web ${ort.env.versions?.web ?? ''} webgpu: create ${round(createMs)} ms, first run ${round(firstMs)} ms, run ${round(ms)} ms (output ${out.image_embeds?.dims})`);
+    log(
+      `  onnxruntime-web ${ort.env.versions?.web ?? ''} webgpu: create ${round(createMs)} ms, first run ${round(firstMs)} ms, run ${round(ms)} ms (output ${out.image_embeds?.dims})`,
+    );
     await session.release();
-    const row = e2eRow('image encode ViT-B/32', '1×3×224×224', [ms], firstMs, flops, `session create ${round(createMs)} ms; f32 weights; FLOPs: ours, counted`);
+    const row = e2eRow(
+      'image encode ViT-B/32',
+      '1×3×224×224',
+      [ms],
+      firstMs,
+      flops,
+      `session create ${round(createMs)} ms; f32 weights; FLOPs: ours, counted`,
+    );
     return [{ ...row, impl: 'onnxruntime-web-webgpu', variant: 'f32 weights' }];
   } catch (e) {
     const msg = `onnxruntime-web: ${String((e as Error).message ?? e).split('\n')[0]}`;

@@ -175,7 +175,17 @@ async function benchLayerNorm(gpu, opts) {
     const bytes = layerNormBytes(s.rows, s.cols);
     const flops = 8 * n;
     const r = await measure(gpu, () => layerNorm(gpu, X, G, B, Y, M, R, s.rows, s.cols, 1e-5), opts);
-    rows.push([s.name, `${s.rows}×${s.cols}`, mb(bytes), `${(flops / 1e6).toFixed(2)} M`, r.firstMs.toFixed(0), fmt(r.ns / 1e6), r.reps, fmt(bytes / r.ns), fmt(flops / r.ns)]);
+    rows.push([
+      s.name,
+      `${s.rows}×${s.cols}`,
+      mb(bytes),
+      `${(flops / 1e6).toFixed(2)} M`,
+      r.firstMs.toFixed(0),
+      fmt(r.ns / 1e6),
+      r.reps,
+      fmt(bytes / r.ns),
+      fmt(flops / r.ns),
+    ]);
     [X, G, B, Y, M, R].forEach((b) => gpu.destroyBuffer(b));
   }
   table(['shape', 'rows×cols', 'bytes', 'FLOPs', 'first ms', 'median ms', 'reps', 'GB/s', 'GFLOP/s'], rows);

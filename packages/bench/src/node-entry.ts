@@ -40,7 +40,11 @@ async function preparePeers(): Promise<void> {
 
 const options = JSON.parse(process.env.CLIPGPU_BENCH_OPTIONS || '{}') as Partial<BenchOptions>;
 const out = process.env.CLIPGPU_BENCH_OUT;
-const results = await runSuite(options, { env: 'node', tuneStore: fileStore(CACHE), preparePeers, userAgent: `node ${process.version}` }, (l) => console.log(l));
+const results = await runSuite(
+  options,
+  { env: 'node', tuneStore: fileStore(CACHE), preparePeers, userAgent: `node ${process.version}` },
+  (l) => console.log(l),
+);
 if (out) writeFileSync(out, JSON.stringify(results, null, 2));
 else console.log(JSON.stringify(results));
 process.exit(0);

@@ -18,7 +18,12 @@ interface Ctx {
   rows: Row[];
 }
 
-async function time(ctx: Ctx, base: Omit<Row, 'gflops' | 'gbps' | 'firstMs' | 'medianMs' | 'minMs' | 'reps' | 'runs' | 'impl' | 'timing'>, out: GPUBuffer, launch: () => void): Promise<Row> {
+async function time(
+  ctx: Ctx,
+  base: Omit<Row, 'gflops' | 'gbps' | 'firstMs' | 'medianMs' | 'minMs' | 'reps' | 'runs' | 'impl' | 'timing'>,
+  out: GPUBuffer,
+  launch: () => void,
+): Promise<Row> {
   const { gpu, opts } = ctx;
   const l = { launch, done: () => gpu.read(out, 4) };
   const m = await measureGpu(gpu, l, ctx.timing, opts);
@@ -28,7 +33,9 @@ async function time(ctx: Ctx, base: Omit<Row, 'gflops' | 'gbps' | 'firstMs' | 'm
     r.wallMs = round(wall.medianMs);
   }
   ctx.rows.push(r);
-  ctx.log(`  ${r.family} ${r.direction} ${r.name} ${r.variant}: ${r.medianMs} ms (first ${r.firstMs} ms), ${r.gflops} GFLOP/s, ${r.gbps} GB/s`);
+  ctx.log(
+    `  ${r.family} ${r.direction} ${r.name} ${r.variant}: ${r.medianMs} ms (first ${r.firstMs} ms), ${r.gflops} GFLOP/s, ${r.gbps} GB/s`,
+  );
   return r;
 }
 
@@ -48,7 +55,21 @@ async function matmulCase(ctx: Ctx, c: MatmulCase): Promise<void> {
       const W = f16 ? gpu.upload(K.packF16(w), 'w f16') : gpu.upload(w, 'w');
       const launch = f16 ? () => K.matmulF16(gpu, x, W, out, shape, { bias }) : () => K.matmul(gpu, x, W, out, shape, { bias });
       const bytes = K.matmulBytes(shape, f16) + 4 * c.N;
-      await time(ctx, { family: 'matmul', name: c.name, shape: shapeOf(c), variant: f16 ? 'f16' : 'f32', direction: 'forward', flops, bytes, notes: `config ${config}` }, out, launch);
+      await time(
+        ctx,
+        {
+          family: 'matmul',
+          name: c.name,
+          shape: shapeOf(c),
+          variant: f16 ? 'f16' : 'f32',
+          direction: 'forward',
+          flops,
+          bytes,
+          notes: `config ${config}`,
+        },
+        out,
+        launch,
+      );
       gpu.destroyBuffer(W);
     }
     // backward (f32: training and guidance differentiate through f32 weights)
@@ -58,8 +79,20 @@ async function matmulCase(ctx: Ctx, c: MatmulCase): Promise<void> {
     const db = gpu.createBuffer(c.N * c.K * 4, 'db');
     const dbias = gpu.createBuffer(c.N * 4, 'dbias');
     const bytes = 4 * (2 * c.M * c.N + 2 * c.M * c.K + 2 * c.N * c.K + c.N);
-    await time(ctx, { family: 'matmul', name: c.name, shape: shapeOf(c), variant: 'f32', direction: 'backward', flops: 2 * flops, bytes, notes: `config ${config}` }, db, () =>
-      K.matmulBackward(gpu, { a: x, b: W, dc, da, db, dbias }, shape),
+    await time(
+      ctx,
+      {
+        family: 'matmul',
+        name: c.name,
+        shape: shapeOf(c),
+        variant: 'f32',
+        direction: 'backward',
+        flops: 2 * flops,
+        bytes,
+        notes: `config ${config}`,
+      },
+      db,
+      () => K.matmulBackward(gpu, { a: x, b: W, dc, da, db, dbias }, shape),
     );
     [W, dc, da, db, dbias].forEach((b) => gpu.destroyBuffer(b));
   } finally {
@@ -76,11 +109,33 @@ async function attentionCase(ctx: Ctx, c: AttentionCase): Promise<void> {
   const lse = gpu.createBuffer(c.batch * c.heads * c.T * 4, 'lse');
   const s = `${c.batch}×${c.heads}×${c.T}×${c.headDim}${c.causal ? ' causal' : ''}`;
   try {
-    await time(ctx, { family: 'attention', name: c.name, shape: s, variant: 'f32', direction: 'forward', flops: K.attentionFlops(shape), bytes: K.attentionBytes(shape) }, o, () =>
-      K.attention(gpu, q, k, v, o, lse, shape),
+    await time(
+      ctx,
+      {
+        family: 'attention',
+        name: c.name,
+        shape: s,
+        variant: 'f32',
+        direction: 'forward',
+        flops: K.attentionFlops(shape),
+        bytes: K.attentionBytes(shape),
+      },
+      o,
+      () => K.attention(gpu, q, k, v, o, lse, shape),
     );
-    await time(ctx, { family: 'attention', name: c.name, shape: s, variant: 'f32', direction: 'backward', flops: K.attentionBackwardFlops(shape), bytes: K.attentionBackwardBytes(shape) }, dq, () =>
-      K.attentionBackward(gpu, { q, k, v, o, lse, dO, dq, dk, dv }, shape),
+    await time(
+      ctx,
+      {
+        family: 'attention',
+        name: c.name,
+        shape: s,
+        variant: 'f32',
+        direction: 'backward',
+        flops: K.attentionBackwardFlops(shape),
+        bytes: K.attentionBackwardBytes(shape),
+      },
+      dq,
+      () => K.attentionBackward(gpu, { q, k, v, o, lse, dO, dq, dk, dv }, shape),
     );
   } finally {
     [q, k, v, dO, o, dq, dk, dv, lse].forEach((b) => gpu.destroyBuffer(b));
@@ -99,11 +154,33 @@ async function layerNormCase(ctx: Ctx, c: RowsCase): Promise<void> {
   const [dgamma, dbeta] = [gpu.createBuffer(c.cols * 4, 'dgamma'), gpu.createBuffer(c.cols * 4, 'dbeta')];
   const s = `${c.rows}×${c.cols}`;
   try {
-    await time(ctx, { family: 'layernorm', name: c.name, shape: s, variant: 'f32', direction: 'forward', flops: 8 * n, bytes: K.layerNormBytes(c.rows, c.cols) }, y, () =>
-      K.layerNorm(gpu, x, gamma, beta, y, mean, rstd, c.rows, c.cols, 1e-5),
+    await time(
+      ctx,
+      {
+        family: 'layernorm',
+        name: c.name,
+        shape: s,
+        variant: 'f32',
+        direction: 'forward',
+        flops: 8 * n,
+        bytes: K.layerNormBytes(c.rows, c.cols),
+      },
+      y,
+      () => K.layerNorm(gpu, x, gamma, beta, y, mean, rstd, c.rows, c.cols, 1e-5),
     );
-    await time(ctx, { family: 'layernorm', name: c.name, shape: s, variant: 'f32', direction: 'backward', flops: 17 * n, bytes: 4 * (5 * n + c.cols + 4 * c.rows) }, dx, () =>
-      K.layerNormBackward(gpu, { x, gamma, mean, rstd, dy, dx, dgamma, dbeta }, c.rows, c.cols),
+    await time(
+      ctx,
+      {
+        family: 'layernorm',
+        name: c.name,
+        shape: s,
+        variant: 'f32',
+        direction: 'backward',
+        flops: 17 * n,
+        bytes: 4 * (5 * n + c.cols + 4 * c.rows),
+      },
+      dx,
+      () => K.layerNormBackward(gpu, { x, gamma, mean, rstd, dy, dx, dgamma, dbeta }, c.rows, c.cols),
     );
   } finally {
     [x, gamma, beta, dy, y, dx, mean, rstd, dgamma, dbeta].forEach((b) => gpu.destroyBuffer(b));
@@ -118,9 +195,17 @@ async function softmaxCase(ctx: Ctx, c: RowsCase): Promise<void> {
   const [y, dx] = [gpu.createBuffer(n * 4, 'y'), gpu.createBuffer(n * 4, 'dx')];
   const s = `${c.rows}×${c.cols}`;
   try {
-    await time(ctx, { family: 'softmax', name: c.name, shape: s, variant: 'f32', direction: 'forward', flops: 5 * n, bytes: 8 * n }, y, () => K.softmax(gpu, x, y, c.rows, c.cols));
-    await time(ctx, { family: 'softmax', name: c.name, shape: s, variant: 'f32', direction: 'backward', flops: 4 * n, bytes: 12 * n }, dx, () =>
-      K.softmaxBackward(gpu, y, dy, dx, c.rows, c.cols),
+    await time(
+      ctx,
+      { family: 'softmax', name: c.name, shape: s, variant: 'f32', direction: 'forward', flops: 5 * n, bytes: 8 * n },
+      y,
+      () => K.softmax(gpu, x, y, c.rows, c.cols),
+    );
+    await time(
+      ctx,
+      { family: 'softmax', name: c.name, shape: s, variant: 'f32', direction: 'backward', flops: 4 * n, bytes: 12 * n },
+      dx,
+      () => K.softmaxBackward(gpu, y, dy, dx, c.rows, c.cols),
     );
   } finally {
     [x, dy, y, dx].forEach((b) => gpu.destroyBuffer(b));

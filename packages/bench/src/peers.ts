@@ -42,7 +42,10 @@ async function timeTf(tf: Tf, make: () => T, opts: { runs: number; warmup: numbe
 export async function benchTfjs(tf: Tf, cases: CaseSet, opts: BenchOptions, log: Log, errors: string[]): Promise<Row[]> {
   const rows: Row[] = [];
   const want = (f: string) => !opts.only.length || opts.only.includes(f);
-  const record = async (base: Omit<Row, 'gflops' | 'gbps' | 'firstMs' | 'medianMs' | 'minMs' | 'reps' | 'runs' | 'impl' | 'timing' | 'direction' | 'variant'>, make: () => T) => {
+  const record = async (
+    base: Omit<Row, 'gflops' | 'gbps' | 'firstMs' | 'medianMs' | 'minMs' | 'reps' | 'runs' | 'impl' | 'timing' | 'direction' | 'variant'>,
+    make: () => T,
+  ) => {
     try {
       const m = await timeTf(tf, make, opts);
       const r = row({ ...base, impl: 'tfjs-webgpu', timing: 'wall-clock+readback', direction: 'forward', variant: 'f32' }, m, opts.runs);
@@ -62,8 +65,9 @@ export async function benchTfjs(tf: Tf, cases: CaseSet, opts: BenchOptions, log:
       const b = tf.tensor1d(filled(c.N, 3));
       const flops = 2 * c.M * c.N * c.K;
       const bytes = 4 * (c.M * c.K + c.N * c.K + c.M * c.N + c.N);
-      await record({ family: 'matmul', name: c.name, shape: `${c.M}×${c.K}×${c.N}`, flops, bytes, notes: 'tf.fused.matMul(x, W, transposeB, bias)' }, () =>
-        tf.fused.matMul({ a: x, b: w, transposeB: true, bias: b }),
+      await record(
+        { family: 'matmul', name: c.name, shape: `${c.M}×${c.K}×${c.N}`, flops, bytes, notes: 'tf.fused.matMul(x, W, transposeB, bias)' },
+        () => tf.fused.matMul({ a: x, b: w, transposeB: true, bias: b }),
       );
       [x, w, b].forEach((t) => t.dispose());
     }
@@ -76,11 +80,13 @@ export async function benchTfjs(tf: Tf, cases: CaseSet, opts: BenchOptions, log:
       const g = tf.tensor1d(filled(c.cols, 5));
       const b = tf.tensor1d(filled(c.cols, 6));
       const bytes = 4 * (2 * n + 2 * c.cols + 2 * c.rows);
-      await record({ family: 'layernorm', name: c.name, shape: `${c.rows}×${c.cols}`, flops: 8 * n, bytes, notes: 'moments + sub/rsqrt/mul/add' }, () =>
-        tf.tidy(() => {
-          const { mean, variance } = tf.moments(x, -1, true);
-          return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-5))), g), b);
-        }),
+      await record(
+        { family: 'layernorm', name: c.name, shape: `${c.rows}×${c.cols}`, flops: 8 * n, bytes, notes: 'moments + sub/rsqrt/mul/add' },
+        () =>
+          tf.tidy(() => {
+            const { mean, variance } = tf.moments(x, -1, true);
+            return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-5))), g), b);
+          }),
       );
       [x, g, b].forEach((t) => t.dispose());
     }
@@ -90,7 +96,9 @@ export async function benchTfjs(tf: Tf, cases: CaseSet, opts: BenchOptions, log:
     for (const c of cases.softmax) {
       const n = c.rows * c.cols;
       const x = tf.tensor2d(filled(n, 8, 4), [c.rows, c.cols]);
-      await record({ family: 'softmax', name: c.name, shape: `${c.rows}×${c.cols}`, flops: 5 * n, bytes: 8 * n, notes: 'tf.softmax' }, () => tf.softmax(x));
+      await record({ family: 'softmax', name: c.name, shape: `${c.rows}×${c.cols}`, flops: 5 * n, bytes: 8 * n, notes: 'tf.softmax' }, () =>
+        tf.softmax(x),
+      );
       x.dispose();
     }
   }

@@ -36,8 +36,16 @@ const RESULTS = join(PKG, 'results');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   ...(process.env.CLIPGPU_BENCH_CHROMIUM_FLAGS ? process.env.CLIPGPU_BENCH_CHROMIUM_FLAGS.split(' ') : []),
-  '--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader',
-  '--disable-vulkan-surface', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-vulkan=swiftshader',
+  '--use-webgpu-adapter=swiftshader',
+  '--disable-vulkan-surface',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
 ];
 const TIMEOUT_MS = Number(process.env.CLIPGPU_BENCH_TIMEOUT_S || 1800) * 1000;
 
@@ -91,7 +99,14 @@ async function bundle() {
     external: ['webgpu'],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
-  const page = await build({ ...common, entryPoints: ['packages/bench/src/page-entry.ts'], outfile: join(OUT, 'bench.js'), platform: 'browser', external: ['node:*', 'webgpu'], write: false });
+  const page = await build({
+    ...common,
+    entryPoints: ['packages/bench/src/page-entry.ts'],
+    outfile: join(OUT, 'bench.js'),
+    platform: 'browser',
+    external: ['node:*', 'webgpu'],
+    write: false,
+  });
   writeFileSync(join(OUT, 'bench.js'), page.outputFiles[0].contents);
 }
 
@@ -133,13 +148,23 @@ function onnxFiles() {
 }
 
 async function runChromium() {
-  const files = [['/index.html', readFileSync(join(HERE, 'page.html'))], ['/bench.js', readFileSync(join(OUT, 'bench.js'))], ['/favicon.ico', new Uint8Array(0)]];
+  const files = [
+    ['/index.html', readFileSync(join(HERE, 'page.html'))],
+    ['/bench.js', readFileSync(join(OUT, 'bench.js'))],
+    ['/favicon.ico', new Uint8Array(0)],
+  ];
   if (options.onnx && options.e2e) files.push(...onnxFiles());
   const server = await serve(new Map(files));
   const profile = mkdtempSync(join(tmpdir(), 'clipgpu-bench-'));
   let browser;
   try {
-    browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, userDataDir: profile, protocolTimeout: TIMEOUT_MS });
+    browser = await puppeteer.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      userDataDir: profile,
+      protocolTimeout: TIMEOUT_MS,
+    });
     const page = await browser.newPage();
     let done;
     const finished = new Promise((r) => (done = r));
@@ -187,15 +212,20 @@ for (const env of envs) {
     continue;
   }
   // a partial run (--only, --match) gets its own files, so it never overwrites a whole one
-  const part = [...options.only, options.match ?? ''].filter(Boolean).join('+').replace(/[^a-zA-Z0-9+]+/g, '-');
+  const part = [...options.only, options.match ?? '']
+    .filter(Boolean)
+    .join('+')
+    .replace(/[^a-zA-Z0-9+]+/g, '-');
   const base = join(RESULTS, `${results.adapterSlug}-${env}${part ? `-${part}` : ''}`);
   writeFileSync(`${base}.json`, `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(`${base}.md`, markdown(results));
   writeFileSync(`${base}.svg`, svg(results));
-  if (results.tuned) writeFileSync(join(RESULTS, `tuned-${results.adapterSlug}-${env}.json`), `${JSON.stringify(results.tuned, null, 2)}\n`);
+  if (results.tuned)
+    writeFileSync(join(RESULTS, `tuned-${results.adapterSlug}-${env}.json`), `${JSON.stringify(results.tuned, null, 2)}\n`);
   if (!part) lastSvg = `${base}.svg`;
   console.log(`wrote ${base}.{json,md,svg}`);
-  for (const r of peerRatios(results)) console.log(`  vs ${r.peer}: ${r.family} ${r.name} ${r.shape}: ${r.ratio.toFixed(2)}× (f16 ${r.ratio16?.toFixed(2) ?? '–'}×)`);
+  for (const r of peerRatios(results))
+    console.log(`  vs ${r.peer}: ${r.family} ${r.name} ${r.shape}: ${r.ratio.toFixed(2)}× (f16 ${r.ratio16?.toFixed(2) ?? '–'}×)`);
   if (results.errors.length) console.log(`  ${results.errors.length} error(s):\n    ${results.errors.join('\n    ')}`);
 }
 if (lastSvg) copyFileSync(lastSvg, join(RESULTS, 'latest.svg'));

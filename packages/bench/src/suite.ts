@@ -38,10 +38,13 @@ export async function runSuite(partial: Partial<BenchOptions>, hooks: SuiteHooks
   const adapter = adapterName(gpu.adapter);
   // Chromium reports SwiftShader in adapter.info.architecture, which AdapterReport.software misses
   const a = gpu.adapter;
-  const software = a.software || /swiftshader|llvmpipe|lavapipe|software/i.test(`${adapter} ${a.architecture} ${a.device} ${a.description}`);
+  const software =
+    a.software || /swiftshader|llvmpipe|lavapipe|software/i.test(`${adapter} ${a.architecture} ${a.device} ${a.description}`);
   const opts = resolveOptions(partial, software);
   const method = await timingMethod(gpu);
-  log(`[${hooks.env}] adapter: ${adapter}${software && !a.software ? ' (software: SwiftShader, though AdapterReport.software is false)' : ''}; timing: ${method.timing} (${method.why}); ${opts.quick ? 'quick (batch 1)' : 'full (batch 1 and 16)'}, median of ${opts.runs} after ${opts.warmup} warm-up`);
+  log(
+    `[${hooks.env}] adapter: ${adapter}${software && !a.software ? ' (software: SwiftShader, though AdapterReport.software is false)' : ''}; timing: ${method.timing} (${method.why}); ${opts.quick ? 'quick (batch 1)' : 'full (batch 1 and 16)'}, median of ${opts.runs} after ${opts.warmup} warm-up`,
+  );
   const results: Results = {
     env: hooks.env,
     adapter,
@@ -57,17 +60,20 @@ export async function runSuite(partial: Partial<BenchOptions>, hooks: SuiteHooks
     errors: [],
   };
   const cases = caseSet(opts.quick);
-  if (opts.match) for (const k of Object.keys(cases) as (keyof typeof cases)[]) (cases[k] as { name: string }[]) = cases[k].filter((c) => c.name.includes(opts.match!));
+  if (opts.match)
+    for (const k of Object.keys(cases) as (keyof typeof cases)[])
+      (cases[k] as { name: string }[]) = cases[k].filter((c) => c.name.includes(opts.match!));
   try {
-      // --tune: measure unless cached (--retune: always); otherwise only a cached winner is applied
-      try {
-        const t = { runs: opts.runs, warmup: opts.warmup, force: opts.retune, cacheOnly: !opts.tune && !opts.retune };
-        results.tuned = await tuneMatmul(gpu, adapter, method.timing, hooks.tuneStore, t, log);
-      } catch (e) {
-        results.errors.push(`autotune: ${(e as Error).message}`);
-      }
+    // --tune: measure unless cached (--retune: always); otherwise only a cached winner is applied
+    try {
+      const t = { runs: opts.runs, warmup: opts.warmup, force: opts.retune, cacheOnly: !opts.tune && !opts.retune };
+      results.tuned = await tuneMatmul(gpu, adapter, method.timing, hooks.tuneStore, t, log);
+    } catch (e) {
+      results.errors.push(`autotune: ${(e as Error).message}`);
+    }
     const only = opts.only.filter((f) => f !== 'e2e' && f !== 'tune');
-    if (!opts.only.length || only.length) results.rows.push(...(await benchOurs(gpu, cases, method.timing, { ...opts, only }, log, results.errors)));
+    if (!opts.only.length || only.length)
+      results.rows.push(...(await benchOurs(gpu, cases, method.timing, { ...opts, only }, log, results.errors)));
     if (opts.peers && (!opts.only.length || only.length)) {
       try {
         await hooks.preparePeers?.();

@@ -51,7 +51,12 @@ export async function tuneMatmul(
   try {
     for (const config of K.MATMUL_CONFIGS) {
       try {
-        const m = await measureGpu(gpu, { launch: () => K.matmul(gpu, x, w, out, s, { bias }, config), done: () => gpu.read(out, 4) }, timing, opts);
+        const m = await measureGpu(
+          gpu,
+          { launch: () => K.matmul(gpu, x, w, out, s, { bias }, config), done: () => gpu.read(out, 4) },
+          timing,
+          opts,
+        );
         const gflops = K.matmulFlops(s) / (m.medianMs / 1e3) / 1e9;
         candidates.push({ config: config.name, firstMs: round(m.firstMs), medianMs: round(m.medianMs), gflops: round(gflops) });
         log(`  ${config.name}: ${round(m.medianMs)} ms, ${round(gflops)} GFLOP/s (first ${round(m.firstMs)} ms)`);
@@ -66,7 +71,14 @@ export async function tuneMatmul(
   const best = candidates.reduce((a, b) => (b.medianMs < a.medianMs ? b : a));
   const config = K.MATMUL_CONFIGS.find((c) => c.name === best.config)!;
   K.setMatmulConfigFor(gpu, 'default', config);
-  const result: TuneResult = { adapter, source: 'measured', previousDefault: before, shape: `${s.M}×${s.K}×${s.N}`, winner: config.name, candidates };
+  const result: TuneResult = {
+    adapter,
+    source: 'measured',
+    previousDefault: before,
+    shape: `${s.M}×${s.K}×${s.N}`,
+    winner: config.name,
+    candidates,
+  };
   await store?.set(key, JSON.stringify(result)).catch((e) => log(`autotune: could not cache the winner (${(e as Error).message})`));
   log(`autotune: winner ${config.name} (the default was ${before})`);
   return result;

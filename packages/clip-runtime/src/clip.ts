@@ -54,7 +54,8 @@ export class Clip {
 
   /** Token ids [B, context] for texts (the model's own context length, truncated to keep the end token). */
   tokenize(texts: string[]): { ids: Int32Array; shape: [number, number] } {
-    if (!this.tokenizer) throw new Error('CLIP: this model has no tokenizer files (vocab.json + merges.txt); pass token ids as an int32 Tensor');
+    if (!this.tokenizer)
+      throw new Error('CLIP: this model has no tokenizer files (vocab.json + merges.txt); pass token ids as an int32 Tensor');
     return this.tokenizer.tokenize(texts, { contextLength: this.config.text_config.max_position_embeddings });
   }
 
@@ -63,7 +64,8 @@ export class Clip {
     let ids: Tensor;
     let host: Int32Array;
     if (texts instanceof Tensor) {
-      if (texts.dtype !== 'i32' || texts.shape.length !== 2) throw new Error(`CLIP encodeText: a Tensor input must be int32 ids [B, L], got ${texts}`);
+      if (texts.dtype !== 'i32' || texts.shape.length !== 2)
+        throw new Error(`CLIP encodeText: a Tensor input must be int32 ids [B, L], got ${texts}`);
       ids = texts;
       host = (await texts.toArray()) as Int32Array;
     } else {
@@ -73,7 +75,8 @@ export class Clip {
       ids = Tensor.from(tok.ids, tok.shape, { runtime: this.runtime });
     }
     const L = ids.shape[1];
-    if (L > this.config.text_config.max_position_embeddings) throw new Error(`CLIP encodeText: ${L} tokens exceed the context of ${this.config.text_config.max_position_embeddings}`);
+    if (L > this.config.text_config.max_position_embeddings)
+      throw new Error(`CLIP encodeText: ${L} tokens exceed the context of ${this.config.text_config.max_position_embeddings}`);
     try {
       const out = this.model.get_text_features(ids, host);
       await this.runtime.gpu.sync();
@@ -136,7 +139,11 @@ export class Clip {
    * Zero-shot classification: softmax of logitScale · cos(image, label), sorted. `template`: one
    * ("a photo of {}") or several, whose embeddings are ensembled (see encodeLabels).
    */
-  async classify(image: ImageSource | Tensor, labels: string[], opts: { template?: string | readonly string[] } = {}): Promise<{ label: string; score: number }[]> {
+  async classify(
+    image: ImageSource | Tensor,
+    labels: string[],
+    opts: { template?: string | readonly string[] } = {},
+  ): Promise<{ label: string; score: number }[]> {
     const textEmb = await this.encodeLabels(labels, opts.template);
     const imageEmb = await this.encodeImage(image instanceof Tensor ? image : [image]);
     const probs = tidy(() => {

@@ -29,13 +29,19 @@ function clipModels() {
 function decoderFile() {
   const dir = join(WEIGHTS, 'decoder-tiny');
   if (!existsSync(dir)) return null;
-  const files = readdirSync(dir).filter((f) => f.endsWith('.safetensors')).sort((a, b) => (a === 'model.safetensors' ? -1 : b === 'model.safetensors' ? 1 : a.localeCompare(b)));
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.safetensors'))
+    .sort((a, b) => (a === 'model.safetensors' ? -1 : b === 'model.safetensors' ? 1 : a.localeCompare(b)));
   return files[0] ?? null;
 }
 
 function samples() {
   const dir = join(WEIGHTS, 'samples');
-  return existsSync(dir) ? readdirSync(dir).filter((f) => IMAGE.test(f)).sort() : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => IMAGE.test(f))
+        .sort()
+    : [];
 }
 
 /**
@@ -43,7 +49,11 @@ function samples() {
  * "1-red-circle.png" → "a red circle", "orange_ring-2.png" → "an orange ring".
  */
 export function sampleCaption(file) {
-  const words = basename(file).replace(IMAGE, '').replace(/^\d+[-_]|[-_]\d+$/g, '').replace(/[-_]+/g, ' ').trim();
+  const words = basename(file)
+    .replace(IMAGE, '')
+    .replace(/^\d+[-_]|[-_]\d+$/g, '')
+    .replace(/[-_]+/g, ' ')
+    .trim();
   return `${/^[aeiou]/i.test(words) ? 'an' : 'a'} ${words}`;
 }
 
@@ -63,7 +73,13 @@ async function benchPage(common) {
   const src = join(ROOT, 'packages/bench/src');
   if (!existsSync(join(src, 'page.html')) || !existsSync(join(src, 'page-entry.ts'))) return null;
   try {
-    await build({ ...common, entryPoints: { bench: join(src, 'page-entry.ts') }, outdir: join(DIST, 'bench'), sourcemap: false, logLevel: 'silent' });
+    await build({
+      ...common,
+      entryPoints: { bench: join(src, 'page-entry.ts') },
+      outdir: join(DIST, 'bench'),
+      sourcemap: false,
+      logLevel: 'silent',
+    });
     cpSync(join(src, 'page.html'), join(DIST, 'bench/index.html'));
     return './bench/';
   } catch (e) {

@@ -42,7 +42,11 @@ export async function serveFolder(dir, { port = 0 } = {}) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${path}`);
       return;
     }
-    const headers = { 'content-type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream', 'cache-control': 'no-cache', 'accept-ranges': 'bytes' };
+    const headers = {
+      'content-type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+      'cache-control': 'no-cache',
+      'accept-ranges': 'bytes',
+    };
     const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
     let start = 0;
     let end = st.size - 1;
@@ -56,7 +60,10 @@ export async function serveFolder(dir, { port = 0 } = {}) {
       res.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${end}/${st.size}`, 'content-length': end - start + 1 });
     } else res.writeHead(200, { ...headers, 'content-length': st.size });
     if (req.method === 'HEAD' || st.size === 0) res.end();
-    else createReadStream(file, { start, end }).on('error', () => res.destroy()).pipe(res);
+    else
+      createReadStream(file, { start, end })
+        .on('error', () => res.destroy())
+        .pipe(res);
   });
   await new Promise((ok, fail) => {
     server.once('error', fail);

@@ -51,7 +51,14 @@ async function embedImage(model: Clip, img: { blob: Blob; hash: string }): Promi
 
 export async function classify(): Promise<void> {
   if (!app.clip || !app.image) return;
-  const labels = [...new Set($<HTMLTextAreaElement>('labels').value.split(',').map((s) => s.trim()).filter(Boolean))];
+  const labels = [
+    ...new Set(
+      $<HTMLTextAreaElement>('labels')
+        .value.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
   if (labels.length < 2) return showError(new Error('Enter at least two labels, separated by commas.'));
   const template = input('template').value.includes('{}') ? input('template').value : '{}';
   const status = $('classify-status');
@@ -60,7 +67,10 @@ export async function classify(): Promise<void> {
   $<HTMLButtonElement>('classify').disabled = true;
   const t0 = performance.now();
   try {
-    const text = await embedTexts(app.clip, labels.map((l) => template.replace('{}', l)));
+    const text = await embedTexts(
+      app.clip,
+      labels.map((l) => template.replace('{}', l)),
+    );
     const img = await embedImage(app.clip, app.image);
     // softmax over the labels of logitScale · cos(image, text): CLIP's zero-shot classifier
     const logits = text.vectors.map((t) => app.clip!.logitScale * t.reduce((s, x, i) => s + x * img.vector[i], 0));

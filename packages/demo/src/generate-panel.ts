@@ -36,7 +36,10 @@ export async function runGeneration(): Promise<void> {
       // "a red circle:1|blurry:-0.5": weighted prompts; negative weights push the image away
       prompts: input('prompts').value,
       // a name ('fourier', 'pixels', 'siren') or a factory; the decoder needs its weights file
-      generator: kind === 'decoder' ? generators.decoder(new URL(app.manifest.decoder!, location.href).href) : (kind as 'fourier' | 'pixels' | 'siren'),
+      generator:
+        kind === 'decoder'
+          ? generators.decoder(new URL(app.manifest.decoder!, location.href).href)
+          : (kind as 'fourier' | 'pixels' | 'siren'),
       size,
       steps,
       cutn: intOf('cutn', 1),

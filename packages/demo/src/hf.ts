@@ -45,7 +45,9 @@ export function huggingFaceFiles(repo: string, opts: HubOptions = {}): ModelFile
     });
     if (!res.ok) {
       if (res.status === 404) missing.add(name);
-      throw new Error(`${url}: HTTP ${res.status}${res.status === 401 || res.status === 403 ? ' (a gated or private repo needs a token; this demo loads public repos only)' : ''}`);
+      throw new Error(
+        `${url}: HTTP ${res.status}${res.status === 401 || res.status === 403 ? ' (a gated or private repo needs a token; this demo loads public repos only)' : ''}`,
+      );
     }
     const total = Number(res.headers.get('content-length') ?? 0);
     const chunks: Uint8Array[] = [];
@@ -60,9 +62,11 @@ export function huggingFaceFiles(repo: string, opts: HubOptions = {}): ModelFile
     }
     const blob = new Blob(chunks as BlobPart[], { type: res.headers.get('content-type') ?? 'application/octet-stream' });
     // a full disk or a private-mode quota only costs the next visit its cache
-    await c?.put(url, new Response(blob, { headers: { 'content-type': blob.type, 'content-length': String(blob.size) } })).catch((e: Error) => {
-      console.warn(`not cached (${e.message}): ${url}`);
-    });
+    await c
+      ?.put(url, new Response(blob, { headers: { 'content-type': blob.type, 'content-length': String(blob.size) } }))
+      .catch((e: Error) => {
+        console.warn(`not cached (${e.message}): ${url}`);
+      });
     return blob;
   }
 

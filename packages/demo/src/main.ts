@@ -31,8 +31,10 @@ async function startGpu(): Promise<Runtime | undefined> {
   const adapter = await navigator.gpu.requestAdapter();
   if (!adapter) {
     setState('gpu', 'no-adapter');
-    fatal('WebGPU is available, but no GPU adapter was found (requestAdapter() returned null).\n' +
-      'The GPU or its driver may be blocklisted: see chrome://gpu, update the graphics driver, or try chrome://flags/#enable-unsafe-webgpu.');
+    fatal(
+      'WebGPU is available, but no GPU adapter was found (requestAdapter() returned null).\n' +
+        'The GPU or its driver may be blocklisted: see chrome://gpu, update the graphics driver, or try chrome://flags/#enable-unsafe-webgpu.',
+    );
     return undefined;
   }
   // init() creates the library's default runtime (device + buffer pool); loadClip() uses it.
@@ -55,7 +57,9 @@ async function startGpu(): Promise<Runtime | undefined> {
 }
 
 // ---- 2. models -------------------------------------------------------------------------------------
-async function loadModel(source: { kind: 'embedded'; id: string; url: string } | { kind: 'hub'; repo: string; f16: boolean }): Promise<void> {
+async function loadModel(
+  source: { kind: 'embedded'; id: string; url: string } | { kind: 'hub'; repo: string; f16: boolean },
+): Promise<void> {
   if (!app.runtime) return;
   const progress = $<HTMLProgressElement>('model-progress');
   const status = $('model-status');
@@ -73,7 +77,9 @@ async function loadModel(source: { kind: 'embedded'; id: string; url: string } |
       // The Hub: whole files with download progress, cached in the Cache API for the next visit.
       files = huggingFaceFiles(source.repo, {
         onProgress: (file, loaded, total, cached) => {
-          status.textContent = cached ? `${file}: from the browser cache` : `Downloading ${file}: ${mb(loaded)}${total ? ` of ${mb(total)}` : ''}`;
+          status.textContent = cached
+            ? `${file}: from the browser cache`
+            : `Downloading ${file}: ${mb(loaded)}${total ? ` of ${mb(total)}` : ''}`;
           if (total) progress.value = loaded / total;
         },
       });
@@ -137,7 +143,9 @@ async function main(): Promise<void> {
 
   // default labels: what the samples show, else a few of the tiny model's captions
   const captions = [...new Set(app.manifest.samples.map((s) => s.caption))];
-  $<HTMLTextAreaElement>('labels').value = (captions.length >= 2 ? captions : ['a red circle', 'a blue square', 'a green triangle', 'a yellow star']).join(', ');
+  $<HTMLTextAreaElement>('labels').value = (
+    captions.length >= 2 ? captions : ['a red circle', 'a blue square', 'a green triangle', 'a yellow star']
+  ).join(', ');
 
   wireImageInput();
   $('classify').onclick = () => void classify();
@@ -161,7 +169,16 @@ async function main(): Promise<void> {
 
   app.runtime = await startGpu();
   // debugging handle: clipgpuDemo.clip in the console
-  Object.assign(window, { clipgpuDemo: { get clip() { return app.clip; }, get runtime() { return app.runtime; } } });
+  Object.assign(window, {
+    clipgpuDemo: {
+      get clip() {
+        return app.clip;
+      },
+      get runtime() {
+        return app.runtime;
+      },
+    },
+  });
   if (!app.runtime) return;
   updateButtons();
   const hub = params.get('model');

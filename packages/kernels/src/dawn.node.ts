@@ -62,4 +62,3 @@ export async function nodeAdapter(options: RequestDeviceOptions): Promise<{ adap
   if (!adapter) throw new Error(`clipgpu: ${NO_ADAPTER_HELP} (tried ${icd}, which gave no adapter: is libvulkan1 installed?)`);
   return { adapter, software: true };
 }
-

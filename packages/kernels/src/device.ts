@@ -45,11 +45,16 @@ export async function requestDevice(options: RequestDeviceOptions = {}): Promise
   const browserGpu = (globalThis as { navigator?: Navigator }).navigator?.gpu;
   if (browserGpu) {
     adapter = await browserGpu.requestAdapter({ powerPreference: options.powerPreference });
-    if (!adapter) throw new Error('clipgpu: WebGPU is available but no adapter was returned: enable WebGPU in the browser (chrome://flags/#enable-unsafe-webgpu) or update the GPU driver.');
+    if (!adapter)
+      throw new Error(
+        'clipgpu: WebGPU is available but no adapter was returned: enable WebGPU in the browser (chrome://flags/#enable-unsafe-webgpu) or update the GPU driver.',
+      );
   } else if (inNode()) {
     ({ adapter, software } = await nodeAdapter(options));
   } else {
-    throw new Error('clipgpu: this browser has no WebGPU (navigator.gpu is missing). Use a recent Chrome, Edge or Safari, or Firefox with WebGPU enabled, over https or http://localhost.');
+    throw new Error(
+      'clipgpu: this browser has no WebGPU (navigator.gpu is missing). Use a recent Chrome, Edge or Safari, or Firefox with WebGPU enabled, over https or http://localhost.',
+    );
   }
 
   const wanted = options.optionalFeatures ?? DEFAULT_FEATURES;
@@ -64,7 +69,10 @@ export async function requestDevice(options: RequestDeviceOptions = {}): Promise
     requiredFeatures,
     requiredLimits: {
       // never below WebGPU's defaults (a device gets at least those whatever is asked)
-      maxStorageBufferBindingSize: Math.max(capped('maxStorageBufferBindingSize', l.maxStorageBufferBindingSize), Math.min(134217728, l.maxStorageBufferBindingSize)),
+      maxStorageBufferBindingSize: Math.max(
+        capped('maxStorageBufferBindingSize', l.maxStorageBufferBindingSize),
+        Math.min(134217728, l.maxStorageBufferBindingSize),
+      ),
       maxBufferSize: Math.max(capped('maxBufferSize', l.maxBufferSize), Math.min(268435456, l.maxBufferSize)),
       maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
       maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,

@@ -13,7 +13,10 @@ let original: Immediate | undefined;
 let since = 0;
 
 const enabled = () =>
-  typeof globalThis.setImmediate === 'function' && typeof process !== 'undefined' && !!process.versions?.node && process.env.CLIPGPU_BUSY_WAIT !== '1';
+  typeof globalThis.setImmediate === 'function' &&
+  typeof process !== 'undefined' &&
+  !!process.versions?.node &&
+  process.env.CLIPGPU_BUSY_WAIT !== '1';
 
 function gentle(callback: (...args: unknown[]) => void, ...args: unknown[]) {
   if (performance.now() - since < SPIN_MS) return (original as (...a: unknown[]) => unknown)(callback, ...args);

@@ -59,7 +59,10 @@ export class Gpu {
   /** The limits this Gpu enforces: the device's, or lower caps given to requestDevice({ limits }). */
   readonly limits: { readonly maxStorageBufferBindingSize: number; readonly maxBufferSize: number };
 
-  constructor(readonly device: GPUDevice, readonly adapter: AdapterReport) {
+  constructor(
+    readonly device: GPUDevice,
+    readonly adapter: AdapterReport,
+  ) {
     this.uniformAlign = device.limits.minUniformBufferOffsetAlignment;
     const a: Partial<AdapterReport['limits']> = adapter.limits ?? {};
     this.limits = {
@@ -174,9 +177,11 @@ export class Gpu {
   run(program: Program, args: RunArgs): void {
     this.assertAlive();
     const storage = program.bindings.filter((b) => b.kind !== 'uniform');
-    for (const b of storage) if (!(b.name in args.buffers)) throw new KernelError(program.name, `missing buffer '${b.name}' (binding ${b.binding})`);
+    for (const b of storage)
+      if (!(b.name in args.buffers)) throw new KernelError(program.name, `missing buffer '${b.name}' (binding ${b.binding})`);
     for (const k of Object.keys(args.buffers))
-      if (!storage.some((b) => b.name === k)) throw new KernelError(program.name, `unknown buffer '${k}'; the kernel binds ${storage.map((b) => b.name).join(', ')}`);
+      if (!storage.some((b) => b.name === k))
+        throw new KernelError(program.name, `unknown buffer '${k}'; the kernel binds ${storage.map((b) => b.name).join(', ')}`);
     const slices = Object.fromEntries(Object.entries(args.buffers).map(([k, v]) => [k, sliceOf(v)]));
     for (const [k, need] of Object.entries(args.minBytes ?? {})) {
       const s = slices[k];
@@ -186,7 +191,10 @@ export class Gpu {
     const maxBinding = this.limits.maxStorageBufferBindingSize;
     for (const [k, s] of Object.entries(slices))
       if (s.size > maxBinding)
-        throw new KernelError(program.name, `buffer '${k}' binds ${s.size} bytes, more than this device's maxStorageBufferBindingSize (${maxBinding})`);
+        throw new KernelError(
+          program.name,
+          `buffer '${k}' binds ${s.size} bytes, more than this device's maxStorageBufferBindingSize (${maxBinding})`,
+        );
     const [x, y = 1, z = 1] = args.workgroups;
     const maxDim = this.device.limits.maxComputeWorkgroupsPerDimension;
     if ([x, y, z].some((d) => !Number.isInteger(d) || d < 0 || d > maxDim))
@@ -203,7 +211,11 @@ export class Gpu {
     }
     if (program.uniform) {
       const bytes = program.packUniforms(args.uniforms ?? {});
-      this.uniformGpu ??= this.device.createBuffer({ label: 'clipgpu uniforms', size: UNIFORM_RING_BYTES, usage: 0x40 /* UNIFORM */ | 0x8 });
+      this.uniformGpu ??= this.device.createBuffer({
+        label: 'clipgpu uniforms',
+        size: UNIFORM_RING_BYTES,
+        usage: 0x40 /* UNIFORM */ | 0x8,
+      });
       const offset = this.uniformUsed;
       this.uniformCpu.set(new Uint8Array(bytes), offset);
       this.uniformUsed = Math.ceil((offset + bytes.byteLength) / this.uniformAlign) * this.uniformAlign;
@@ -264,8 +276,10 @@ export class Gpu {
     // Dawn names the kernel when the error is in its bind group or pipeline; at submit it names
     // only the encoder, so say which kernels the batch held
     const messages = scoped.map(({ error, kernels }) =>
-      kernels.some((k) => error!.message.includes(k)) || !kernels.length ? error!.message
-      : `${error!.message.trimEnd()}\n - in a batch of kernels: ${kernels.slice(0, 12).join(', ')}${kernels.length > 12 ? `, ... (${kernels.length})` : ''}`);
+      kernels.some((k) => error!.message.includes(k)) || !kernels.length
+        ? error!.message
+        : `${error!.message.trimEnd()}\n - in a batch of kernels: ${kernels.slice(0, 12).join(', ')}${kernels.length > 12 ? `, ... (${kernels.length})` : ''}`,
+    );
     messages.push(...this.uncaptured.splice(0).map((e) => e.message));
     this.assertAlive();
     if (messages.length) throw new KernelError('webgpu', messages.join('\n'));
@@ -312,7 +326,10 @@ export class Gpu {
     const resolve = this.device.createBuffer({ size: 16, usage: 0x200 /* QUERY_RESOLVE */ | 0x4 });
     this.begin();
     this.pass!.end(); // begin() opened an untimed pass
-    this.pass = this.encoder!.beginComputePass({ label: 'clipgpu timed pass', timestampWrites: { querySet, beginningOfPassWriteIndex: 0 } });
+    this.pass = this.encoder!.beginComputePass({
+      label: 'clipgpu timed pass',
+      timestampWrites: { querySet, beginningOfPassWriteIndex: 0 },
+    });
     record();
     this.pass?.end();
     // An empty pass writes the end stamp after everything recorded above.

@@ -8,12 +8,16 @@ const gpu = await testGpu();
 
 describe('profiler', () => {
   it('counts dispatches and GPU time per kernel, and leaves results unchanged', async () => {
-    const X = gpu.createBuffer(4 * 6 * 64), Y = gpu.createBuffer(4 * 6 * 64);
+    const X = gpu.createBuffer(4 * 6 * 64),
+      Y = gpu.createBuffer(4 * 6 * 64);
     gpu.startProfile();
     fill(gpu, X, 6 * 64, 2.5);
     for (let i = 0; i < 3; i++) permute(gpu, X, Y, [6, 64], [1, 0]);
     const report = await gpu.profileReport();
-    expect(report.map((k) => [k.kernel, k.dispatches]).sort()).toEqual([['fill', 1], ['permute', 3]]);
+    expect(report.map((k) => [k.kernel, k.dispatches]).sort()).toEqual([
+      ['fill', 1],
+      ['permute', 3],
+    ]);
     for (const k of report) expect(k.ms).toBeGreaterThanOrEqual(0);
     expect(Array.from(await gpu.readF32(Y, 6 * 64)).every((v) => v === 2.5)).toBe(true);
     [X, Y].forEach((b) => gpu.destroyBuffer(b));

@@ -51,7 +51,10 @@ export class Program {
     if (uniforms.length > 1) throw new KernelError(name, 'at most one uniform struct per kernel');
     if (uniforms.length === 1) {
       const u = reflect.uniforms[0];
-      const type = u.type as unknown as { size: number; members: { name: string; offset: number; type: { name: string; format?: { name: string } } }[] };
+      const type = u.type as unknown as {
+        size: number;
+        members: { name: string; offset: number; type: { name: string; format?: { name: string } } }[];
+      };
       if (!type.members) throw new KernelError(name, `uniform '${u.name}' must be a struct`);
       this.uniform = {
         name: u.name,
@@ -59,7 +62,8 @@ export class Program {
         size: Math.max(16, Math.ceil(type.size / 16) * 16),
         fields: type.members.map((m) => {
           const base = (m.type.format?.name ?? m.type.name) as UniformField['scalar'];
-          if (!['u32', 'i32', 'f32'].includes(base)) throw new KernelError(name, `uniform field '${m.name}' has unsupported type ${m.type.name}`);
+          if (!['u32', 'i32', 'f32'].includes(base))
+            throw new KernelError(name, `uniform field '${m.name}' has unsupported type ${m.type.name}`);
           const components = /^vec([234])/.exec(m.type.name)?.[1];
           return { name: m.name, offset: m.offset, scalar: base, components: components ? Number(components) : 1 };
         }),
@@ -87,13 +91,18 @@ export class Program {
         const at = f.offset + 4 * i;
         if (f.scalar === 'f32') view.setFloat32(at, x, true);
         else {
-          if (!Number.isInteger(x) || (f.scalar === 'u32' && x < 0)) throw new KernelError(this.name, `uniform '${f.name}' must be a${f.scalar === 'u32' ? ' non-negative' : 'n'} integer, got ${x}`);
+          if (!Number.isInteger(x) || (f.scalar === 'u32' && x < 0))
+            throw new KernelError(
+              this.name,
+              `uniform '${f.name}' must be a${f.scalar === 'u32' ? ' non-negative' : 'n'} integer, got ${x}`,
+            );
           if (f.scalar === 'u32') view.setUint32(at, x, true);
           else view.setInt32(at, x, true);
         }
       });
     }
-    for (const k of Object.keys(values)) if (!u.fields.some((f) => f.name === k)) throw new KernelError(this.name, `unknown uniform '${k}'`);
+    for (const k of Object.keys(values))
+      if (!u.fields.some((f) => f.name === k)) throw new KernelError(this.name, `unknown uniform '${k}'`);
     return buf;
   }
 }

@@ -72,7 +72,10 @@ export function expectClose(what: string, actual: ArrayLike<number>, expected: A
     if (firstNaN < 0 && !Number.isFinite(actual[i])) firstNaN = i;
     if (Math.abs(actual[i] - expected[i]) > Math.abs(actual[worst] - expected[worst])) worst = i;
   }
-  const where = firstNaN >= 0 ? `element ${firstNaN} is ${actual[firstNaN]} (unwritten?)` : `worst element ${worst}: ${actual[worst]} vs ${expected[worst]}`;
+  const where =
+    firstNaN >= 0
+      ? `element ${firstNaN} is ${actual[firstNaN]} (unwritten?)`
+      : `worst element ${worst}: ${actual[worst]} vs ${expected[worst]}`;
   throw new Error(`${what}: relative L2 error ${err.toExponential(3)} > ${tol} (${where})${seed !== undefined ? `; seed ${seed}` : ''}`);
 }
 
@@ -82,7 +85,14 @@ export function expectClose(what: string, actual: ArrayLike<number>, expected: A
  * f32 rounding is relative to those terms, so plain relative L2 would measure the conditioning of
  * the data, not the kernel. Elsewhere the tests use expectClose.
  */
-export function expectCloseScaled(what: string, actual: ArrayLike<number>, expected: ArrayLike<number>, scale: ArrayLike<number>, tol: number, seed?: number): void {
+export function expectCloseScaled(
+  what: string,
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  scale: ArrayLike<number>,
+  tol: number,
+  seed?: number,
+): void {
   let num = 0;
   let den = 0;
   for (let i = 0; i < expected.length; i++) {
@@ -115,7 +125,11 @@ export function finiteDifferences(f: (x: Float64Array) => number, x: ArrayLike<n
  * cancels the h² term of its error at the price of four evaluations (for curved losses, where a
  * smaller h would drown the difference in float32 rounding). Checks ⟨∇loss, v⟩ from a tape.
  */
-export async function directionalDifference(f: (t: number) => number | Promise<number>, h: number, opts: { richardson?: boolean } = {}): Promise<number> {
+export async function directionalDifference(
+  f: (t: number) => number | Promise<number>,
+  h: number,
+  opts: { richardson?: boolean } = {},
+): Promise<number> {
   const central = async (step: number) => ((await f(step)) - (await f(-step))) / (2 * step);
   return opts.richardson ? (4 * (await central(h / 2)) - (await central(h))) / 3 : central(h);
 }

@@ -91,7 +91,9 @@ export function renderCoverage(spec: SoftSpec, size: number, supersample = 4, pi
       for (let sx = 0; sx < supersample; sx++) {
         const u = (x + (sx + 0.5) / supersample - spec.cx * size) / r;
         const v = (y + (sy + 0.5) / supersample - spec.cy * size) / r;
-        masks.forEach((inside, i) => { if (inside?.(u, v)) cover += spec.shapeWeights[i]!; });
+        masks.forEach((inside, i) => {
+          if (inside?.(u, v)) cover += spec.shapeWeights[i]!;
+        });
       }
     out[k] = cover / (supersample * supersample);
   }
@@ -107,7 +109,8 @@ export function renderSoft(spec: SoftSpec, size: number, supersample = 4, pixels
 function blend(spec: SoftSpec, cover: Float32Array): Float32Array {
   const n = cover.length;
   const out = new Float32Array(3 * n);
-  for (let k = 0; k < n; k++) for (let c = 0; c < 3; c++) out[c * n + k] = cover[k]! * spec.foreground[c]! + (1 - cover[k]!) * spec.background[c]!;
+  for (let k = 0; k < n; k++)
+    for (let c = 0; c < 3; c++) out[c * n + k] = cover[k]! * spec.foreground[c]! + (1 - cover[k]!) * spec.background[c]!;
   return out;
 }
 
@@ -125,7 +128,12 @@ export function specPlacement(spec: SoftSpec): [number, number, number, number] 
  * [n, 3, 1, pixels.length]), the coverages [n, 1, ·] behind them, and their placements [n, 4]
  * (specPlacement()).
  */
-export function renderTargets(z: Float32Array, n: number, size: number, pixels?: ArrayLike<number>): { images: Float32Array; coverages: Float32Array; placements: Float32Array } {
+export function renderTargets(
+  z: Float32Array,
+  n: number,
+  size: number,
+  pixels?: ArrayLike<number>,
+): { images: Float32Array; coverages: Float32Array; placements: Float32Array } {
   const per = pixels?.length ?? size * size;
   const [images, coverages, placements] = [new Float32Array(n * 3 * per), new Float32Array(n * per), new Float32Array(n * 4)];
   for (let i = 0; i < n; i++) {

@@ -20,7 +20,15 @@ import { loadClip, type Clip, embeddedModelPath, readDecoderWeights } from '@cli
  * the images they name, and CLIP names the latent's colour in 79.7% of them and its shape in 82.8%
  * (colour × shape 67.2%; 70.3% on the named images themselves); asserted a little below.
  */
-const BARS = { colorShape: 0.88, colorShapeEnsembled: 0.9, color: 0.9, position: 0.9, decoderPixelError: 10, decoderColor: 0.7, decoderShape: 0.7 };
+const BARS = {
+  colorShape: 0.88,
+  colorShapeEnsembled: 0.9,
+  color: 0.9,
+  position: 0.9,
+  decoderPixelError: 10,
+  decoderColor: 0.7,
+  decoderShape: 0.7,
+};
 
 let clip: Clip;
 let decoderFile: string;
@@ -38,11 +46,15 @@ describe('embedded clipgpu-tiny', () => {
     expect(clip.config.vision_config.image_size).toBe(32);
     expect(clip.tokenizer?.endToken).toBe(clip.config.text_config.vocab_size - 1);
     expect(clip.config.text_config.eos_token_id).toBe(2);
-    const scores = await clip.classify(path.join(path.dirname(await embeddedModelPath('clipgpu-tiny')), 'samples', '1-red-circle.png'), ['a red circle', 'a blue square', 'a green star']);
+    const scores = await clip.classify(path.join(path.dirname(await embeddedModelPath('clipgpu-tiny')), 'samples', '1-red-circle.png'), [
+      'a red circle',
+      'a blue square',
+      'a green star',
+    ]);
     expect(scores[0]!.label).toBe('a red circle');
   });
 
-  it('ensembles templates: the normalized mean of each template\'s normalized text embedding', async () => {
+  it("ensembles templates: the normalized mean of each template's normalized text embedding", async () => {
     const labels = ['a red circle', 'a blue star'];
     const templates = ['{}', '{} on a white background', '{} at the top left'];
     const got = await clip.encodeLabels(labels, templates);
@@ -63,12 +75,18 @@ describe('embedded clipgpu-tiny', () => {
       for (let d = 0; d < D; d++) expect(ensembled[l * D + d]).toBeCloseTo(mean[d]! / norm, 5);
     }
     await expect(clip.encodeLabels(labels, ['a photo'])).rejects.toThrow(/template 'a photo' has no '\{\}'/);
-    await expect(clip.classify(path.join(path.dirname(await embeddedModelPath('clipgpu-tiny')), 'samples', '1-red-circle.png'), labels, { template: [] })).rejects.toThrow(/empty template list/);
+    await expect(
+      clip.classify(path.join(path.dirname(await embeddedModelPath('clipgpu-tiny')), 'samples', '1-red-circle.png'), labels, {
+        template: [],
+      }),
+    ).rejects.toThrow(/empty template list/);
   });
 
   it('classifies held-out colour × shape and position', async () => {
     const r = await evaluateClassification(clip, { n: 80, seed: 2024, batch: 40 });
-    console.log(`embedded clipgpu-tiny on 80 held-out images: colour×shape ${(100 * r.colorShape).toFixed(1)}%, ensembled ${(100 * r.colorShapeEnsembled).toFixed(1)}% (colour ${(100 * r.color).toFixed(1)}%, shape ${(100 * r.shape).toFixed(1)}%), position ${(100 * r.position).toFixed(1)}%, position among 200 ${(100 * r.positionAll).toFixed(1)}%`);
+    console.log(
+      `embedded clipgpu-tiny on 80 held-out images: colour×shape ${(100 * r.colorShape).toFixed(1)}%, ensembled ${(100 * r.colorShapeEnsembled).toFixed(1)}% (colour ${(100 * r.color).toFixed(1)}%, shape ${(100 * r.shape).toFixed(1)}%), position ${(100 * r.position).toFixed(1)}%, position among 200 ${(100 * r.positionAll).toFixed(1)}%`,
+    );
     expect(r.colorShape).toBeGreaterThanOrEqual(BARS.colorShape);
     expect(r.colorShapeEnsembled).toBeGreaterThanOrEqual(BARS.colorShapeEnsembled);
     expect(r.color).toBeGreaterThanOrEqual(BARS.color);
@@ -79,7 +97,9 @@ describe('embedded clipgpu-tiny', () => {
     const w = await readDecoderWeights(decoderFile);
     expect(w.architecture.latent_dim).toBe(RENDER_LATENT_DIM);
     const d = await evaluateDecoderSamples(clip, w, { n: 64, seed: 1 });
-    console.log(`decoder-tiny, 64 random latents: pixel error ${d.pixelError.toFixed(1)}/255; CLIP's colour × shape is the latent's in ${(100 * d.named).toFixed(1)}% (colour ${(100 * d.color).toFixed(1)}%, shape ${(100 * d.shape).toFixed(1)}%; on the named images ${(100 * d.targets.named).toFixed(1)}%)`);
+    console.log(
+      `decoder-tiny, 64 random latents: pixel error ${d.pixelError.toFixed(1)}/255; CLIP's colour × shape is the latent's in ${(100 * d.named).toFixed(1)}% (colour ${(100 * d.color).toFixed(1)}%, shape ${(100 * d.shape).toFixed(1)}%; on the named images ${(100 * d.targets.named).toFixed(1)}%)`,
+    );
     expect(d.pixelError).toBeLessThan(BARS.decoderPixelError);
     expect(d.color).toBeGreaterThanOrEqual(BARS.decoderColor);
     expect(d.shape).toBeGreaterThanOrEqual(BARS.decoderShape);

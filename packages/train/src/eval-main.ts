@@ -13,9 +13,15 @@ import { chwGrid } from '@clipgpu/clip-runtime/internals';
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      model: { type: 'string' }, decoder: { type: 'string' }, n: { type: 'string', default: '400' },
-      'no-generation': { type: 'boolean', default: false }, rasterizer: { type: 'string', default: 'eval' }, steps: { type: 'string' },
-      seed: { type: 'string' }, 'init-candidates': { type: 'string' }, samples: { type: 'string' },
+      model: { type: 'string' },
+      decoder: { type: 'string' },
+      n: { type: 'string', default: '400' },
+      'no-generation': { type: 'boolean', default: false },
+      rasterizer: { type: 'string', default: 'eval' },
+      steps: { type: 'string' },
+      seed: { type: 'string' },
+      'init-candidates': { type: 'string' },
+      samples: { type: 'string' },
     },
   });
   const modelDir = values.model ?? (await embeddedModelPath('clipgpu-tiny'));
@@ -24,9 +30,15 @@ async function main(): Promise<void> {
   const rasterizer = values.rasterizer === 'train' ? 'train' : 'eval';
   const c = await evaluateClassification(clip, { n: Number(values.n), rasterizer });
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  console.log(rasterizer === 'eval' ? `held-out images (evaluation rasterizer): ${c.images}` : `images from the TRAINING rasterizer (a diagnostic): ${c.images}`);
+  console.log(
+    rasterizer === 'eval'
+      ? `held-out images (evaluation rasterizer): ${c.images}`
+      : `images from the TRAINING rasterizer (a diagnostic): ${c.images}`,
+  );
   console.log(`  colour × shape zero-shot top-1 (40 classes):           ${pct(c.colorShape)}   (target ≥ 95%)`);
-  console.log(`    of which the colour is right: ${pct(c.color)}, the shape: ${pct(c.shape)} (small shapes ${pct(c.shapeBySize.small)}, large ${pct(c.shapeBySize.large)})`);
+  console.log(
+    `    of which the colour is right: ${pct(c.color)}, the shape: ${pct(c.shape)} (small shapes ${pct(c.shapeBySize.small)}, large ${pct(c.shapeBySize.large)})`,
+  );
   console.log(`    shape confusions (rows: true, columns: predicted): ${SHAPES.join(', ')}`);
   c.shapeConfusion.forEach((row, i) => console.log(`      ${SHAPES[i]!.padEnd(9)} ${row.map((x) => String(x).padStart(4)).join('')}`));
   console.log(`  colour × shape, prompts ensembled over backgrounds:    ${pct(c.colorShapeEnsembled)}`);
@@ -37,8 +49,12 @@ async function main(): Promise<void> {
   const { architecture } = decoderWeights;
   if (architecture.latent_dim === RENDER_LATENT_DIM) {
     const d = await evaluateDecoderSamples(clip, decoderWeights);
-    console.log(`  decoder, ${d.samples} random latents: CLIP's top colour × shape is the latent's in ${pct(d.named)} (colour ${pct(d.color)}, shape ${pct(d.shape)}); pixel error ${d.pixelError.toFixed(1)}/255`);
-    console.log(`    the same for the images the latents name: ${pct(d.targets.named)} (colour ${pct(d.targets.color)}, shape ${pct(d.targets.shape)})`);
+    console.log(
+      `  decoder, ${d.samples} random latents: CLIP's top colour × shape is the latent's in ${pct(d.named)} (colour ${pct(d.color)}, shape ${pct(d.shape)}); pixel error ${d.pixelError.toFixed(1)}/255`,
+    );
+    console.log(
+      `    the same for the images the latents name: ${pct(d.targets.named)} (colour ${pct(d.targets.color)}, shape ${pct(d.targets.shape)})`,
+    );
     if (values.samples) {
       // rows of 16: decoded, then what the same latents name, twice
       const plane = 3 * d.size * d.size;
@@ -52,10 +68,14 @@ async function main(): Promise<void> {
   if (!values['no-generation']) {
     for (const kind of ['decoder', 'fourier'] as const) {
       const g = await evaluateGeneration(clip, kind, {
-        decoderWeights: decoderFile, steps: values.steps ? Number(values.steps) : undefined, seed: values.seed ? Number(values.seed) : undefined,
+        decoderWeights: decoderFile,
+        steps: values.steps ? Number(values.steps) : undefined,
+        seed: values.seed ? Number(values.seed) : undefined,
         initCandidates: values['init-candidates'] ? Number(values['init-candidates']) : undefined,
       });
-      console.log(`  generate("a red circle") with ${kind} (${g.steps} steps, ${g.size.join('×')} px, ${g.seconds.toFixed(0)} s): rank ${g.rank} of 40 (top: "${g.top}"), dominant hue ${g.hue}° ${g.red ? '(red)' : '(NOT red)'}`);
+      console.log(
+        `  generate("a red circle") with ${kind} (${g.steps} steps, ${g.size.join('×')} px, ${g.seconds.toFixed(0)} s): rank ${g.rank} of 40 (top: "${g.top}"), dominant hue ${g.hue}° ${g.red ? '(red)' : '(NOT red)'}`,
+      );
     }
   }
   console.log(`evaluated in ${((performance.now() - t0) / 1000).toFixed(0)} s`);

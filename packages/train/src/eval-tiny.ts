@@ -14,12 +14,38 @@
 //  - generation: generate() for "a red circle" with the decoder and the fourier generators; the
 //    rank of "a red circle" among the 40 colour × shape captions for the final image (1 = first),
 //    and the image's dominant hue (the hue bin holding the most saturated pixels).
-import { BACKGROUND_TEMPLATES, COLORS, POSITIONS, RGB, SHAPES, captionOf, colorShapeClasses, trainingBatch, type ColorName, type ShapeName } from './data/shapes.js';
+import {
+  BACKGROUND_TEMPLATES,
+  COLORS,
+  POSITIONS,
+  RGB,
+  SHAPES,
+  captionOf,
+  colorShapeClasses,
+  trainingBatch,
+  type ColorName,
+  type ShapeName,
+} from './data/shapes.js';
 import { evalSet } from './data/shapes-eval.js';
 import { toChw } from './data.js';
 import { latentSpec, RENDER_LATENT_DIM, renderTargets, type SoftSpec } from './decoder-targets.js';
 import { decode, initDecoder } from './train-decoder.js';
-import { type Clip, generate, type GenerateState, DECODER_INIT_CANDIDATES, decoder, decoderOutputSize, fourier, type DecoderWeights, randn, stream, chwToRgb, ops, Tensor, tidy } from '@clipgpu/clip-runtime';
+import {
+  type Clip,
+  generate,
+  type GenerateState,
+  DECODER_INIT_CANDIDATES,
+  decoder,
+  decoderOutputSize,
+  fourier,
+  type DecoderWeights,
+  randn,
+  stream,
+  chwToRgb,
+  ops,
+  Tensor,
+  tidy,
+} from '@clipgpu/clip-runtime';
 
 export interface ClassifyReport {
   images: number;
@@ -61,14 +87,21 @@ function argmax(row: Float32Array | number[], indices: number[]): number {
 }
 
 /** Zero-shot accuracies on n held-out images (every colour × shape in turn). */
-export async function evaluateClassification(clip: Clip, opts: { n?: number; seed?: number; batch?: number; rasterizer?: 'eval' | 'train' } = {}): Promise<ClassifyReport> {
+export async function evaluateClassification(
+  clip: Clip,
+  opts: { n?: number; seed?: number; batch?: number; rasterizer?: 'eval' | 'train' } = {},
+): Promise<ClassifyReport> {
   const S = clip.config.vision_config.image_size;
   // rasterizer 'train': the training distribution, to tell under-fitting from a gap between the two
-  const set = opts.rasterizer === 'train' ? trainingBatch(opts.seed ?? 12345, opts.n ?? 400, S) : evalSet(opts.n ?? 400, opts.seed ?? 12345, S);
+  const set =
+    opts.rasterizer === 'train' ? trainingBatch(opts.seed ?? 12345, opts.n ?? 400, S) : evalSet(opts.n ?? 400, opts.seed ?? 12345, S);
   const classes = colorShapeClasses();
   const posCaptions = classes.flatMap((c) => POSITIONS.map((position) => captionOf({ ...c, position })));
   const t40 = await clip.encodeLabels(classes.map((c) => c.text));
-  const t40e = await clip.encodeLabels(classes.map((c) => c.text), BACKGROUND_TEMPLATES);
+  const t40e = await clip.encodeLabels(
+    classes.map((c) => c.text),
+    BACKGROUND_TEMPLATES,
+  );
   const t200 = await clip.encodeLabels(posCaptions);
   let [cs, csEnsembled, col, pos, posAll] = [0, 0, 0, 0, 0];
   const bySize = { small: { right: 0, all: 0 }, large: { right: 0, all: 0 } };
@@ -76,7 +109,10 @@ export async function evaluateClassification(clip: Clip, opts: { n?: number; see
   const batch = opts.batch ?? 50;
   for (let at = 0; at < set.length; at += batch) {
     const part = set.slice(at, at + batch);
-    const images = await unitImageEmbeddings(clip, part.map((p) => p.rgb));
+    const images = await unitImageEmbeddings(
+      clip,
+      part.map((p) => p.rgb),
+    );
     const [s40, s40e, s200] = [await similarities(images, t40), await similarities(images, t40e), await similarities(images, t200)];
     images.dispose();
     part.forEach(({ spec }, i) => {
@@ -92,7 +128,13 @@ export async function evaluateClassification(clip: Clip, opts: { n?: number; see
       bySize[spec.size].all++;
       confusion[SHAPES.indexOf(spec.shape)]![SHAPES.indexOf(classes[top]!.shape)]!++;
       const truePos = k * POSITIONS.length + POSITIONS.indexOf(spec.position);
-      if (argmax(row200, POSITIONS.map((_, j) => k * POSITIONS.length + j)) === truePos) pos++;
+      if (
+        argmax(
+          row200,
+          POSITIONS.map((_, j) => k * POSITIONS.length + j),
+        ) === truePos
+      )
+        pos++;
       if (argmax(row200, [...row200.keys()]) === truePos) posAll++;
     });
   }
@@ -100,7 +142,17 @@ export async function evaluateClassification(clip: Clip, opts: { n?: number; see
   const n = set.length;
   const shapeRight = confusion.reduce((sum, row, i) => sum + row[i]!, 0);
   const shapeBySize = { small: bySize.small.right / bySize.small.all, large: bySize.large.right / bySize.large.all };
-  return { images: n, colorShape: cs / n, colorShapeEnsembled: csEnsembled / n, color: col / n, shape: shapeRight / n, shapeBySize, shapeConfusion: confusion, position: pos / n, positionAll: posAll / n };
+  return {
+    images: n,
+    colorShape: cs / n,
+    colorShapeEnsembled: csEnsembled / n,
+    color: col / n,
+    shape: shapeRight / n,
+    shapeBySize,
+    shapeConfusion: confusion,
+    position: pos / n,
+    positionAll: posAll / n,
+  };
 }
 
 /** Hue in degrees of the bin (of 12) holding the most saturated, not-dark pixels; NaN if none. */
@@ -140,24 +192,52 @@ export interface GenerationReport {
 export async function evaluateGeneration(
   clip: Clip,
   kind: 'decoder' | 'fourier',
-  opts: { prompt?: string; steps?: number; decoderWeights?: string | Uint8Array; seed?: number; initCandidates?: number; onStep?: (s: GenerateState) => void } = {},
+  opts: {
+    prompt?: string;
+    steps?: number;
+    decoderWeights?: string | Uint8Array;
+    seed?: number;
+    initCandidates?: number;
+    onStep?: (s: GenerateState) => void;
+  } = {},
 ): Promise<GenerationReport> {
   const prompt = opts.prompt ?? 'a red circle';
   const S = clip.config.vision_config.image_size;
   const steps = opts.steps ?? 100;
   const generator = kind === 'decoder' ? decoder(opts.decoderWeights) : fourier({ size: S });
   const t0 = performance.now();
-  const run = generate(clip, { prompts: prompt, generator, steps, cutn: 8, lr: kind === 'decoder' ? 0.1 : 0.05, seed: opts.seed ?? 0, initCandidates: kind === 'decoder' ? (opts.initCandidates ?? DECODER_INIT_CANDIDATES) : undefined });
+  const run = generate(clip, {
+    prompts: prompt,
+    generator,
+    steps,
+    cutn: 8,
+    lr: kind === 'decoder' ? 0.1 : 0.05,
+    seed: opts.seed ?? 0,
+    initCandidates: kind === 'decoder' ? (opts.initCandidates ?? DECODER_INIT_CANDIDATES) : undefined,
+  });
   for await (const s of run) opts.onStep?.(s);
   const image = run.finalImage!;
   const [h, w] = image.shape.slice(-2) as [number, number];
   const chw = (await image.toArray()) as Float32Array;
   run.dispose();
   const rgb = chwToRgb(chw, h, w).data;
-  const ranked = await clip.classify({ width: w, height: h, data: rgb }, colorShapeClasses().map((c) => c.text));
+  const ranked = await clip.classify(
+    { width: w, height: h, data: rgb },
+    colorShapeClasses().map((c) => c.text),
+  );
   const rank = ranked.findIndex((r) => r.label === prompt) + 1;
   const hue = dominantHue(rgb);
-  return { generator: kind, steps, rank, top: ranked[0]!.label, hue, red: isRedHue(hue), rgb, size: [h, w], seconds: (performance.now() - t0) / 1000 };
+  return {
+    generator: kind,
+    steps,
+    rank,
+    top: ranked[0]!.label,
+    hue,
+    red: isRedHue(hue),
+    rgb,
+    size: [h, w],
+    seconds: (performance.now() - t0) / 1000,
+  };
 }
 
 export interface DecoderSamplesReport {
@@ -184,11 +264,18 @@ function namedClass(spec: SoftSpec): { shape: ShapeName; color: ColorName } {
 }
 
 /** n random latents (from `seed`) through a decoder trained on the render objective, judged by the tiny CLIP. */
-export async function evaluateDecoderSamples(clip: Clip, w: DecoderWeights, opts: { n?: number; seed?: number } = {}): Promise<DecoderSamplesReport> {
+export async function evaluateDecoderSamples(
+  clip: Clip,
+  w: DecoderWeights,
+  opts: { n?: number; seed?: number } = {},
+): Promise<DecoderSamplesReport> {
   const a = w.architecture;
   const [size] = decoderOutputSize(a);
   const S = clip.config.vision_config.image_size;
-  if (a.latent_dim !== RENDER_LATENT_DIM) throw new Error(`decoder samples: the decoder's latent has ${a.latent_dim} values; a render-objective decoder's has ${RENDER_LATENT_DIM}`);
+  if (a.latent_dim !== RENDER_LATENT_DIM)
+    throw new Error(
+      `decoder samples: the decoder's latent has ${a.latent_dim} values; a render-objective decoder's has ${RENDER_LATENT_DIM}`,
+    );
   if (size !== S) throw new Error(`decoder samples: the decoder draws ${size} px, the CLIP sees ${S} px`);
   const n = opts.n ?? 128;
   const zs = randn(n * RENDER_LATENT_DIM, stream(opts.seed ?? 0, 'decoder-samples'));
@@ -205,14 +292,22 @@ export async function evaluateDecoderSamples(clip: Clip, w: DecoderWeights, opts
   const texts = await clip.encodeLabels(classes.map((c) => c.text));
   /** CLIP's top class for each image of a batch [n, 3, size, size] */
   const topClasses = async (batch: Float32Array) => {
-    const unit = await unitImageEmbeddings(clip, Array.from({ length: n }, (_, i) => chwToRgb(batch.subarray(i * plane, (i + 1) * plane), size, size).data));
+    const unit = await unitImageEmbeddings(
+      clip,
+      Array.from({ length: n }, (_, i) => chwToRgb(batch.subarray(i * plane, (i + 1) * plane), size, size).data),
+    );
     const sims = await similarities(unit, texts);
     unit.dispose();
-    return Array.from({ length: n }, (_, i) => classes[argmax(sims.subarray(i * classes.length, (i + 1) * classes.length), [...classes.keys()])]!);
+    return Array.from(
+      { length: n },
+      (_, i) => classes[argmax(sims.subarray(i * classes.length, (i + 1) * classes.length), [...classes.keys()])]!,
+    );
   };
   const [fromDecoder, fromTargets] = [await topClasses(images), await topClasses(target)];
   texts.dispose();
-  const wanted = Array.from({ length: n }, (_, i) => namedClass(latentSpec(zs.subarray(i * RENDER_LATENT_DIM, (i + 1) * RENDER_LATENT_DIM))));
+  const wanted = Array.from({ length: n }, (_, i) =>
+    namedClass(latentSpec(zs.subarray(i * RENDER_LATENT_DIM, (i + 1) * RENDER_LATENT_DIM))),
+  );
   const agreement = (tops: { color: ColorName; shape: ShapeName }[]) => {
     const share = (right: (i: number) => boolean) => wanted.filter((_, i) => right(i)).length / n;
     return {

@@ -68,7 +68,13 @@ export function sigmoidCrossEntropyPerImage(logits: Tensor, target: Tensor): Ten
 }
 
 /** The VAE's negative ELBO per image: Σ (x̂ − x)² / (2σ²) + β · KL(N(μ, e^logvar) ‖ N(0, 1)). */
-export function vaeLoss(recon: Tensor, target: Tensor, mu: Tensor, logvar: Tensor, opts: { sigma: number; beta: number }): { total: Tensor; recon: Tensor; kl: Tensor } {
+export function vaeLoss(
+  recon: Tensor,
+  target: Tensor,
+  mu: Tensor,
+  logvar: Tensor,
+  opts: { sigma: number; beta: number },
+): { total: Tensor; recon: Tensor; kl: Tensor } {
   const B = recon.shape[0]!;
   return tidy(() => {
     const rec = ops.scale(squaredErrorPerImage(recon, target), 1 / (2 * opts.sigma ** 2));

@@ -18,7 +18,9 @@ export const SAMPLE_SPECS: ShapeSpec[] = [
 ];
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { out: { type: 'string', default: 'packages/clip-runtime/assets/samples' }, size: { type: 'string', default: '128' } } });
+  const { values } = parseArgs({
+    options: { out: { type: 'string', default: 'packages/clip-runtime/assets/samples' }, size: { type: 'string', default: '128' } },
+  });
   const size = Number(values.size);
   await mkdir(values.out!, { recursive: true });
   for (const [i, spec] of SAMPLE_SPECS.entries()) {

@@ -69,7 +69,10 @@ export class AdamW {
   private readonly m = new Map<string, Tensor>();
   private readonly v = new Map<string, Tensor>();
   private t = 0;
-  constructor(readonly params: ParamSet, readonly opts: AdamWOptions = {}) {
+  constructor(
+    readonly params: ParamSet,
+    readonly opts: AdamWOptions = {},
+  ) {
     for (const [name, p] of params.tensors) {
       this.m.set(name, Tensor.zeros(p.shape, { runtime: p.rt }));
       this.v.set(name, Tensor.zeros(p.shape, { runtime: p.rt }));
@@ -106,7 +109,10 @@ export class AdamW {
         K.unary(p.rt.gpu, 'scale', p.grad.buffer, g.buffer, p.size, { alpha: scale, beta: 0 });
       }
       K.adam(p.rt.gpu, p.buffer, g.buffer, this.m.get(name)!.buffer, this.v.get(name)!.buffer, p.size, {
-        lr, step: this.t, beta1: this.opts.beta1 ?? 0.9, beta2: this.opts.beta2 ?? 0.98,
+        lr,
+        step: this.t,
+        beta1: this.opts.beta1 ?? 0.9,
+        beta2: this.opts.beta2 ?? 0.98,
         weightDecay: decays(name, p) ? (this.opts.weightDecay ?? 0.1) : 0,
       });
       if (g !== p.grad) g.dispose();
@@ -137,5 +143,6 @@ export function startStepProfile(rt: Runtime, step: number): boolean {
 
 /** The 25 kernels (or kernel shapes) that took the most GPU time, one line each. */
 export function logProfile(report: KernelTime[], log: (line: string) => void): void {
-  for (const k of report.slice(0, 25)) log(`  ${k.kernel.slice(0, 120).padEnd(28)} ${String(k.dispatches).padStart(5)} × ${k.ms.toFixed(1).padStart(8)} ms`);
+  for (const k of report.slice(0, 25))
+    log(`  ${k.kernel.slice(0, 120).padEnd(28)} ${String(k.dispatches).padStart(5)} × ${k.ms.toFixed(1).padStart(8)} ms`);
 }

@@ -1,6 +1,16 @@
 // The procedural shapes dataset and the tiny BPE vocabulary (no GPU).
 import { describe, expect, it } from 'vitest';
-import { captionMatches, captionOf, colorShapeClasses, contrastiveBatch, NEUTRAL_BACKGROUNDS, rasterize, shapeMask, trainingBatch, WORDS } from './data/shapes.js';
+import {
+  captionMatches,
+  captionOf,
+  colorShapeClasses,
+  contrastiveBatch,
+  NEUTRAL_BACKGROUNDS,
+  rasterize,
+  shapeMask,
+  trainingBatch,
+  WORDS,
+} from './data/shapes.js';
 import { evalSet, rasterizeEval } from './data/shapes-eval.js';
 import { buildVocab } from './vocab.js';
 import { mulberry32, ClipTokenizer } from '@clipgpu/clip-runtime';
@@ -76,7 +86,8 @@ describe('shapes dataset', () => {
     const stars = trainingBatch(5, 1500).filter((s) => s.spec.shape === 'star' && s.spec.size === 'large');
     const cover = stars.map((s) => {
       let n = 0;
-      for (let i = 0; i < s.rgb.length; i += 3) if (Math.abs(s.rgb[i]! - s.rgb[0]!) + Math.abs(s.rgb[i + 1]! - s.rgb[1]!) + Math.abs(s.rgb[i + 2]! - s.rgb[2]!) > 60) n++;
+      for (let i = 0; i < s.rgb.length; i += 3)
+        if (Math.abs(s.rgb[i]! - s.rgb[0]!) + Math.abs(s.rgb[i + 1]! - s.rgb[1]!) + Math.abs(s.rgb[i + 2]! - s.rgb[2]!) > 60) n++;
       return n;
     });
     expect(stars.length).toBeGreaterThan(10);
@@ -87,7 +98,9 @@ describe('shapes dataset', () => {
   it('speaks the grammar', () => {
     expect(captionOf({ shape: 'circle', color: 'red' })).toBe('a red circle');
     expect(captionOf({ shape: 'star', color: 'orange', size: 'large', position: 'top left' })).toBe('a large orange star at the top left');
-    expect(captionOf({ shape: 'ring', color: 'orange', position: 'center', background: 'blue' })).toBe('an orange ring in the center on a blue background');
+    expect(captionOf({ shape: 'ring', color: 'orange', position: 'center', background: 'blue' })).toBe(
+      'an orange ring in the center on a blue background',
+    );
     expect(colorShapeClasses()).toHaveLength(40);
   });
 
@@ -98,7 +111,11 @@ describe('shapes dataset', () => {
     const smooth = Array.from({ length: 40 }, (_, seed) => count(rasterize(spec, mulberry32(seed))) > 6);
     expect(smooth.filter(Boolean).length).toBeGreaterThan(10);
     expect(smooth.filter((s) => !s).length).toBeGreaterThan(10);
-    expect(evalSet(80).map((e) => `${e.spec.color} ${e.spec.shape}`).filter((v, i, all) => all.indexOf(v) === i)).toHaveLength(40);
+    expect(
+      evalSet(80)
+        .map((e) => `${e.spec.color} ${e.spec.shape}`)
+        .filter((v, i, all) => all.indexOf(v) === i),
+    ).toHaveLength(40);
   });
 
   it('the tiny vocabulary makes every word of the grammar one token, end token last', () => {

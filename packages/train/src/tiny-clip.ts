@@ -19,7 +19,16 @@ export interface TinySize {
 }
 
 // the shipped model's sizes: `pnpm train:tiny` trains this architecture unless told otherwise
-export const DEFAULT_TINY: TinySize = { imageSize: 32, patchSize: 4, width: 64, layers: 2, textLayers: 1, heads: 2, projection: 64, context: 16 };
+export const DEFAULT_TINY: TinySize = {
+  imageSize: 32,
+  patchSize: 4,
+  width: 64,
+  layers: 2,
+  textLayers: 1,
+  heads: 2,
+  projection: 64,
+  context: 16,
+};
 
 export function tinyVocab(): TinyVocab {
   return buildVocab(WORDS);

@@ -44,9 +44,13 @@ describe('resizePatches', () => {
 
   it('refuses what it cannot carry over, naming the tensor and both shapes', () => {
     const name = 'vision_model.embeddings.patch_embedding.weight';
-    expect(() => resizePatches(name, random(2 * 3 * 64, 3), [2, 3, 8, 8], [2, 3, 3, 3])).toThrow(/patch_embedding\.weight is \[2, 3, 8, 8\] there, \[2, 3, 3, 3\] here/);
+    expect(() => resizePatches(name, random(2 * 3 * 64, 3), [2, 3, 8, 8], [2, 3, 3, 3])).toThrow(
+      /patch_embedding\.weight is \[2, 3, 8, 8\] there, \[2, 3, 3, 3\] here/,
+    );
     expect(() => resizePatches('text_model.embeddings.token_embedding.weight', random(8, 4), [2, 4], [3, 4])).toThrow(/token_embedding/);
-    expect(() => resizePatches('vision_model.embeddings.position_embedding.weight', random(17 * 4, 5), [17, 4], [50, 4])).toThrow(/\[17, 4\] there, \[50, 4\] here/);
+    expect(() => resizePatches('vision_model.embeddings.position_embedding.weight', random(17 * 4, 5), [17, 4], [50, 4])).toThrow(
+      /\[17, 4\] there, \[50, 4\] here/,
+    );
   });
 });
 
@@ -62,10 +66,25 @@ describe('loadInitWeights', () => {
       const file = path.join(dir, 'model.safetensors');
       writeFileSync(file, await from.toSafetensors());
       const to = initTinyClip(deep.config, rt, 2);
-      expect((await loadInitWeights(to, file)).sort()).toEqual(['text_model.encoder.layers.1', 'vision_model.encoder.layers.1', 'vision_model.encoder.layers.2']);
+      expect((await loadInitWeights(to, file)).sort()).toEqual([
+        'text_model.encoder.layers.1',
+        'vision_model.encoder.layers.1',
+        'vision_model.encoder.layers.2',
+      ]);
       const samples = trainingBatch(3, 4, 16);
-      const tok = ClipTokenizer.fromHuggingFace(small.vocab.vocab, small.vocab.merges).tokenize(samples.map((s) => captionOf(s.caption)), { contextLength: 16 });
-      const pixels = Tensor.from(toChw(samples.map((s) => s.rgb), 16, true), [4, 3, 16, 16], { runtime: rt });
+      const tok = ClipTokenizer.fromHuggingFace(small.vocab.vocab, small.vocab.merges).tokenize(
+        samples.map((s) => captionOf(s.caption)),
+        { contextLength: 16 },
+      );
+      const pixels = Tensor.from(
+        toChw(
+          samples.map((s) => s.rgb),
+          16,
+          true,
+        ),
+        [4, 3, 16, 16],
+        { runtime: rt },
+      );
       const ids = Tensor.from(tok.ids, tok.shape, { runtime: rt });
       const embed = async (p: typeof from, config: typeof small.config) => {
         const m = new ClipModel(new Weights(p.tensors), config);

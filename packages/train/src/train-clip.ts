@@ -9,7 +9,18 @@ import { toChw } from './data.js';
 import { contrastiveLoss } from './losses.js';
 import { AdamW, logProfile, startStepProfile, type ParamSet, warmupCosine } from './params.js';
 import { DEFAULT_TINY, initTinyClip, tinyConfig, type TinySize } from './tiny-clip.js';
-import { fileSource, readHeader, readTensorF32, ClipTokenizer, ClipModel, Weights, init, noGrad, Tensor, tidy } from '@clipgpu/clip-runtime';
+import {
+  fileSource,
+  readHeader,
+  readTensorF32,
+  ClipTokenizer,
+  ClipModel,
+  Weights,
+  init,
+  noGrad,
+  Tensor,
+  tidy,
+} from '@clipgpu/clip-runtime';
 
 export interface TrainClipOptions {
   steps: number;
@@ -33,12 +44,20 @@ export interface TrainClipOptions {
   log?: (line: string) => void;
 }
 
-export async function saveTinyClip(dir: string, params: ParamSet, json: Record<string, unknown>, vocab: { vocab: Record<string, number>; merges: string }): Promise<void> {
+export async function saveTinyClip(
+  dir: string,
+  params: ParamSet,
+  json: Record<string, unknown>,
+  vocab: { vocab: Record<string, number>; merges: string },
+): Promise<void> {
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, 'config.json'), `${JSON.stringify(json, null, 2)}\n`);
   await writeFile(path.join(dir, 'vocab.json'), JSON.stringify(vocab.vocab));
   await writeFile(path.join(dir, 'merges.txt'), vocab.merges);
-  await writeFile(path.join(dir, 'model.safetensors'), await params.toSafetensors({ metadata: { format: 'pt', trainer: 'clipgpu train-clip' } }));
+  await writeFile(
+    path.join(dir, 'model.safetensors'),
+    await params.toSafetensors({ metadata: { format: 'pt', trainer: 'clipgpu train-clip' } }),
+  );
 }
 
 /**
@@ -48,14 +67,18 @@ export async function saveTinyClip(dir: string, params: ParamSet, json: Record<s
  * embedding goes to the p×p new positions it covered (duplicated tokens leave attention unchanged).
  */
 export function resizePatches(name: string, data: Float32Array, from: readonly number[], to: readonly number[]): Float32Array {
-  const fail = () => new Error(`--init: ${name} is [${from.join(', ')}] there, [${to.join(', ')}] here; only a finer patch size (dividing the old one) can be carried over`);
+  const fail = () =>
+    new Error(
+      `--init: ${name} is [${from.join(', ')}] there, [${to.join(', ')}] here; only a finer patch size (dividing the old one) can be carried over`,
+    );
   if (name.endsWith('patch_embedding.weight')) {
     const [o, c, k] = from as [number, number, number];
     const kNew = to[2]!;
     if (to[0] !== o || to[1] !== c || k % kNew !== 0) throw fail();
     const out = new Float32Array(o * c * kNew * kNew);
     for (let oc = 0; oc < o * c; oc++)
-      for (let y = 0; y < k; y++) for (let x = 0; x < k; x++) out[oc * kNew * kNew + (y % kNew) * kNew + (x % kNew)]! += data[oc * k * k + y * k + x]!;
+      for (let y = 0; y < k; y++)
+        for (let x = 0; x < k; x++) out[oc * kNew * kNew + (y % kNew) * kNew + (x % kNew)]! += data[oc * k * k + y * k + x]!;
     return out;
   }
   if (name.endsWith('position_embedding.weight') && name.startsWith('vision_model')) {
@@ -123,7 +146,11 @@ export async function trainClip(o: TrainClipOptions): Promise<{ seconds: number;
     // make position visible next to the patch content, which is ~10× larger after training on colour
     const name = 'vision_model.embeddings.position_embedding.weight';
     const t = params.tensors.get(name)!;
-    params.set(name, Float32Array.from((await t.toArray()) as Float32Array, (x) => x * o.scalePositions!), [...t.shape]);
+    params.set(
+      name,
+      Float32Array.from((await t.toArray()) as Float32Array, (x) => x * o.scalePositions!),
+      [...t.shape],
+    );
     log(`vision position embeddings scaled by ${o.scalePositions}`);
   }
   // composed attention: the fused backward kernel is slower at the tiny model's shapes on
@@ -138,13 +165,27 @@ export async function trainClip(o: TrainClipOptions): Promise<{ seconds: number;
   let stop = false;
   for (let step = 0; step < o.steps && !stop; step++) {
     const batchSeed = o.seed * 1_000_003 + step;
-    const samples = o.group && o.group > 1 ? contrastiveBatch(batchSeed, o.batch, S, o.group, o.vary) : trainingBatch(batchSeed, o.batch, S);
-    const tok = tokenizer.tokenize(samples.map((s) => s.text), { contextLength: config.text_config.max_position_embeddings });
+    const samples =
+      o.group && o.group > 1 ? contrastiveBatch(batchSeed, o.batch, S, o.group, o.vary) : trainingBatch(batchSeed, o.batch, S);
+    const tok = tokenizer.tokenize(
+      samples.map((s) => s.text),
+      { contextLength: config.text_config.max_position_embeddings },
+    );
     const match = samples.map((a) => samples.map((b) => captionMatches(b.caption, a.spec)));
-    const pixels = Tensor.from(toChw(samples.map((s) => s.rgb), S, true), [o.batch, 3, S, S], { runtime: rt });
+    const pixels = Tensor.from(
+      toChw(
+        samples.map((s) => s.rgb),
+        S,
+        true,
+      ),
+      [o.batch, 3, S, S],
+      { runtime: rt },
+    );
     const ids = Tensor.from(tok.ids, tok.shape, { runtime: rt });
     const profiling = startStepProfile(rt, step);
-    const loss = tidy(() => contrastiveLoss(model.get_image_features(pixels), model.get_text_features(ids, tok.ids), model.logit_scale, match));
+    const loss = tidy(() =>
+      contrastiveLoss(model.get_image_features(pixels), model.get_text_features(ids, tok.ids), model.logit_scale, match),
+    );
     const tf = performance.now();
     await rt.gpu.sync();
     const tb = performance.now();
@@ -157,16 +198,20 @@ export async function trainClip(o: TrainClipOptions): Promise<{ seconds: number;
     const norm = await opt.step(lr);
     if (profiling) logProfile(await rt.gpu.profileReport(), log);
     const value = await loss.item();
-    if (process.env.CLIPGPU_PROFILE) log(`forward ${(tb - tf).toFixed(0)} ms, backward ${(ts - tb).toFixed(0)} ms, step ${(performance.now() - ts).toFixed(0)} ms`);
+    if (process.env.CLIPGPU_PROFILE)
+      log(`forward ${(tb - tf).toFixed(0)} ms, backward ${(ts - tb).toFixed(0)} ms, step ${(performance.now() - ts).toFixed(0)} ms`);
     [loss, pixels, ids].forEach((t) => t.dispose());
     avg = Number.isNaN(avg) ? value : 0.95 * avg + 0.05 * value;
     if (!Number.isFinite(value)) throw new Error(`train-clip: loss is ${value} at step ${step}`);
     if (step % 10 === 0 || step === o.steps - 1 || o.steps <= 20 || stop) {
       const scale = Math.exp(await model.logit_scale.item());
       const s = (performance.now() - t0) / 1000;
-      log(`step ${step + 1}/${o.steps} loss ${value.toFixed(4)} avg ${avg.toFixed(4)} lr ${lr.toExponential(2)}${norm === undefined ? '' : ` |g| ${norm.toFixed(3)}`} scale ${scale.toFixed(1)} ${s.toFixed(0)}s (${(s / (step + 1)).toFixed(2)} s/step)`);
+      log(
+        `step ${step + 1}/${o.steps} loss ${value.toFixed(4)} avg ${avg.toFixed(4)} lr ${lr.toExponential(2)}${norm === undefined ? '' : ` |g| ${norm.toFixed(3)}`} scale ${scale.toFixed(1)} ${s.toFixed(0)}s (${(s / (step + 1)).toFixed(2)} s/step)`,
+      );
     }
-    if ((step + 1) % (o.saveEvery ?? 100) === 0 || step === o.steps - 1 || stop) await noGrad(() => saveTinyClip(o.out, params, json, vocab));
+    if ((step + 1) % (o.saveEvery ?? 100) === 0 || step === o.steps - 1 || stop)
+      await noGrad(() => saveTinyClip(o.out, params, json, vocab));
   }
   const seconds = (performance.now() - t0) / 1000;
   log(`done in ${seconds.toFixed(0)} s; wrote ${o.out}`);
@@ -178,9 +223,22 @@ export async function trainClip(o: TrainClipOptions): Promise<{ seconds: number;
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      steps: { type: 'string', default: '1500' }, batch: { type: 'string', default: '64' }, lr: { type: 'string', default: '2e-3' },
-      seed: { type: 'string', default: '1' }, out: { type: 'string', default: 'weights/clipgpu-tiny' },
-      patch: { type: 'string' }, width: { type: 'string' }, layers: { type: 'string' }, 'text-layers': { type: 'string' }, heads: { type: 'string' }, group: { type: 'string', default: '4' }, 'scale-positions': { type: 'string' }, vary: { type: 'string' }, 'save-every': { type: 'string' }, minutes: { type: 'string' }, init: { type: 'string' },
+      steps: { type: 'string', default: '1500' },
+      batch: { type: 'string', default: '64' },
+      lr: { type: 'string', default: '2e-3' },
+      seed: { type: 'string', default: '1' },
+      out: { type: 'string', default: 'weights/clipgpu-tiny' },
+      patch: { type: 'string' },
+      width: { type: 'string' },
+      layers: { type: 'string' },
+      'text-layers': { type: 'string' },
+      heads: { type: 'string' },
+      group: { type: 'string', default: '4' },
+      'scale-positions': { type: 'string' },
+      vary: { type: 'string' },
+      'save-every': { type: 'string' },
+      minutes: { type: 'string' },
+      init: { type: 'string' },
     },
   });
   const size: TinySize = { ...DEFAULT_TINY };
@@ -191,7 +249,20 @@ async function main(): Promise<void> {
   if (values.heads) size.heads = Number(values.heads);
   const vary = values.vary?.split(',').map((v) => v.trim()) as VariedAttribute[] | undefined;
   for (const v of vary ?? []) if (!VARIED.includes(v)) throw new Error(`--vary: '${v}' is not one of ${[...new Set(VARIED)].join(', ')}`);
-  await trainClip({ vary, steps: Number(values.steps), batch: Number(values.batch), lr: Number(values.lr), seed: Number(values.seed), out: values.out!, size, saveEvery: values['save-every'] ? Number(values['save-every']) : undefined, minutes: values.minutes ? Number(values.minutes) : undefined, init: values.init, group: Number(values.group), scalePositions: values['scale-positions'] ? Number(values['scale-positions']) : undefined });
+  await trainClip({
+    vary,
+    steps: Number(values.steps),
+    batch: Number(values.batch),
+    lr: Number(values.lr),
+    seed: Number(values.seed),
+    out: values.out!,
+    size,
+    saveEvery: values['save-every'] ? Number(values['save-every']) : undefined,
+    minutes: values.minutes ? Number(values.minutes) : undefined,
+    init: values.init,
+    group: Number(values.group),
+    scalePositions: values['scale-positions'] ? Number(values['scale-positions']) : undefined,
+  });
   process.exit(0);
 }
 

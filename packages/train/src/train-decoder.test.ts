@@ -11,7 +11,16 @@ import { grownDecoder, trainDecoder } from './train-decoder.js';
 import { sigmoidCrossEntropyPerImage } from './losses.js';
 
 import { decoderReference } from '@clipgpu/clip-runtime/internals';
-import { decoderArchitecture, placementFrame, randomDecoderWeights, readDecoderWeights, randn, stream, init, Tensor } from '@clipgpu/clip-runtime';
+import {
+  decoderArchitecture,
+  placementFrame,
+  randomDecoderWeights,
+  readDecoderWeights,
+  randn,
+  stream,
+  init,
+  Tensor,
+} from '@clipgpu/clip-runtime';
 
 /** A latent naming shape s in colour fg on colour bg (channels ±1.5: near 0 or 1), centred, of the middle radius, unrotated. */
 function latentFor(s: number, fg: [number, number, number], bg: [number, number, number]): Float32Array {
@@ -24,7 +33,14 @@ function latentFor(s: number, fg: [number, number, number], bg: [number, number,
 /** The loss a run logged at its first step. */
 const firstLoss = (lines: string[]) => Number(/loss ([\d.]+)/.exec(lines.find((l) => l.startsWith('step 1 '))!)![1]);
 
-const [RED, BLUE, YELLOW, BLACK, WHITE, GREEN]: [number, number, number][] = [[1, 0, 0], [0, 0, 1], [1, 1, 0], [0, 0, 0], [1, 1, 1], [0, 1, 0]];
+const [RED, BLUE, YELLOW, BLACK, WHITE, GREEN]: [number, number, number][] = [
+  [1, 0, 0],
+  [0, 0, 1],
+  [1, 1, 0],
+  [0, 0, 0],
+  [1, 1, 1],
+  [0, 1, 0],
+];
 
 describe('decoder render targets', () => {
   it('name one shape and near-pure colours when their coordinates stand out', () => {
@@ -37,7 +53,7 @@ describe('decoder render targets', () => {
     expect(spec.rotation).toBeCloseTo(0, 6);
   });
 
-  it('lean the background away from the shape\'s colour', () => {
+  it("lean the background away from the shape's colour", () => {
     const z = new Float32Array(RENDER_LATENT_DIM); // background coordinates at 0: mid-grey, unless pushed
     z[RENDER_LATENT.foreground[0]] = 1.5; // a red-ish shape
     const spec = latentSpec(z);
@@ -150,33 +166,93 @@ describe('train-decoder', () => {
 
   it.each([
     ['a framed pixel decoder', { loss: 'bce' as const }, /image [\d.]+ frame [\d.]+/],
-    ['a composite framed pixel decoder drawing in the true frames', { composite: true, teacherFrame: true, loss: 'mse' as const }, /image [\d.]+ coverage [\d.]+ frame [\d.]+/],
-  ])('render objective with %s on some pixels per step: the loss falls, each term is logged, the file loads', async (_, variant, terms) => {
-    const lines: string[] = [];
-    const out = path.join(dir, 'pixel.safetensors');
-    await trainDecoder({ ...small, objective: 'render', latentDim: RENDER_LATENT_DIM, mapping: [16], pixel: [12, 12], frame: true, pixelsPerStep: 40, ...variant, out, log: (l) => lines.push(l) });
-    const losses = lines.filter((l) => l.startsWith('step ')).map((l) => Number(/loss ([\d.]+)/.exec(l)![1]));
-    expect(losses.at(-1)!).toBeLessThan(0.8 * losses[0]!);
-    const w = await readDecoderWeights(out);
-    expect(w.architecture).toMatchObject({ kind: 'pixel', size: [8, 8], mapping: [16], pixel: [12, 12], frame: true, ...('composite' in variant ? { composite: true } : {}) });
-    expect(lines.find((l) => l.startsWith('step 1 '))).toMatch(terms);
-  }, 120_000);
+    [
+      'a composite framed pixel decoder drawing in the true frames',
+      { composite: true, teacherFrame: true, loss: 'mse' as const },
+      /image [\d.]+ coverage [\d.]+ frame [\d.]+/,
+    ],
+  ])(
+    'render objective with %s on some pixels per step: the loss falls, each term is logged, the file loads',
+    async (_, variant, terms) => {
+      const lines: string[] = [];
+      const out = path.join(dir, 'pixel.safetensors');
+      await trainDecoder({
+        ...small,
+        objective: 'render',
+        latentDim: RENDER_LATENT_DIM,
+        mapping: [16],
+        pixel: [12, 12],
+        frame: true,
+        pixelsPerStep: 40,
+        ...variant,
+        out,
+        log: (l) => lines.push(l),
+      });
+      const losses = lines.filter((l) => l.startsWith('step ')).map((l) => Number(/loss ([\d.]+)/.exec(l)![1]));
+      expect(losses.at(-1)!).toBeLessThan(0.8 * losses[0]!);
+      const w = await readDecoderWeights(out);
+      expect(w.architecture).toMatchObject({
+        kind: 'pixel',
+        size: [8, 8],
+        mapping: [16],
+        pixel: [12, 12],
+        frame: true,
+        ...('composite' in variant ? { composite: true } : {}),
+      });
+      expect(lines.find((l) => l.startsWith('step 1 '))).toMatch(terms);
+    },
+    120_000,
+  );
 
   it("a composite decoder's image is a blend: --loss bce is refused", async () => {
-    await expect(trainDecoder({ ...small, objective: 'render', latentDim: RENDER_LATENT_DIM, pixel: [4], composite: true, loss: 'bce', out: path.join(dir, 'x.safetensors') }))
-      .rejects.toThrow(/composite decoder's image is a blend, not a sigmoid: --loss bce does not apply/);
+    await expect(
+      trainDecoder({
+        ...small,
+        objective: 'render',
+        latentDim: RENDER_LATENT_DIM,
+        pixel: [4],
+        composite: true,
+        loss: 'bce',
+        out: path.join(dir, 'x.safetensors'),
+      }),
+    ).rejects.toThrow(/composite decoder's image is a blend, not a sigmoid: --loss bce does not apply/);
   });
 
   it('--init continues from a decoder file, and refuses one of another architecture', async () => {
     const init = path.join(dir, 'render.safetensors');
     const lines: string[] = [];
-    await trainDecoder({ ...small, steps: 2, objective: 'render', latentDim: RENDER_LATENT_DIM, init, out: path.join(dir, 'more.safetensors'), log: (l) => lines.push(l) });
+    await trainDecoder({
+      ...small,
+      steps: 2,
+      objective: 'render',
+      latentDim: RENDER_LATENT_DIM,
+      init,
+      out: path.join(dir, 'more.safetensors'),
+      log: (l) => lines.push(l),
+    });
     expect(lines).toContain(`continuing from ${init}`);
     const first = firstLoss(lines);
     const fresh: string[] = [];
-    await trainDecoder({ ...small, steps: 1, objective: 'render', latentDim: RENDER_LATENT_DIM, out: path.join(dir, 'fresh.safetensors'), log: (l) => fresh.push(l) });
+    await trainDecoder({
+      ...small,
+      steps: 1,
+      objective: 'render',
+      latentDim: RENDER_LATENT_DIM,
+      out: path.join(dir, 'fresh.safetensors'),
+      log: (l) => fresh.push(l),
+    });
     expect(first).toBeLessThan(firstLoss(fresh)); // starts where the first run got to
-    await expect(trainDecoder({ ...small, steps: 1, objective: 'render', latentDim: RENDER_LATENT_DIM, channels: [8, 5], init, out: path.join(dir, 'y.safetensors') })).rejects.toThrow(/--init has architecture/);
+    await expect(
+      trainDecoder({
+        ...small,
+        steps: 1,
+        objective: 'render',
+        latentDim: RENDER_LATENT_DIM,
+        channels: [8, 5],
+        init,
+        out: path.join(dir, 'y.safetensors'),
+      }),
+    ).rejects.toThrow(/--init has architecture/);
   }, 120_000);
 
   it('--init from a plain decoder into one with coordinate channels, a mapping MLP and wider channels starts from the same function', async () => {
@@ -184,7 +260,16 @@ describe('train-decoder', () => {
     const loss1 = async (grow: { coords?: boolean; mapping?: number[]; channels?: number[] }) => {
       const lines: string[] = [];
       const out = path.join(dir, `grown-${JSON.stringify(grow)}.safetensors`);
-      await trainDecoder({ ...small, steps: 1, objective: 'render', latentDim: RENDER_LATENT_DIM, ...grow, init, out, log: (l) => lines.push(l) });
+      await trainDecoder({
+        ...small,
+        steps: 1,
+        objective: 'render',
+        latentDim: RENDER_LATENT_DIM,
+        ...grow,
+        init,
+        out,
+        log: (l) => lines.push(l),
+      });
       return { loss: firstLoss(lines), weights: await readDecoderWeights(out) };
     };
     const plain = await loss1({});
@@ -216,11 +301,14 @@ describe('train-decoder', () => {
     }
     // not a growth: narrower, another mapping, coordinates dropped
     for (const other of [{ channels: [6, 4, 4] }, { mapping: [8] }, { coords: false }])
-      expect(grownDecoder(w, decoderArchitecture({ latentDim: 5, size: 16, channels: [6, 5, 4], coords: true, mapping: [7], ...other }), 1)).toBeUndefined();
+      expect(
+        grownDecoder(w, decoderArchitecture({ latentDim: 5, size: 16, channels: [6, 5, 4], coords: true, mapping: [7], ...other }), 1),
+      ).toBeUndefined();
   });
 
   it('grownDecoder adds Fourier octaves to a pixel decoder, keeping its function (float64), and nothing else', () => {
-    const arch = (fourier?: number, pixel = [6, 5]) => decoderArchitecture({ latentDim: 5, size: 8, mapping: [7], pixel, frame: true, composite: true, fourier });
+    const arch = (fourier?: number, pixel = [6, 5]) =>
+      decoderArchitecture({ latentDim: 5, size: 8, mapping: [7], pixel, frame: true, composite: true, fourier });
     const w = randomDecoderWeights(arch(1), 4);
     for (const t of Object.values(w.tensors)) if (t.data.every((v) => v === 0)) t.data.set(randn(t.data.length, stream(9, 'bias'), 0.3));
     const more = grownDecoder(w, arch(3), 1)!;

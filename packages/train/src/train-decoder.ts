@@ -20,7 +20,31 @@ import { toChw } from './data.js';
 import { RENDER_LATENT_DIM, renderTargets } from './decoder-targets.js';
 import { sigmoidCrossEntropyPerImage, squaredErrorPerImage, vaeLoss } from './losses.js';
 import { AdamW, logProfile, startStepProfile, ParamSet, warmupCosine } from './params.js';
-import { decoderArchitecture, decoderOutputSize, decoderTensorShapes, randomDecoderWeights, readDecoderWeights, decodeLatents, decodeStyles, decoderLayers, decoderPlacements, decoderStyle, writeDecoderWeights, pixelInputs, type ConvDecoderArchitecture, type DecoderArchitecture, type DecoderWeights, type PixelDecoderArchitecture, randn, stream, init, ops, Tensor, tidy, type Runtime } from '@clipgpu/clip-runtime';
+import {
+  decoderArchitecture,
+  decoderOutputSize,
+  decoderTensorShapes,
+  randomDecoderWeights,
+  readDecoderWeights,
+  decodeLatents,
+  decodeStyles,
+  decoderLayers,
+  decoderPlacements,
+  decoderStyle,
+  writeDecoderWeights,
+  pixelInputs,
+  type ConvDecoderArchitecture,
+  type DecoderArchitecture,
+  type DecoderWeights,
+  type PixelDecoderArchitecture,
+  randn,
+  stream,
+  init,
+  ops,
+  Tensor,
+  tidy,
+  type Runtime,
+} from '@clipgpu/clip-runtime';
 
 /** The encoder: three stride-2 3×3 convolutions (size → size/8) and two Linear heads. */
 export const ENCODER_CHANNELS = [3, 16, 32, 32];
@@ -72,7 +96,13 @@ export function grownDecoder(w: DecoderWeights, arch: DecoderArchitecture, seed:
         data.fill(0, i * n, (i + 1) * n);
         data.fill(0, (L + i) * n, (L + i + 1) * n);
         if (mapping[1] === '0') [data[i * n + i], data[(L + i) * n + i]] = [1, -1];
-        else [data[i * n + i], data[i * n + L + i], data[(L + i) * n + i], data[(L + i) * n + L + i]] = [1 / PAIR, -1 / PAIR, -1 / PAIR, 1 / PAIR];
+        else
+          [data[i * n + i], data[i * n + L + i], data[(L + i) * n + i], data[(L + i) * n + L + i]] = [
+            1 / PAIR,
+            -1 / PAIR,
+            -1 / PAIR,
+            1 / PAIR,
+          ];
       }
     } else if (shape.length === 2) {
       // dense (or a kept mapping layer): the old rows, each new row (a new channel's) as fresh
@@ -103,7 +133,11 @@ export function grownDecoder(w: DecoderWeights, arch: DecoderArchitecture, seed:
  */
 function withFourier(w: DecoderWeights, arch: PixelDecoderArchitecture): DecoderWeights | undefined {
   const a = w.architecture as PixelDecoderArchitecture;
-  if (JSON.stringify({ ...a, fourier: undefined }) !== JSON.stringify({ ...arch, fourier: undefined }) || (a.fourier ?? 0) > (arch.fourier ?? 0)) return undefined;
+  if (
+    JSON.stringify({ ...a, fourier: undefined }) !== JSON.stringify({ ...arch, fourier: undefined }) ||
+    (a.fourier ?? 0) > (arch.fourier ?? 0)
+  )
+    return undefined;
   const [before, after] = [pixelInputs(a), pixelInputs(arch)];
   const old = w.tensors['pixel.0.weight']!;
   const [P, inputs] = old.shape as [number, number];
@@ -138,14 +172,23 @@ export function encode(p: ParamSet, x: Tensor): { mu: Tensor; logvar: Tensor } {
   const t = (n: string) => p.tensors.get(n)!;
   return tidy(() => {
     let h = x;
-    for (let i = 0; i + 1 < ENCODER_CHANNELS.length; i++) h = ops.leakyRelu(ops.conv2d(h, t(`encoder.conv${i}.weight`), t(`encoder.conv${i}.bias`), { stride: 2, padding: 1 }));
+    for (let i = 0; i + 1 < ENCODER_CHANNELS.length; i++)
+      h = ops.leakyRelu(ops.conv2d(h, t(`encoder.conv${i}.weight`), t(`encoder.conv${i}.bias`), { stride: 2, padding: 1 }));
     const flat = ops.reshape(h, [x.shape[0]!, -1]);
-    return { mu: ops.linear(flat, t('encoder.mu.weight'), t('encoder.mu.bias')), logvar: ops.linear(flat, t('encoder.logvar.weight'), t('encoder.logvar.bias')) };
+    return {
+      mu: ops.linear(flat, t('encoder.mu.weight'), t('encoder.mu.bias')),
+      logvar: ops.linear(flat, t('encoder.logvar.weight'), t('encoder.logvar.bias')),
+    };
   });
 }
 
 /** z [B, latent] → images [B, 3, H, W] in [0, 1]: the same computation as generators.decoder(), batched. */
-export function decode(p: ParamSet, arch: DecoderArchitecture, z: Tensor, opts: { pixels?: ArrayLike<number>; logits?: boolean } = {}): Tensor {
+export function decode(
+  p: ParamSet,
+  arch: DecoderArchitecture,
+  z: Tensor,
+  opts: { pixels?: ArrayLike<number>; logits?: boolean } = {},
+): Tensor {
   return decodeLatents(arch, (n) => p.tensors.get(n)!, z, opts);
 }
 
@@ -206,10 +249,25 @@ export async function trainDecoder(o: TrainDecoderOptions): Promise<{ seconds: n
   const log = o.log ?? console.log;
   const rt = await init();
   const size = o.size;
-  const arch = decoderArchitecture({ latentDim: o.latentDim, size, channels: o.channels, coords: o.coords, mapping: o.mapping, pixel: o.pixel, frame: o.frame, composite: o.composite, fourier: o.fourier });
-  if (arch.kind === 'pixel' && arch.composite && o.loss === 'bce') throw new Error('train-decoder: a composite decoder\'s image is a blend, not a sigmoid: --loss bce does not apply (its coverage always learns by cross-entropy)');
-  if (decoderOutputSize(arch)[0] !== size) throw new Error(`train-decoder: channels [${arch.kind === 'pixel' ? '' : arch.channels}] do not make ${size} px from 4 px`);
-  if (o.objective === 'render' && arch.latent_dim !== RENDER_LATENT_DIM) throw new Error(`train-decoder: the render objective's latent has ${RENDER_LATENT_DIM} values, not ${arch.latent_dim}`);
+  const arch = decoderArchitecture({
+    latentDim: o.latentDim,
+    size,
+    channels: o.channels,
+    coords: o.coords,
+    mapping: o.mapping,
+    pixel: o.pixel,
+    frame: o.frame,
+    composite: o.composite,
+    fourier: o.fourier,
+  });
+  if (arch.kind === 'pixel' && arch.composite && o.loss === 'bce')
+    throw new Error(
+      "train-decoder: a composite decoder's image is a blend, not a sigmoid: --loss bce does not apply (its coverage always learns by cross-entropy)",
+    );
+  if (decoderOutputSize(arch)[0] !== size)
+    throw new Error(`train-decoder: channels [${arch.kind === 'pixel' ? '' : arch.channels}] do not make ${size} px from 4 px`);
+  if (o.objective === 'render' && arch.latent_dim !== RENDER_LATENT_DIM)
+    throw new Error(`train-decoder: the render objective's latent has ${RENDER_LATENT_DIM} values, not ${arch.latent_dim}`);
   const from = o.init === undefined ? undefined : await readDecoderWeights(o.init);
   const params = o.objective === 'vae' ? initVae(arch, size, rt, o.seed, from) : initDecoder(arch, rt, o.seed, from);
   if (o.init) log(`continuing from ${o.init}`);
@@ -230,9 +288,19 @@ export async function trainDecoder(o: TrainDecoderOptions): Promise<{ seconds: n
     // the loss, scaled to the whole image, is an unbiased estimate at a fraction of the cost
     const pixels = perStep < size * size ? samplePixels(size, perStep, pixelNoise) : undefined;
     const targets = o.objective === 'render' ? renderTargets(eps, o.batch, size, pixels) : undefined;
-    const placements = arch.kind === 'pixel' && arch.frame && targets ? Tensor.from(targets.placements, [o.batch, 4], { runtime: rt }) : undefined;
+    const placements =
+      arch.kind === 'pixel' && arch.frame && targets ? Tensor.from(targets.placements, [o.batch, 4], { runtime: rt }) : undefined;
     const plane = pixels ? [1, perStep] : [size, size];
-    const x = Tensor.from(targets?.images ?? toChw(trainingBatch(o.seed * 7_919 + step, o.batch, 32).map((s) => boxDownsample(s.rgb, 32, size)), size, false), [o.batch, 3, ...plane], { runtime: rt });
+    const x = Tensor.from(
+      targets?.images ??
+        toChw(
+          trainingBatch(o.seed * 7_919 + step, o.batch, 32).map((s) => boxDownsample(s.rgb, 32, size)),
+          size,
+          false,
+        ),
+      [o.batch, 3, ...plane],
+      { runtime: rt },
+    );
     const coverage = composite ? Tensor.from(targets!.coverages, [o.batch, 1, ...plane], { runtime: rt }) : undefined;
     const z0 = Tensor.from(eps, [o.batch, arch.latent_dim], { runtime: rt });
     const profiling = startStepProfile(rt, step);
@@ -248,7 +316,11 @@ export async function trainDecoder(o: TrainDecoderOptions): Promise<{ seconds: n
           terms.image = wholeImage(squaredErrorPerImage(layers.image, x));
           terms.coverage = wholeImage(sigmoidCrossEntropyPerImage(layers.alpha, coverage!));
         } else
-          terms.image = wholeImage(o.loss === 'bce' ? sigmoidCrossEntropyPerImage(decodeStyles(arch, t, style, { pixels, logits: true }), x) : squaredErrorPerImage(decodeStyles(arch, t, style, { pixels }), x));
+          terms.image = wholeImage(
+            o.loss === 'bce'
+              ? sigmoidCrossEntropyPerImage(decodeStyles(arch, t, style, { pixels, logits: true }), x)
+              : squaredErrorPerImage(decodeStyles(arch, t, style, { pixels }), x),
+          );
         // the frame is told where the named shape is, so the MLP learns each shape once, unrotated
         if (placements) terms.frame = ops.scale(squaredErrorPerImage(decoderPlacements(t, style), placements), o.frameWeight ?? 100);
         const parts = Object.values(terms);
@@ -264,7 +336,9 @@ export async function trainDecoder(o: TrainDecoderOptions): Promise<{ seconds: n
     await opt.step(warmupCosine(Math.min(progress, 1) * o.steps, o.steps, o.lr, Math.min(50, o.steps / 20)));
     if (profiling) logProfile(await rt.gpu.profileReport(), log);
     if (step % 10 === 0 || stop || step === o.steps - 1) {
-      const named = await Promise.all(Object.entries(losses).map(async ([name, t]) => [name === 'total' ? 'loss' : name, await t.item()] as const));
+      const named = await Promise.all(
+        Object.entries(losses).map(async ([name, t]) => [name === 'total' ? 'loss' : name, await t.item()] as const),
+      );
       // one batch's loss is noisy: also a running mean of the logged ones (~100 steps)
       avg = Number.isNaN(avg) ? named[0]![1] : 0.9 * avg + 0.1 * named[0]![1];
       const text = `${named.map(([name, v]) => `${name} ${v.toFixed(3)}`).join(' ')} avg ${avg.toFixed(3)}`;
@@ -307,15 +381,32 @@ async function save(p: ParamSet, arch: DecoderArchitecture, file: string): Promi
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      objective: { type: 'string', default: 'render' }, kind: { type: 'string' },
-      steps: { type: 'string', default: '100000' }, minutes: { type: 'string', default: '60' }, batch: { type: 'string', default: '32' },
-      lr: { type: 'string', default: '1.5e-3' }, seed: { type: 'string', default: '1' }, latent: { type: 'string' }, size: { type: 'string' }, mapping: { type: 'string' },
+      objective: { type: 'string', default: 'render' },
+      kind: { type: 'string' },
+      steps: { type: 'string', default: '100000' },
+      minutes: { type: 'string', default: '60' },
+      batch: { type: 'string', default: '32' },
+      lr: { type: 'string', default: '1.5e-3' },
+      seed: { type: 'string', default: '1' },
+      latent: { type: 'string' },
+      size: { type: 'string' },
+      mapping: { type: 'string' },
       // pixel decoders
-      pixel: { type: 'string', default: '64,64,64' }, frame: { type: 'string', default: 'yes' }, composite: { type: 'string', default: 'yes' }, 'teacher-frame': { type: 'string', default: 'yes' }, fourier: { type: 'string', default: '3' }, 'frame-weight': { type: 'string', default: '1000' }, 'pixels-per-step': { type: 'string', default: '256' },
+      pixel: { type: 'string', default: '64,64,64' },
+      frame: { type: 'string', default: 'yes' },
+      composite: { type: 'string', default: 'yes' },
+      'teacher-frame': { type: 'string', default: 'yes' },
+      fourier: { type: 'string', default: '3' },
+      'frame-weight': { type: 'string', default: '1000' },
+      'pixels-per-step': { type: 'string', default: '256' },
       // conv decoders
-      channels: { type: 'string' }, coords: { type: 'string' },
-      loss: { type: 'string' }, sigma: { type: 'string', default: '0.15' }, beta: { type: 'string', default: '1' },
-      out: { type: 'string', default: 'weights/decoder-tiny/decoder.safetensors' }, init: { type: 'string' },
+      channels: { type: 'string' },
+      coords: { type: 'string' },
+      loss: { type: 'string' },
+      sigma: { type: 'string', default: '0.15' },
+      beta: { type: 'string', default: '1' },
+      out: { type: 'string', default: 'weights/decoder-tiny/decoder.safetensors' },
+      init: { type: 'string' },
     },
   });
   const objective = values.objective as DecoderObjective;
@@ -329,7 +420,8 @@ async function main(): Promise<void> {
   };
   const composite = kind === 'pixel' && !!yesNo('composite', values.composite);
   const loss = values.loss ?? (kind === 'pixel' && !composite ? 'bce' : 'mse');
-  if (objective !== 'render' && objective !== 'vae') throw new Error(`train-decoder: --objective must be render or vae, got '${objective}'`);
+  if (objective !== 'render' && objective !== 'vae')
+    throw new Error(`train-decoder: --objective must be render or vae, got '${objective}'`);
   if (kind !== 'pixel' && kind !== 'conv') throw new Error(`train-decoder: --kind must be pixel or conv, got '${kind}'`);
   if (kind === 'pixel' && !render) throw new Error('train-decoder: a pixel decoder trains on the render objective only');
   if (loss !== 'mse' && loss !== 'bce') throw new Error(`train-decoder: --loss must be mse or bce, got '${loss}'`);
@@ -340,11 +432,26 @@ async function main(): Promise<void> {
     size: Number(values.size ?? (render ? 32 : 16)),
     mapping: widths(values.mapping ?? (render ? '64,64' : '')),
     ...(kind === 'pixel'
-      ? { pixel: widths(values.pixel!), frame: yesNo('frame', values.frame), composite, fourier: Number(values.fourier), teacherFrame: composite && !!yesNo('teacher-frame', values['teacher-frame']), pixelsPerStep: Number(values['pixels-per-step']) }
+      ? {
+          pixel: widths(values.pixel!),
+          frame: yesNo('frame', values.frame),
+          composite,
+          fourier: Number(values.fourier),
+          teacherFrame: composite && !!yesNo('teacher-frame', values['teacher-frame']),
+          pixelsPerStep: Number(values['pixels-per-step']),
+        }
       : { channels: widths(values.channels ?? (render ? '64,32,16,8' : '32,16,8')), coords: yesNo('coords', values.coords) ?? render }),
     frameWeight: Number(values['frame-weight']),
-    loss, steps: Number(values.steps), minutes: Number(values.minutes), batch: Number(values.batch), lr: Number(values.lr), seed: Number(values.seed),
-    out: values.out!, init: values.init, sigma: Number(values.sigma), beta: Number(values.beta),
+    loss,
+    steps: Number(values.steps),
+    minutes: Number(values.minutes),
+    batch: Number(values.batch),
+    lr: Number(values.lr),
+    seed: Number(values.seed),
+    out: values.out!,
+    init: values.init,
+    sigma: Number(values.sigma),
+    beta: Number(values.beta),
   });
   process.exit(0);
 }

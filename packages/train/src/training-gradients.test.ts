@@ -12,19 +12,40 @@ import { initTinyClip, tinyConfig } from './tiny-clip.js';
 import { ClipTokenizer, ClipModel, Weights, init, noGrad, Tensor, tidy } from '@clipgpu/clip-runtime';
 
 const rt = await init();
-const { config, vocab } = tinyConfig({ imageSize: 16, patchSize: 8, width: 16, layers: 1, textLayers: 1, heads: 2, projection: 8, context: 16 });
+const { config, vocab } = tinyConfig({
+  imageSize: 16,
+  patchSize: 8,
+  width: 16,
+  layers: 1,
+  textLayers: 1,
+  heads: 2,
+  projection: 8,
+  context: 16,
+});
 const tokenizer = ClipTokenizer.fromHuggingFace(vocab.vocab, vocab.merges);
 const samples = trainingBatch(7, 6, 16);
-const tok = tokenizer.tokenize(samples.map((s) => s.text), { contextLength: 16 });
+const tok = tokenizer.tokenize(
+  samples.map((s) => s.text),
+  { contextLength: 16 },
+);
 const match = samples.map((a) => samples.map((b) => captionMatches(b.caption, a.spec)));
 
 for (const attention of ['fused', 'composed'] as const) {
   describe(`training step gradients (${attention} attention)`, () => {
     const params = initTinyClip(config, rt, 3);
     const model = new ClipModel(new Weights(params.tensors), config, { attnImplementation: attention });
-    const pixels = Tensor.from(toChw(samples.map((s) => s.rgb), 16, true), [6, 3, 16, 16], { runtime: rt });
+    const pixels = Tensor.from(
+      toChw(
+        samples.map((s) => s.rgb),
+        16,
+        true,
+      ),
+      [6, 3, 16, 16],
+      { runtime: rt },
+    );
     const ids = Tensor.from(tok.ids, tok.shape, { runtime: rt });
-    const loss = () => tidy(() => contrastiveLoss(model.get_image_features(pixels), model.get_text_features(ids, tok.ids), model.logit_scale, match));
+    const loss = () =>
+      tidy(() => contrastiveLoss(model.get_image_features(pixels), model.get_text_features(ids, tok.ids), model.logit_scale, match));
     afterAll(() => {
       [pixels, ids].forEach((t) => t.dispose());
       params.dispose();
@@ -46,16 +67,24 @@ for (const attention of ['fused', 'composed'] as const) {
         // Richardson at h = 1e-2: a plain central difference there was 5–25% off along some
         // directions (the class and text position embeddings, on box-filtered images: curvature),
         // and at 1e-3 float32 rounding of the loss (~2e-4) swamps the small gradients
-        const numeric = await directionalDifference(async (step) => {
-          p.rt.gpu.write(p.buffer, value.map((x, k) => x + step * dir[k]!));
-          const v = noGrad(loss);
-          const out = await v.item();
-          v.dispose();
-          return out;
-        }, 1e-2, { richardson: true });
+        const numeric = await directionalDifference(
+          async (step) => {
+            p.rt.gpu.write(
+              p.buffer,
+              value.map((x, k) => x + step * dir[k]!),
+            );
+            const v = noGrad(loss);
+            const out = await v.item();
+            v.dispose();
+            return out;
+          },
+          1e-2,
+          { richardson: true },
+        );
         p.rt.gpu.write(p.buffer, value);
         const err = Math.abs(analytic - numeric) / Math.max(Math.abs(numeric), 1e-2);
-        if (!(err < 2e-2)) failures.push(`${name}: ⟨grad, v⟩ ${analytic.toExponential(4)} vs central difference ${numeric.toExponential(4)}`);
+        if (!(err < 2e-2))
+          failures.push(`${name}: ⟨grad, v⟩ ${analytic.toExponential(4)} vs central difference ${numeric.toExponential(4)}`);
       }
       expect(failures, `seed ${seed}`).toEqual([]);
     });

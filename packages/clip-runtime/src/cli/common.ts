@@ -17,7 +17,12 @@ export function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: s
 /** Loads --model (the embedded default when none is given), with a progress bar on a terminal. */
 export async function loadModel(model: string | undefined, dtype: string | undefined): Promise<Clip> {
   if (dtype !== undefined && dtype !== 'f32' && dtype !== 'f16') throw new UsageError(`--dtype must be f32 or f16, got '${dtype}'`);
-  const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'loading {bar} {percentage}% {value}/{total} MB', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
+  const bar = process.stderr.isTTY
+    ? new cliProgress.SingleBar(
+        { format: 'loading {bar} {percentage}% {value}/{total} MB', stream: process.stderr, hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      )
+    : undefined;
   let started = false;
   try {
     return await loadClip(model, {

@@ -4,10 +4,17 @@ import { parse, loadModel, table, UsageError } from './common.js';
 const USAGE = 'clipgpu embed [--model DIR] (--text T ... | --image FILE ...) [--dtype f32|f16] [--json]';
 
 export async function embed(argv: string[]): Promise<void> {
-  const { values, positionals } = parse(argv, {
-    model: { type: 'string' }, text: { type: 'string', multiple: true }, image: { type: 'string', multiple: true },
-    dtype: { type: 'string' }, json: { type: 'boolean' },
-  }, USAGE);
+  const { values, positionals } = parse(
+    argv,
+    {
+      model: { type: 'string' },
+      text: { type: 'string', multiple: true },
+      image: { type: 'string', multiple: true },
+      dtype: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    USAGE,
+  );
   const texts = values.text ?? [];
   const images = [...(values.image ?? []), ...positionals];
   if (!texts.length && !images.length) throw new UsageError(`give --text or --image\nusage: ${USAGE}`);
@@ -33,5 +40,19 @@ export async function embed(argv: string[]): Promise<void> {
     return;
   }
   const norm = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
-  console.log(table(['kind', 'input', 'dim', 'norm', 'first values'], rows.map((r) => [r.kind, r.input, r.embedding.length, norm(r.embedding).toFixed(4), `${r.embedding.slice(0, 4).map((x) => x.toFixed(4)).join(' ')} …`])));
+  console.log(
+    table(
+      ['kind', 'input', 'dim', 'norm', 'first values'],
+      rows.map((r) => [
+        r.kind,
+        r.input,
+        r.embedding.length,
+        norm(r.embedding).toFixed(4),
+        `${r.embedding
+          .slice(0, 4)
+          .map((x) => x.toFixed(4))
+          .join(' ')} …`,
+      ]),
+    ),
+  );
 }

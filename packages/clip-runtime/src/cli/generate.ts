@@ -8,7 +8,16 @@ import { writeFile } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
 import cliProgress from 'cli-progress';
 import { encodePng } from '../io/image.js';
-import { generate, generators, imageToRgb, parsePrompts, type GenerationRun, type GeneratorFactory, type GenerateState, type PromptInput } from '../generate/index.js';
+import {
+  generate,
+  generators,
+  imageToRgb,
+  parsePrompts,
+  type GenerationRun,
+  type GeneratorFactory,
+  type GenerateState,
+  type PromptInput,
+} from '../generate/index.js';
 import { loadModel, parse, UsageError } from './common.js';
 
 const USAGE =
@@ -66,14 +75,32 @@ function checkWritableDir(option: string, path: string): void {
 export async function runGenerateCli(argv: string[], io: GenerateCliIo = {}): Promise<void> {
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
-  const { values: v, positionals } = parse(argv, {
-    model: { type: 'string' }, generator: { type: 'string' }, size: { type: 'string' }, steps: { type: 'string' },
-    cutn: { type: 'string' }, 'cut-pow': { type: 'string' }, 'min-cut': { type: 'string' }, lr: { type: 'string' },
-    schedule: { type: 'string' }, loss: { type: 'string' }, tv: { type: 'string' }, seed: { type: 'string' },
-    'image-prompt': { type: 'string', multiple: true }, 'no-augment': { type: 'boolean' }, out: { type: 'string' },
-    'save-every': { type: 'string' }, log: { type: 'string' }, dtype: { type: 'string' }, quiet: { type: 'boolean' },
-    'init-candidates': { type: 'string' },
-  }, USAGE);
+  const { values: v, positionals } = parse(
+    argv,
+    {
+      model: { type: 'string' },
+      generator: { type: 'string' },
+      size: { type: 'string' },
+      steps: { type: 'string' },
+      cutn: { type: 'string' },
+      'cut-pow': { type: 'string' },
+      'min-cut': { type: 'string' },
+      lr: { type: 'string' },
+      schedule: { type: 'string' },
+      loss: { type: 'string' },
+      tv: { type: 'string' },
+      seed: { type: 'string' },
+      'image-prompt': { type: 'string', multiple: true },
+      'no-augment': { type: 'boolean' },
+      out: { type: 'string' },
+      'save-every': { type: 'string' },
+      log: { type: 'string' },
+      dtype: { type: 'string' },
+      quiet: { type: 'boolean' },
+      'init-candidates': { type: 'string' },
+    },
+    USAGE,
+  );
 
   // ---- everything checked before the model is loaded
   let prompts: PromptInput[];
@@ -92,7 +119,8 @@ export async function runGenerateCli(argv: string[], io: GenerateCliIo = {}): Pr
   const steps = int('steps', v.steps, 1) ?? 300;
   const saveEvery = int('save-every', v['save-every'], 1);
   const opts = {
-    steps, size,
+    steps,
+    size,
     cutn: int('cutn', v.cutn, 1),
     cutPow: float('cut-pow', v['cut-pow'], (x) => x > 0, 'a number > 0'),
     minCutSize: int('min-cut', v['min-cut'], 1),
@@ -101,10 +129,13 @@ export async function runGenerateCli(argv: string[], io: GenerateCliIo = {}): Pr
     seed: int('seed', v.seed, 0),
     initCandidates: int('init-candidates', v['init-candidates'], 1),
   };
-  if (v.schedule !== undefined && v.schedule !== 'constant' && v.schedule !== 'cosine') throw new UsageError(`--schedule must be constant or cosine, got '${v.schedule}'`);
-  if (v.loss !== undefined && v.loss !== 'spherical' && v.loss !== 'cosine') throw new UsageError(`--loss must be spherical or cosine, got '${v.loss}'`);
+  if (v.schedule !== undefined && v.schedule !== 'constant' && v.schedule !== 'cosine')
+    throw new UsageError(`--schedule must be constant or cosine, got '${v.schedule}'`);
+  if (v.loss !== undefined && v.loss !== 'spherical' && v.loss !== 'cosine')
+    throw new UsageError(`--loss must be spherical or cosine, got '${v.loss}'`);
   const generator = generatorFrom(v.generator ?? 'fourier', size);
-  if (generator.kind === 'decoder' && v.size !== undefined) throw new UsageError('--size does not apply to a decoder: its weights set the image size');
+  if (generator.kind === 'decoder' && v.size !== undefined)
+    throw new UsageError('--size does not apply to a decoder: its weights set the image size');
   const out = v.out ?? 'out.png';
   checkWritableDir('out', out);
   if (v.log) checkWritableDir('log', v.log);
@@ -114,19 +145,29 @@ export async function runGenerateCli(argv: string[], io: GenerateCliIo = {}): Pr
   try {
     try {
       run = generate(clip, {
-        prompts, generator, ...opts, schedule: v.schedule as 'constant' | 'cosine' | undefined,
-        loss: v.loss as 'spherical' | 'cosine' | undefined, augment: v['no-augment'] ? false : undefined,
+        prompts,
+        generator,
+        ...opts,
+        schedule: v.schedule as 'constant' | 'cosine' | undefined,
+        loss: v.loss as 'spherical' | 'cosine' | undefined,
+        augment: v['no-augment'] ? false : undefined,
       });
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
     if (v.log) writeFileSync(v.log, '');
-    const bar = stderr.isTTY && !v.quiet
-      ? new cliProgress.SingleBar({
-          format: 'step {value}/{total} {bar} loss {loss} | {speed} it/s | ETA {eta_formatted}',
-          stream: stderr as NodeJS.WritableStream, hideCursor: true, etaBuffer: 20,
-        }, cliProgress.Presets.shades_classic)
-      : undefined;
+    const bar =
+      stderr.isTTY && !v.quiet
+        ? new cliProgress.SingleBar(
+            {
+              format: 'step {value}/{total} {bar} loss {loss} | {speed} it/s | ETA {eta_formatted}',
+              stream: stderr as NodeJS.WritableStream,
+              hideCursor: true,
+              etaBuffer: 20,
+            },
+            cliProgress.Presets.shades_classic,
+          )
+        : undefined;
     const every = Math.max(1, Math.floor(steps / 20));
     const interrupt = () => {
       if (run!.stopped) process.exit(130);
@@ -144,11 +185,19 @@ export async function runGenerateCli(argv: string[], io: GenerateCliIo = {}): Pr
         else if (!v.quiet && (s.step % every === 0 || s.step === steps || s.step === 1))
           stderr.write(`step ${s.step}/${steps} loss ${s.loss.toFixed(4)} ${speed.toFixed(2)} it/s\n`);
         if (v.log)
-          appendFileSync(v.log, `${JSON.stringify({
-            step: s.step, loss: s.loss, losses: s.labels.map((prompt, i) => ({ prompt, weight: prompts[i].weight ?? 1, loss: s.losses[i] })),
-            ...(s.tv !== undefined ? { tv: s.tv } : {}), lr: s.lr, elapsed_s: s.elapsedMs / 1000,
-          })}\n`);
-        if (saveEvery && s.step % saveEvery === 0) await writeFile(framePath(out, s.step, steps), await encodePng(await imageToRgb(s.image)));
+          appendFileSync(
+            v.log,
+            `${JSON.stringify({
+              step: s.step,
+              loss: s.loss,
+              losses: s.labels.map((prompt, i) => ({ prompt, weight: prompts[i].weight ?? 1, loss: s.losses[i] })),
+              ...(s.tv !== undefined ? { tv: s.tv } : {}),
+              lr: s.lr,
+              elapsed_s: s.elapsedMs / 1000,
+            })}\n`,
+          );
+        if (saveEvery && s.step % saveEvery === 0)
+          await writeFile(framePath(out, s.step, steps), await encodePng(await imageToRgb(s.image)));
         io.onStep?.(s);
       }
     } finally {
@@ -158,7 +207,9 @@ export async function runGenerateCli(argv: string[], io: GenerateCliIo = {}): Pr
     if (!run.finalImage || !last) throw new Error('no step was run');
     await writeFile(out, await encodePng(await imageToRgb(run.finalImage)));
     const secs = last.elapsedMs / 1000;
-    stdout.write(`${run.stopped ? 'stopped at' : 'finished'} step ${last.step}/${steps}, loss ${last.loss.toFixed(4)}, ${secs.toFixed(1)} s: wrote ${out}\n`);
+    stdout.write(
+      `${run.stopped ? 'stopped at' : 'finished'} step ${last.step}/${steps}, loss ${last.loss.toFixed(4)}, ${secs.toFixed(1)} s: wrote ${out}\n`,
+    );
   } finally {
     run?.dispose();
     clip.dispose();

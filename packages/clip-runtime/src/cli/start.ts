@@ -22,7 +22,11 @@ export interface StartOptions {
   stderr?: { write(s: string): unknown; isTTY?: boolean };
 }
 
-const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+const slug = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 
 const SAMPLES = new URL('../../assets/samples/', import.meta.url);
 
@@ -47,7 +51,9 @@ async function classifySamples(clip: Clip, { labels, templates }: Labels, out: {
     const ranked = await clip.classify(img, labels, { template: templates });
     rows.push([f, ranked[0]!.label, ranked[0]!.score.toFixed(2), ranked[1]!.label, ranked[1]!.score.toFixed(2)]);
   }
-  out.write(`Zero-shot classification of ${files.length} sample images (${path.relative(process.cwd(), dir) || dir}) among ${labels.length} colour × shape captions (each ensembled over the backgrounds):\n\n${table(rows[0]!, rows.slice(1))}\n\n`);
+  out.write(
+    `Zero-shot classification of ${files.length} sample images (${path.relative(process.cwd(), dir) || dir}) among ${labels.length} colour × shape captions (each ensembled over the backgrounds):\n\n${table(rows[0]!, rows.slice(1))}\n\n`,
+  );
 }
 
 /** Runs the tour; resolves to the path of the written PNG. */
@@ -64,11 +70,24 @@ export async function runStart(opts: StartOptions = {}): Promise<string> {
     const steps = opts.steps ?? 40;
     stdout.write(`Generating "${prompt}" by optimizing decoder-tiny's latent with CLIP (${steps} steps)…\n`);
     const bar = new cliProgress.SingleBar(
-      { format: ' {bar} {percentage}% | step {value}/{total} | loss {loss} | ETA {eta}s', stream: stderr as NodeJS.WritableStream, noTTYOutput: true, notTTYSchedule: 5000 },
+      {
+        format: ' {bar} {percentage}% | step {value}/{total} | loss {loss} | ETA {eta}s',
+        stream: stderr as NodeJS.WritableStream,
+        noTTYOutput: true,
+        notTTYSchedule: 5000,
+      },
       cliProgress.Presets.shades_classic,
     );
     bar.start(steps, 0, { loss: '-' });
-    const run = generate(clip, { prompts: prompt, generator: generators.decoder(), steps, cutn: 8, lr: 0.1, seed: 0, initCandidates: DECODER_INIT_CANDIDATES });
+    const run = generate(clip, {
+      prompts: prompt,
+      generator: generators.decoder(),
+      steps,
+      cutn: 8,
+      lr: 0.1,
+      seed: 0,
+      initCandidates: DECODER_INIT_CANDIDATES,
+    });
     for await (const s of run) bar.update(s.step, { loss: s.loss.toFixed(4) });
     bar.stop();
     const image = run.finalImage!;
@@ -80,7 +99,9 @@ export async function runStart(opts: StartOptions = {}): Promise<string> {
     const file = opts.out ?? path.join('out', `${slug(prompt)}.png`);
     await mkdir(path.dirname(path.resolve(file)), { recursive: true });
     await writeFile(file, await encodePng(rgb));
-    stdout.write(`\nCLIP reads the result as "${ranked[0]!.label}" (p ${ranked[0]!.score.toFixed(2)}).\nWrote ${file.startsWith('/') ? file : `./${file}`}\n`);
+    stdout.write(
+      `\nCLIP reads the result as "${ranked[0]!.label}" (p ${ranked[0]!.score.toFixed(2)}).\nWrote ${file.startsWith('/') ? file : `./${file}`}\n`,
+    );
     return file;
   } finally {
     clip.dispose();

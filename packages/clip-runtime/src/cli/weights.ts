@@ -8,7 +8,10 @@ import { fetchModel, HUB_URL } from '../io/hub.js';
 
 const USAGE = 'usage: clipgpu weights fetch <repo-id> [--revision R] [--hub-url URL] [--dir DIR]';
 
-export async function runWeights(argv: string[], io: { stdout?: { write(s: string): unknown }; stderr?: NodeJS.WritableStream } = {}): Promise<number> {
+export async function runWeights(
+  argv: string[],
+  io: { stdout?: { write(s: string): unknown }; stderr?: NodeJS.WritableStream } = {},
+): Promise<number> {
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
   const { values, positionals } = parseArgs({
@@ -39,7 +42,8 @@ export async function runWeights(argv: string[], io: { stdout?: { write(s: strin
       },
     });
     if (started) bar.stop();
-    for (const f of files) stdout.write(`${f.downloaded ? 'fetched' : 'cached '}  ${f.path}  ${mb(f.size)} MB${f.sha256 ? '  sha256 ok' : ''}\n`);
+    for (const f of files)
+      stdout.write(`${f.downloaded ? 'fetched' : 'cached '}  ${f.path}  ${mb(f.size)} MB${f.sha256 ? '  sha256 ok' : ''}\n`);
     stdout.write(`${repo} is in ${dir}\n`);
     return 0;
   } catch (e) {
@@ -48,4 +52,3 @@ export async function runWeights(argv: string[], io: { stdout?: { write(s: strin
     return 1;
   }
 }
-

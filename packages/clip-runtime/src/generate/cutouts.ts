@@ -59,7 +59,9 @@ export function resolveAugment(a: AugmentOptions | false | undefined): Required<
 export function sampleBoxes(h: number, w: number, n: number, cutPow: number, minSize: number, random: Random): number[] {
   const maxSize = Math.min(h, w);
   if (!Number.isInteger(minSize) || minSize < 1 || minSize > maxSize)
-    throw new Error(`generate: the smallest cutout (minCutSize ${minSize}) must be an integer between 1 and the image's shorter side (${maxSize} px)`);
+    throw new Error(
+      `generate: the smallest cutout (minCutSize ${minSize}) must be an integer between 1 and the image's shorter side (${maxSize} px)`,
+    );
   const boxes: number[] = [];
   for (let i = 0; i < n; i++) {
     const size = Math.min(maxSize, Math.floor(random() ** cutPow * (maxSize - minSize) + minSize));
@@ -81,7 +83,10 @@ export class Cutouts {
   private readonly shift: Tensor;
   readonly augment: Required<AugmentOptions>;
 
-  constructor(readonly rt: Runtime, readonly opts: CutoutOptions) {
+  constructor(
+    readonly rt: Runtime,
+    readonly opts: CutoutOptions,
+  ) {
     const { cutSize, cutn } = opts;
     if (!Number.isInteger(cutSize) || cutSize < 1) throw new Error(`generate: cutSize must be an integer ≥ 1, got ${cutSize}`);
     if (!Number.isInteger(cutn) || cutn < 1) throw new Error(`generate: cutn must be an integer ≥ 1, got ${cutn}`);
@@ -90,8 +95,16 @@ export class Cutouts {
     this.augment = resolveAugment(opts.augment);
     // constants outlive any tidy() scope the constructor is called in
     [this.scale, this.shift, this.flipMats] = untracked(() => {
-      const scale = Tensor.from(CLIP_STD.map((s) => 1 / s), [3, 1, 1], { runtime: rt });
-      const shift = Tensor.from(CLIP_MEAN.map((m, c) => -m / CLIP_STD[c]), [3, 1, 1], { runtime: rt });
+      const scale = Tensor.from(
+        CLIP_STD.map((s) => 1 / s),
+        [3, 1, 1],
+        { runtime: rt },
+      );
+      const shift = Tensor.from(
+        CLIP_MEAN.map((m, c) => -m / CLIP_STD[c]),
+        [3, 1, 1],
+        { runtime: rt },
+      );
       if (!this.augment.flip) return [scale, shift, undefined] as const;
       const id = new Float32Array(cutSize * cutSize);
       const rev = new Float32Array(cutSize * cutSize);
@@ -99,7 +112,11 @@ export class Cutouts {
         id[i * cutSize + i] = 1;
         rev[i * cutSize + (cutSize - 1 - i)] = 1;
       }
-      return [scale, shift, { id: Tensor.from(id, [1, cutSize, cutSize], { runtime: rt }), rev: Tensor.from(rev, [1, cutSize, cutSize], { runtime: rt }) }] as const;
+      return [
+        scale,
+        shift,
+        { id: Tensor.from(id, [1, cutSize, cutSize], { runtime: rt }), rev: Tensor.from(rev, [1, cutSize, cutSize], { runtime: rt }) },
+      ] as const;
     });
   }
 
@@ -108,7 +125,8 @@ export class Cutouts {
     const o = this.opts;
     let boxes: number[];
     if (given) {
-      if (given.length === 0 || given.length % 4 !== 0) throw new Error(`generate: boxes must hold 4 numbers (x, y, w, h) per cutout, got ${given.length}`);
+      if (given.length === 0 || given.length % 4 !== 0)
+        throw new Error(`generate: boxes must hold 4 numbers (x, y, w, h) per cutout, got ${given.length}`);
       for (let i = 0; i < given.length; i += 4)
         if (!given.slice(i, i + 4).every(Number.isFinite) || !(given[i + 2] > 0 && given[i + 3] > 0))
           throw new Error(`generate: box ${i / 4} [${given.slice(i, i + 4).join(', ')}] must be finite with w, h > 0`);
@@ -128,7 +146,8 @@ export class Cutouts {
    * image. All randomness comes from `random`; `boxes` fixes the crops (translation still applies).
    */
   make(image: Tensor, random: Random, givenBoxes?: readonly number[]): { cutouts: Tensor; boxes: number[] } {
-    if (image.shape.length !== 4 || image.shape[0] !== 1 || image.shape[1] !== 3) throw new Error(`generate: the generator must render [1, 3, H, W], got [${image.shape.join(', ')}]`);
+    if (image.shape.length !== 4 || image.shape[0] !== 1 || image.shape[1] !== 3)
+      throw new Error(`generate: the generator must render [1, 3, H, W], got [${image.shape.join(', ')}]`);
     const [, , h, w] = image.shape;
     const S = this.opts.cutSize;
     const boxes = this.boxes(h, w, random, givenBoxes);
@@ -152,7 +171,10 @@ export class Cutouts {
       if (this.flipMats) {
         // run even when no cutout flips this step: the same work (and buffer sizes) every step
         const { id, rev } = this.flipMats;
-        const mats = ops.concat(flips.map((f) => (f ? rev : id)), 0); // [N, S, S]
+        const mats = ops.concat(
+          flips.map((f) => (f ? rev : id)),
+          0,
+        ); // [N, S, S]
         x = ops.reshape(ops.matmul(ops.reshape(x, [n, 3 * S, S]), mats), [n, 3, S, S]);
       }
       if (gains.length) {

@@ -81,7 +81,14 @@ export interface GuidanceOptions {
  * CLIP-normalized, encoded as one batch, distances to the targets, plus tvWeight × TV(image).
  * Builds the graph only: call total.backward() for the gradients, dispose what is returned.
  */
-export function guidanceLoss(clip: Clip, image: Tensor, targets: readonly Target[], cutouts: Cutouts, random: Random, opts: GuidanceOptions = {}): { total: Tensor; perPrompt: Tensor[]; tv?: Tensor; boxes: number[] } {
+export function guidanceLoss(
+  clip: Clip,
+  image: Tensor,
+  targets: readonly Target[],
+  cutouts: Cutouts,
+  random: Random,
+  opts: GuidanceOptions = {},
+): { total: Tensor; perPrompt: Tensor[]; tv?: Tensor; boxes: number[] } {
   let boxes: number[] = [];
   const tvWeight = opts.tvWeight ?? 0;
   const out = tidy(() => {
@@ -103,11 +110,14 @@ function resolveGenerator(g: GenerateOptions['generator'], size: number): Genera
   if (g === undefined) return fourier({ size });
   if (typeof g === 'string') {
     const make = NAMED[g as keyof typeof NAMED];
-    if (!make || !Object.hasOwn(NAMED, g)) throw new Error(`generate: unknown generator '${g}' (pixels, fourier, siren; decoders need weights: generators.decoder(file))`);
+    if (!make || !Object.hasOwn(NAMED, g))
+      throw new Error(`generate: unknown generator '${g}' (pixels, fourier, siren; decoders need weights: generators.decoder(file))`);
     return make({ size });
   }
   if (isGenerator(g) || isGeneratorFactory(g)) return g;
-  throw new Error('generate: generator must be a name (pixels, fourier, siren), a factory from generators.*, or an object with parameters, render() and dispose()');
+  throw new Error(
+    'generate: generator must be a name (pixels, fourier, siren), a factory from generators.*, or an object with parameters, render() and dispose()',
+  );
 }
 
 interface Resolved {
@@ -131,7 +141,8 @@ interface Resolved {
 }
 
 function resolveOptions(clip: Clip, o: GenerateOptions): Resolved {
-  if (!clip || typeof clip !== 'object' || !('model' in clip)) throw new Error('generate: the first argument must be a loaded CLIP (loadClip(...))');
+  if (!clip || typeof clip !== 'object' || !('model' in clip))
+    throw new Error('generate: the first argument must be a loaded CLIP (loadClip(...))');
   if (!o || typeof o !== 'object') throw new Error('generate: options are required ({ prompts, ... })');
   const int = (name: string, v: number, min: number) => {
     if (!Number.isInteger(v) || v < min) throw new Error(`generate: ${name} must be an integer ≥ ${min}, got ${v}`);
@@ -163,10 +174,13 @@ function resolveOptions(clip: Clip, o: GenerateOptions): Resolved {
     initCandidates: int('initCandidates', o.initCandidates ?? 1, 1),
   };
   if (r.loss !== 'spherical' && r.loss !== 'cosine') throw new Error(`generate: unknown loss '${String(r.loss)}' (spherical or cosine)`);
-  if (r.cutMode !== 'bilinear' && r.cutMode !== 'bicubic') throw new Error(`generate: unknown cutMode '${String(r.cutMode)}' (bilinear or bicubic)`);
+  if (r.cutMode !== 'bilinear' && r.cutMode !== 'bicubic')
+    throw new Error(`generate: unknown cutMode '${String(r.cutMode)}' (bilinear or bicubic)`);
   resolveAugment(r.augment);
-  if (r.initCandidates > 1 && isGenerator(r.generator)) throw new Error('generate: initCandidates needs a generator factory (generators.*), not a generator already made');
-  if (Array.isArray(r.boxes) && (r.boxes.length === 0 || r.boxes.length % 4 !== 0)) throw new Error(`generate: boxes must hold 4 numbers (x, y, w, h) per cutout, got ${r.boxes.length}`);
+  if (r.initCandidates > 1 && isGenerator(r.generator))
+    throw new Error('generate: initCandidates needs a generator factory (generators.*), not a generator already made');
+  if (Array.isArray(r.boxes) && (r.boxes.length === 0 || r.boxes.length % 4 !== 0))
+    throw new Error(`generate: boxes must hold 4 numbers (x, y, w, h) per cutout, got ${r.boxes.length}`);
   const known = isGenerator(r.generator) ? undefined : r.generator.size;
   if (known) checkImageSize(known[0], known[1], r, clip);
   return r;
@@ -175,7 +189,8 @@ function resolveOptions(clip: Clip, o: GenerateOptions): Resolved {
 function checkImageSize(h: number, w: number, r: Resolved, clip: Clip): void {
   const S = clip.config.vision_config.image_size;
   const min = r.minCutSize ?? defaultMinCutSize(h, w, S);
-  if (!r.boxes && min > Math.min(h, w)) throw new Error(`generate: the image (${h}×${w}) is smaller than the smallest cutout (minCutSize ${min})`);
+  if (!r.boxes && min > Math.min(h, w))
+    throw new Error(`generate: the image (${h}×${w}) is smaller than the smallest cutout (minCutSize ${min})`);
 }
 
 /** A running generation: iterate it (once) for the steps; stop() ends it after the current step. */
@@ -185,7 +200,10 @@ export class GenerationRun implements AsyncIterable<GenerateState> {
   /** the last step's image once the iteration has ended (yours to dispose, or call dispose()) */
   finalImage?: Tensor;
 
-  constructor(private readonly clip: Clip, private readonly opts: Resolved) {}
+  constructor(
+    private readonly clip: Clip,
+    private readonly opts: Resolved,
+  ) {}
 
   /** Ends the run after the step in progress. */
   stop(): void {
@@ -220,8 +238,17 @@ export class GenerationRun implements AsyncIterable<GenerateState> {
     try {
       targets = await encodePrompts(clip, o.prompts);
       gen = isGenerator(o.generator) ? o.generator : await bestInitialisation(clip, o.generator, targets, o);
-      if (!gen.parameters.length || gen.parameters.some((p) => !p.requiresGrad)) throw new Error('generate: the generator must have parameters, each with requiresGrad');
-      cutouts = new Cutouts(rt, { cutSize: S, cutn: o.cutn, cutPow: o.cutPow, minSize: o.minCutSize, augment: o.augment, mode: o.cutMode, antialias: o.antialias });
+      if (!gen.parameters.length || gen.parameters.some((p) => !p.requiresGrad))
+        throw new Error('generate: the generator must have parameters, each with requiresGrad');
+      cutouts = new Cutouts(rt, {
+        cutSize: S,
+        cutn: o.cutn,
+        cutPow: o.cutPow,
+        minSize: o.minCutSize,
+        augment: o.augment,
+        mode: o.cutMode,
+        antialias: o.antialias,
+      });
       adam = new Adam(gen.parameters, o.adam);
       adam.zeroGrad(); // a generator passed in may carry gradients from earlier use
       const random = stream(o.seed, 'cutouts');
@@ -235,13 +262,19 @@ export class GenerationRun implements AsyncIterable<GenerateState> {
         const [img, total, readout] = tidy(() => {
           const image = gen!.render();
           if (step === 1) {
-            if (image.shape.length !== 4 || image.shape[0] !== 1 || image.shape[1] !== 3) throw new Error(`generate: the generator rendered [${image.shape.join(', ')}], expected [1, 3, H, W]`);
+            if (image.shape.length !== 4 || image.shape[0] !== 1 || image.shape[1] !== 3)
+              throw new Error(`generate: the generator rendered [${image.shape.join(', ')}], expected [1, 3, H, W]`);
             checkImageSize(image.shape[2], image.shape[3], o, clip);
           }
           const g = guidanceLoss(clip, image, targets, cutouts!, random, { loss: o.loss, tvWeight: o.tvWeight, boxes: given });
           boxes = g.boxes;
           hasTv = !!g.tv;
-          const values = noGrad(() => ops.concat([...g.perPrompt, ...(g.tv ? [g.tv] : []), g.total].map((t) => ops.reshape(t, [1])), 0));
+          const values = noGrad(() =>
+            ops.concat(
+              [...g.perPrompt, ...(g.tv ? [g.tv] : []), g.total].map((t) => ops.reshape(t, [1])),
+              0,
+            ),
+          );
           return [image, g.total, values];
         });
         let values: Float32Array;
@@ -264,8 +297,16 @@ export class GenerationRun implements AsyncIterable<GenerateState> {
         const loss = values[values.length - 1];
         if (!Number.isFinite(loss)) throw new Error(`generate: the loss is ${loss} at step ${step} (learning rate too high?)`);
         yield {
-          step, steps: o.steps, loss, losses: Array.from(values.subarray(0, targets.length)), labels,
-          tv: hasTv ? values[targets.length] : undefined, lr, image, boxes, elapsedMs: Date.now() - start,
+          step,
+          steps: o.steps,
+          loss,
+          losses: Array.from(values.subarray(0, targets.length)),
+          labels,
+          tv: hasTv ? values[targets.length] : undefined,
+          lr,
+          image,
+          boxes,
+          elapsedMs: Date.now() - start,
         };
       }
     } finally {
@@ -280,16 +321,22 @@ export class GenerationRun implements AsyncIterable<GenerateState> {
 
 /** The factory's generator from the run's seed, or the best of o.initCandidates draws by the prompts' loss on the whole image. */
 async function bestInitialisation(clip: Clip, factory: GeneratorFactory, targets: Target[], o: Resolved): Promise<Generator> {
-  const draw = (i: number) => factory.create({ runtime: clip.runtime, seed: o.seed, random: stream(o.seed, i === 0 ? 'init' : `init-${i}`) });
+  const draw = (i: number) =>
+    factory.create({ runtime: clip.runtime, seed: o.seed, random: stream(o.seed, i === 0 ? 'init' : `init-${i}`) });
   let best = await draw(0);
   if (o.initCandidates === 1) return best;
   const S = clip.config.vision_config.image_size;
   const cutouts = new Cutouts(clip.runtime, { cutSize: S, cutn: 1, augment: false, mode: o.cutMode, antialias: o.antialias });
   const score = async (g: Generator) => {
-    const loss = noGrad(() => tidy(() => {
-      const image = g.render();
-      return guidanceLoss(clip, image, targets, cutouts, stream(0, 'unused'), { loss: o.loss, boxes: [0, 0, image.shape[3]!, image.shape[2]!] }).total;
-    }));
+    const loss = noGrad(() =>
+      tidy(() => {
+        const image = g.render();
+        return guidanceLoss(clip, image, targets, cutouts, stream(0, 'unused'), {
+          loss: o.loss,
+          boxes: [0, 0, image.shape[3]!, image.shape[2]!],
+        }).total;
+      }),
+    );
     const value = await loss.item();
     loss.dispose();
     return value;

@@ -5,7 +5,15 @@ import type { Tensor } from '../tensor/index.js';
 export { generate, guidanceLoss, GenerationRun, type GenerateOptions, type GenerateState, type GuidanceOptions } from './generate.js';
 export { parsePrompts, encodePrompts, checkPrompts, type PromptInput } from './prompts.js';
 export { promptLosses, sphericalDistance, cosineDistance, tvLoss, type GuidanceLossKind, type Target } from './losses.js';
-export { Cutouts, sampleBoxes, defaultMinCutSize, resolveAugment, DEFAULT_AUGMENT, type AugmentOptions, type CutoutOptions } from './cutouts.js';
+export {
+  Cutouts,
+  sampleBoxes,
+  defaultMinCutSize,
+  resolveAugment,
+  DEFAULT_AUGMENT,
+  type AugmentOptions,
+  type CutoutOptions,
+} from './cutouts.js';
 export { Adam, learningRate, type AdamOptions, type LrSchedule } from './optim.js';
 export { mulberry32, stream, randn, randu, type Random } from './random.js';
 export * from './generators/index.js';

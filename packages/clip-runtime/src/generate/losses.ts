@@ -35,7 +35,11 @@ export function cosineDistance(xn: Tensor, tn: Tensor): Tensor {
  * Per-prompt losses weight·mean_n dist(embeds_n, target) for image embeddings [N, D] (not yet
  * normalized), and their sum.
  */
-export function promptLosses(embeds: Tensor, targets: readonly Target[], kind: GuidanceLossKind = 'spherical'): { total: Tensor; perPrompt: Tensor[] } {
+export function promptLosses(
+  embeds: Tensor,
+  targets: readonly Target[],
+  kind: GuidanceLossKind = 'spherical',
+): { total: Tensor; perPrompt: Tensor[] } {
   if (!targets.length) throw new Error('generate: no prompts');
   const [total, ...perPrompt] = tidy(() => {
     const xn = ops.normalize(embeds);

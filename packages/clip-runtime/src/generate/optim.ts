@@ -10,7 +10,8 @@ export type LrSchedule = 'constant' | 'cosine' | ((step: number, totalSteps: num
 export function learningRate(schedule: LrSchedule, lr: number, step: number, total: number): number {
   if (typeof schedule === 'function') {
     const v = schedule(step, total);
-    if (!Number.isFinite(v) || v < 0) throw new Error(`generate: the schedule gave learning rate ${v} at step ${step} (must be finite and ≥ 0)`);
+    if (!Number.isFinite(v) || v < 0)
+      throw new Error(`generate: the schedule gave learning rate ${v} at step ${step} (must be finite and ≥ 0)`);
     return v;
   }
   if (schedule === 'cosine') return 0.5 * lr * (1 + Math.cos((Math.PI * step) / total));
@@ -34,7 +35,10 @@ export class Adam {
   private readonly v: Tensor[];
   private t = 0;
 
-  constructor(readonly params: readonly Tensor[], readonly opts: AdamOptions = {}) {
+  constructor(
+    readonly params: readonly Tensor[],
+    readonly opts: AdamOptions = {},
+  ) {
     for (const p of params) {
       if (!p.requiresGrad) throw new Error(`Adam: parameter ${p} does not require a gradient`);
       if (p.dtype !== 'f32') throw new Error(`Adam: parameter ${p} must be f32`);

@@ -40,19 +40,25 @@ export function parsePrompts(spec: string): { text: string; weight: number }[] {
 
 function kindOf(p: PromptInput): 'text' | 'tokens' | 'image' | 'embedding' {
   const keys = (['text', 'tokens', 'image', 'embedding'] as const).filter((k) => k in p && (p as Record<string, unknown>)[k] !== undefined);
-  if (keys.length !== 1) throw new Error(`generate: a prompt needs exactly one of text, tokens, image or embedding, got ${keys.length ? keys.join(' and ') : 'none'}`);
+  if (keys.length !== 1)
+    throw new Error(
+      `generate: a prompt needs exactly one of text, tokens, image or embedding, got ${keys.length ? keys.join(' and ') : 'none'}`,
+    );
   return keys[0];
 }
 
 /** Checks prompts (a list, or one string in parsePrompts syntax) without touching the GPU. */
 export function checkPrompts(prompts: readonly PromptInput[] | string | undefined): PromptInput[] {
   const list = typeof prompts === 'string' ? parsePrompts(prompts) : prompts;
-  if (!list || !Array.isArray(list) || list.length === 0) throw new Error('generate: no prompts: give at least one text, image or embedding prompt');
+  if (!list || !Array.isArray(list) || list.length === 0)
+    throw new Error('generate: no prompts: give at least one text, image or embedding prompt');
   list.forEach((p, i) => {
     if (!p || typeof p !== 'object') throw new Error(`generate: prompt ${i} is not an object`);
     const k = kindOf(p);
-    if (p.weight !== undefined && !Number.isFinite(p.weight)) throw new Error(`generate: prompt ${i} has weight ${p.weight} (must be a finite number)`);
-    if (k === 'text' && !(typeof (p as { text: string }).text === 'string' && (p as { text: string }).text.trim())) throw new Error(`generate: prompt ${i} has an empty text`);
+    if (p.weight !== undefined && !Number.isFinite(p.weight))
+      throw new Error(`generate: prompt ${i} has weight ${p.weight} (must be a finite number)`);
+    if (k === 'text' && !(typeof (p as { text: string }).text === 'string' && (p as { text: string }).text.trim()))
+      throw new Error(`generate: prompt ${i} has an empty text`);
   });
   return [...list];
 }
@@ -69,7 +75,8 @@ function preprocessTensor(x: Tensor, size: number, cutouts: Cutouts): Tensor {
   // a view carries no gradient link: nothing is recorded even if x requires a gradient
   const img = x.view(x.shape.length === 3 ? [1, ...x.shape] : x.shape);
   try {
-    if (img.shape.length !== 4 || img.shape[0] !== 1 || img.shape[1] !== 3) throw new Error(`generate: an image prompt tensor must be [1, 3, H, W] in [0, 1], got [${x.shape.join(', ')}]`);
+    if (img.shape.length !== 4 || img.shape[0] !== 1 || img.shape[1] !== 3)
+      throw new Error(`generate: an image prompt tensor must be [1, 3, H, W] in [0, 1], got [${x.shape.join(', ')}]`);
     const [, , h, w] = img.shape;
     const [rh, rw] = resizeOutputSize(h, w, size);
     return tidy(() => {
@@ -104,8 +111,14 @@ export async function encodePrompts(clip: Clip, prompts: readonly PromptInput[] 
         const p = list[i];
         if ('tokens' in p && p.tokens !== undefined) {
           const t = p.tokens;
-          const ids = t instanceof Tensor ? (t.shape.length === 1 ? t.view([1, t.size]) : t) : Tensor.from(Int32Array.from(t), [1, t.length], { runtime: rt });
-          if (ids.dtype !== 'i32' || ids.shape.length !== 2 || ids.shape[0] !== 1) throw new Error(`generate: prompt ${i}: tokens must be int32 ids [1, L] or [L], got ${ids}`);
+          const ids =
+            t instanceof Tensor
+              ? t.shape.length === 1
+                ? t.view([1, t.size])
+                : t
+              : Tensor.from(Int32Array.from(t), [1, t.length], { runtime: rt });
+          if (ids.dtype !== 'i32' || ids.shape.length !== 2 || ids.shape[0] !== 1)
+            throw new Error(`generate: prompt ${i}: tokens must be int32 ids [1, L] or [L], got ${ids}`);
           raw[i] = await clip.encodeText(ids);
           if (ids !== t) ids.dispose();
         } else if ('image' in p && p.image !== undefined) {

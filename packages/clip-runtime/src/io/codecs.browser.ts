@@ -5,7 +5,9 @@ import type * as NodeTwin from './codecs.node.js';
 
 export const decodeEncoded: typeof NodeTwin.decodeEncoded = async (bytes, k, label) => {
   const bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>])).catch(() => {
-    throw new Error(`${label}: ${k === 'unknown' ? 'not an image this browser can decode' : `cannot decode the ${k.toUpperCase()} image`} (${bytes.length} bytes)`);
+    throw new Error(
+      `${label}: ${k === 'unknown' ? 'not an image this browser can decode' : `cannot decode the ${k.toUpperCase()} image`} (${bytes.length} bytes)`,
+    );
   });
   return drawnPixels(bitmap, label);
 };

@@ -35,7 +35,10 @@ function checkName(name: string): asserts name is EmbeddedName {
 /** Node: the folder that holds an embedded model's files. */
 export function embeddedModelPath(name: EmbeddedName): string {
   checkName(name);
-  if (!isNode()) throw new Error(`embeddedModelPath('${name}') is a path on disk, which exists in Node only; in a browser use embeddedModelFiles('${name}')`);
+  if (!isNode())
+    throw new Error(
+      `embeddedModelPath('${name}') is a path on disk, which exists in Node only; in a browser use embeddedModelFiles('${name}')`,
+    );
   const first = Object.values(ASSETS[name])[0]!;
   return assetPath(new URL('.', first));
 }

@@ -24,16 +24,23 @@ export function memoryFiles(files: FileContents, label = '<memory>'): ModelFiles
     return v;
   };
   const toBytes = async (v: unknown): Promise<Uint8Array> =>
-    v instanceof Uint8Array ? v
-    : v instanceof ArrayBuffer ? new Uint8Array(v)
-    : typeof Blob !== 'undefined' && v instanceof Blob ? new Uint8Array(await v.arrayBuffer())
-    : new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v));
+    v instanceof Uint8Array
+      ? v
+      : v instanceof ArrayBuffer
+        ? new Uint8Array(v)
+        : typeof Blob !== 'undefined' && v instanceof Blob
+          ? new Uint8Array(await v.arrayBuffer())
+          : new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v));
   return {
     label,
     has: async (name) => files[name] !== undefined,
     text: async (name) => {
       const v = get(name);
-      return typeof v === 'string' ? v : v instanceof Uint8Array || v instanceof ArrayBuffer || (typeof Blob !== 'undefined' && v instanceof Blob) ? new TextDecoder().decode(await toBytes(v)) : JSON.stringify(v);
+      return typeof v === 'string'
+        ? v
+        : v instanceof Uint8Array || v instanceof ArrayBuffer || (typeof Blob !== 'undefined' && v instanceof Blob)
+          ? new TextDecoder().decode(await toBytes(v))
+          : JSON.stringify(v);
     },
     bytes: async (name) => toBytes(get(name)),
     source: async (name) => {
@@ -65,7 +72,8 @@ export function urlFiles(base: string, fetchImpl: typeof fetch = fetch): ModelFi
 
 /** A folder path in Node, a URL (http:, https:, relative in a browser), or in-memory contents. */
 export async function resolveFiles(source: string | FileContents | ModelFiles): Promise<ModelFiles> {
-  if (typeof source !== 'string') return 'has' in source && typeof source.has === 'function' ? (source as ModelFiles) : memoryFiles(source as FileContents);
+  if (typeof source !== 'string')
+    return 'has' in source && typeof source.has === 'function' ? (source as ModelFiles) : memoryFiles(source as FileContents);
   if (/^(https?:|blob:|data:)/.test(source) || !isNode()) return urlFiles(source);
   return folderFiles(source);
 }

@@ -9,7 +9,9 @@ export const defaultCacheDir: typeof NodeTwin.defaultCacheDir = async () => {
 };
 
 export const fetchModel: typeof NodeTwin.fetchModel = async (repo) => {
-  throw new Error(`fetchModel('${repo}') downloads into a folder, in Node only; in a browser loadClip('${repo}') fetches and caches the files`);
+  throw new Error(
+    `fetchModel('${repo}') downloads into a folder, in Node only; in a browser loadClip('${repo}') fetches and caches the files`,
+  );
 };
 
 /** The files of a hub model through the Cache API; without network and cache, a one-line error. */

@@ -69,7 +69,10 @@ export async function fetchModel(repo: string, o: HubOptions = {}): Promise<{ di
     done += f.size;
     out.push({ ...f, downloaded: true });
   }
-  await fs.writeFile(path.join(dir, '.clipgpu-fetch.json'), `${JSON.stringify({ repo, revision: o.revision ?? 'main', hubUrl: o.hubUrl ?? HUB_URL, files: files.map(({ url: _, ...f }) => f) }, null, 2)}\n`);
+  await fs.writeFile(
+    path.join(dir, '.clipgpu-fetch.json'),
+    `${JSON.stringify({ repo, revision: o.revision ?? 'main', hubUrl: o.hubUrl ?? HUB_URL, files: files.map(({ url: _, ...f }) => f) }, null, 2)}\n`,
+  );
   return { dir, files: out };
 }
 
@@ -114,7 +117,10 @@ async function download(f: Planned, dest: string, o: HubOptions, progress: (n: n
         const got = hash.digest('hex');
         if (got !== f.sha256) {
           await fs.rm(part, { force: true });
-          throw Object.assign(new Error(`${f.path}: sha256 ${got} does not match the hub's ${f.sha256} (corrupted download removed; fetch again)`), { fatal: true });
+          throw Object.assign(
+            new Error(`${f.path}: sha256 ${got} does not match the hub's ${f.sha256} (corrupted download removed; fetch again)`),
+            { fatal: true },
+          );
         }
       }
       await fs.rename(part, dest);
@@ -138,10 +144,10 @@ export async function hubModelFiles(repo: string, o: HubOptions = {}): Promise<M
     try {
       await fetchModel(repo, o);
     } catch (e) {
-      if (e instanceof TypeError || /fetch failed|ENOTFOUND|ECONNREFUSED|EAI_AGAIN/.test(String((e as Error).message ?? e))) throw notFetchedError(repo, o.hubUrl ?? HUB_URL, e);
+      if (e instanceof TypeError || /fetch failed|ENOTFOUND|ECONNREFUSED|EAI_AGAIN/.test(String((e as Error).message ?? e)))
+        throw notFetchedError(repo, o.hubUrl ?? HUB_URL, e);
       throw e;
     }
   }
   return folderFiles(dir);
 }
-

@@ -7,7 +7,15 @@ export const HUB_URL = 'https://huggingface.co';
 
 /** The files fetched for a CLIP: weights (one of the two), config and tokenizer files. */
 export const WEIGHT_FILES = ['model.safetensors', 'open_clip_model.safetensors'];
-export const EXTRA_FILES = ['config.json', 'open_clip_config.json', 'vocab.json', 'merges.txt', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'];
+export const EXTRA_FILES = [
+  'config.json',
+  'open_clip_config.json',
+  'vocab.json',
+  'merges.txt',
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+];
 
 export interface HubOptions {
   revision?: string;
@@ -38,6 +46,7 @@ export function isRepoId(s: string): boolean {
 /** The one-line error for a model that is neither cached nor reachable. */
 export function notFetchedError(repo: string, hubUrl: string, cause?: unknown): Error {
   const why = cause instanceof Error ? ` (${cause.message})` : '';
-  return new Error(`${repo} is not in the local cache and the hub could not be reached${why}: run \`npx clipgpu weights fetch ${repo}\` with network access (in the clipgpu repository: \`pnpm weights fetch ${repo}\`); it downloads from ${hubUrl}/${repo}`);
+  return new Error(
+    `${repo} is not in the local cache and the hub could not be reached${why}: run \`npx clipgpu weights fetch ${repo}\` with network access (in the clipgpu repository: \`pnpm weights fetch ${repo}\`); it downloads from ${hubUrl}/${repo}`,
+  );
 }
-

@@ -11,7 +11,17 @@ export interface RgbImage {
   data: Uint8Array;
 }
 
-export type ImageSource = string | Uint8Array | ArrayBuffer | RgbImage | Blob | ImageData | ImageBitmap | HTMLImageElement | HTMLCanvasElement | OffscreenCanvas;
+export type ImageSource =
+  | string
+  | Uint8Array
+  | ArrayBuffer
+  | RgbImage
+  | Blob
+  | ImageData
+  | ImageBitmap
+  | HTMLImageElement
+  | HTMLCanvasElement
+  | OffscreenCanvas;
 
 const isNode = () => typeof process !== 'undefined' && !!process.versions?.node;
 
@@ -120,7 +130,8 @@ export async function decodeImage(src: ImageSource, label = 'image'): Promise<Rg
   if (src instanceof ArrayBuffer) return decodeBytes(new Uint8Array(src), label);
   if ('data' in src && src.data instanceof Uint8Array && 'width' in src) {
     const { width, height, data } = src as RgbImage;
-    if (data.length !== width * height * 3) throw new Error(`${label}: RGB data of ${data.length} bytes does not match ${width}×${height}×3`);
+    if (data.length !== width * height * 3)
+      throw new Error(`${label}: RGB data of ${data.length} bytes does not match ${width}×${height}×3`);
     return src as RgbImage;
   }
   if (typeof ImageData !== 'undefined' && src instanceof ImageData) return rgbaToRgb(src.data, src.width, src.height);

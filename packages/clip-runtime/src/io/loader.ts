@@ -19,10 +19,15 @@ export interface LoadWeightsOptions {
 
 const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
 
-export async function loadWeights(files: ModelFiles, rt: Runtime, opts: LoadWeightsOptions = {}): Promise<{ config: ClipConfig; weights: Weights }> {
+export async function loadWeights(
+  files: ModelFiles,
+  rt: Runtime,
+  opts: LoadWeightsOptions = {},
+): Promise<{ config: ClipConfig; weights: Weights }> {
   const hf = await files.has('model.safetensors');
   const openai = !hf && (await files.has('open_clip_model.safetensors'));
-  if (!hf && !openai) throw new Error(`${files.label}: no model.safetensors (Hugging Face) or open_clip_model.safetensors (OpenAI / open_clip) found`);
+  if (!hf && !openai)
+    throw new Error(`${files.label}: no model.safetensors (Hugging Face) or open_clip_model.safetensors (OpenAI / open_clip) found`);
   const fileName = hf ? 'model.safetensors' : 'open_clip_model.safetensors';
   const src = await files.source(fileName);
   const tensors = new Map<string, Tensor>();
@@ -43,14 +48,17 @@ export async function loadWeights(files: ModelFiles, rt: Runtime, opts: LoadWeig
     }
     if (hf) {
       for (const name of header.tensors.keys())
-        if (!expected.has(name) && !isIgnored(name)) throw new Error(`${src.label}: unexpected tensor '${name}': the config describes a different model`);
+        if (!expected.has(name) && !isIgnored(name))
+          throw new Error(`${src.label}: unexpected tensor '${name}': the config describes a different model`);
     }
     // each tensor is one storage buffer: one too large for a binding fails here, before any upload
     const maxBinding = rt.gpu.limits.maxStorageBufferBindingSize;
     for (const [name, shape] of expected) {
       const bytes = shape.reduce((a, b) => a * b, 1) * (opts.dtype === 'f16' && isLinearWeight(name) ? 2 : 4);
       if (bytes > maxBinding)
-        throw new Error(`${src.label}: tensor '${sources?.get(name)?.name ?? name}' ${fmt(shape)} needs ${bytes} bytes on the GPU, more than this device's maxStorageBufferBindingSize of ${maxBinding} bytes`);
+        throw new Error(
+          `${src.label}: tensor '${sources?.get(name)?.name ?? name}' ${fmt(shape)} needs ${bytes} bytes on the GPU, more than this device's maxStorageBufferBindingSize of ${maxBinding} bytes`,
+        );
     }
     const total = [...expected.keys()].reduce((s, n) => s + byteLength(header, sources?.get(n)?.name ?? n), 0);
     let loaded = 0;
@@ -119,8 +127,16 @@ const oneLine = (s: string) => s.replace(/[\u0000-\u001f\u2028\u2029]+/g, ' ');
  */
 function checkSizes(c: ClipConfig, tensorsInFile: number, file: string): void {
   const fields: [string, Record<string, unknown>, string[]][] = [
-    ['text_config', c.text_config as unknown as Record<string, unknown>, ['vocab_size', 'hidden_size', 'intermediate_size', 'num_attention_heads', 'num_hidden_layers', 'max_position_embeddings']],
-    ['vision_config', c.vision_config as unknown as Record<string, unknown>, ['hidden_size', 'intermediate_size', 'num_attention_heads', 'num_hidden_layers', 'image_size', 'patch_size', 'num_channels']],
+    [
+      'text_config',
+      c.text_config as unknown as Record<string, unknown>,
+      ['vocab_size', 'hidden_size', 'intermediate_size', 'num_attention_heads', 'num_hidden_layers', 'max_position_embeddings'],
+    ],
+    [
+      'vision_config',
+      c.vision_config as unknown as Record<string, unknown>,
+      ['hidden_size', 'intermediate_size', 'num_attention_heads', 'num_hidden_layers', 'image_size', 'patch_size', 'num_channels'],
+    ],
     ['', c as unknown as Record<string, unknown>, ['projection_dim']],
   ];
   for (const [where, cfg, keys] of fields)
@@ -137,11 +153,13 @@ function checkSizes(c: ClipConfig, tensorsInFile: number, file: string): void {
   // (the largest CLIPs have 48 layers; a missing layer is then a "missing tensor" error)
   for (const where of ['text_config', 'vision_config'] as const) {
     const layers = c[where].num_hidden_layers;
-    if (layers > MAX_LAYERS) throw new Error(`${file}: ${where}.num_hidden_layers ${layers} is more than ${MAX_LAYERS}; the file has ${tensorsInFile} tensors`);
+    if (layers > MAX_LAYERS)
+      throw new Error(`${file}: ${where}.num_hidden_layers ${layers} is more than ${MAX_LAYERS}; the file has ${tensorsInFile} tensors`);
   }
   for (const where of ['text_config', 'vision_config'] as const) {
     const eps = c[where].layer_norm_eps;
-    if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0) throw new Error(`${file}: ${where}.layer_norm_eps must be a finite number ≥ 0, got ${show(eps)}`);
+    if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0)
+      throw new Error(`${file}: ${where}.layer_norm_eps must be a finite number ≥ 0, got ${show(eps)}`);
   }
 }
 
@@ -158,7 +176,8 @@ async function openAiConfig(files: ModelFiles, header: SafetensorsHeader): Promi
   if (m.transformer_heads) hints.textHeads = Number(m.transformer_heads);
   if (m.vision_heads) hints.visionHeads = Number(m.vision_heads);
   if (await files.has('open_clip_config.json')) {
-    const cfg = (parseJson('open_clip_config.json', await files.text('open_clip_config.json')) as { model_cfg?: any } | null)?.model_cfg ?? {};
+    const cfg =
+      (parseJson('open_clip_config.json', await files.text('open_clip_config.json')) as { model_cfg?: any } | null)?.model_cfg ?? {};
     if (cfg.text_cfg?.heads) hints.textHeads = cfg.text_cfg.heads;
     const vw = cfg.vision_cfg?.width;
     const hw = cfg.vision_cfg?.head_width ?? 64;

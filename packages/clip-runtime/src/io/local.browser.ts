@@ -9,7 +9,8 @@ const nodeOnly = (what: string, instead: string): never => {
 export const fileSource: typeof NodeTwin.fileSource = async (path) =>
   nodeOnly(`fileSource('${path}')`, 'use urlSource(url) or blobSource(file)');
 export const folderFiles: typeof NodeTwin.folderFiles = async (dir) =>
-  nodeOnly(`folderFiles('${dir}')`, 'pass the folder\'s URL (urlFiles) or in-memory files (memoryFiles)');
-export const readLocalFile: typeof NodeTwin.readLocalFile = async (path) => nodeOnly(`reading '${path}'`, 'pass a URL, a Blob or the bytes');
+  nodeOnly(`folderFiles('${dir}')`, "pass the folder's URL (urlFiles) or in-memory files (memoryFiles)");
+export const readLocalFile: typeof NodeTwin.readLocalFile = async (path) =>
+  nodeOnly(`reading '${path}'`, 'pass a URL, a Blob or the bytes');
 export const isLocalPath: typeof NodeTwin.isLocalPath = () => false;
 export const assetPath: typeof NodeTwin.assetPath = (url) => nodeOnly(`assetPath('${url}')`, 'fetch the URL');

@@ -10,15 +10,34 @@
 
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16' | 'I32' | 'I64';
 /** begin/end: byte offsets into the data section. */
-export interface TensorInfo { name: string; dtype: SafetensorsDtype; shape: number[]; begin: number; end: number }
+export interface TensorInfo {
+  name: string;
+  dtype: SafetensorsDtype;
+  shape: number[];
+  begin: number;
+  end: number;
+}
 /** dataOffset = 8 + header length. */
-export interface SafetensorsHeader { tensors: Map<string, TensorInfo>; metadata: Record<string, string>; dataOffset: number; fileSize: number }
+export interface SafetensorsHeader {
+  tensors: Map<string, TensorInfo>;
+  metadata: Record<string, string>;
+  dataOffset: number;
+  fileSize: number;
+}
 /** Random-access bytes: a Node file handle, a Blob/File, HTTP Range requests or a Uint8Array. */
-export interface ByteSource { size: number; label: string; read(offset: number, length: number): Promise<Uint8Array> }
+export interface ByteSource {
+  size: number;
+  label: string;
+  read(offset: number, length: number): Promise<Uint8Array>;
+}
 
 export class SafetensorsError extends Error {
   override name = 'SafetensorsError';
-  constructor(message: string, readonly label?: string, readonly tensor?: string) {
+  constructor(
+    message: string,
+    readonly label?: string,
+    readonly tensor?: string,
+  ) {
     super(message);
   }
 }
@@ -35,8 +54,7 @@ export const dtypeSize = (dtype: SafetensorsDtype): number => DTYPE_SIZE[dtype];
 export const fail = (label: string, msg: string, tensor?: string): never => {
   throw new SafetensorsError(`${label}: ${tensor === undefined ? '' : `tensor '${tensor}' `}${msg}`, label, tensor);
 };
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 export const fmtShape = (shape: readonly number[]) => `[${shape.join(', ')}]`;
 const show = (v: unknown) => {
   const s = JSON.stringify(v) ?? String(v);
@@ -78,8 +96,7 @@ function topLevelKeys(text: string): string[] {
 /** Parses and validates a header; `headerBytes` holds at least the first 8 + N bytes of the file. */
 export function parseHeader(headerBytes: Uint8Array, fileSize: number, label = 'safetensors'): SafetensorsHeader {
   const n = headerLength(headerBytes, fileSize, label);
-  if (headerBytes.length < 8 + n)
-    fail(label, `header needs ${8 + n} bytes but only ${headerBytes.length} were given`);
+  if (headerBytes.length < 8 + n) fail(label, `header needs ${8 + n} bytes but only ${headerBytes.length} were given`);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(headerBytes.subarray(8, 8 + n));
@@ -121,12 +138,19 @@ export function parseHeader(headerBytes: Uint8Array, fileSize: number, label = '
     if (t.begin < prevEnd)
       fail(label, `data_offsets [${t.begin}, ${t.end}] overlap tensor '${prev!.name}' [${prev!.begin}, ${prev!.end}]`, t.name);
     if (t.begin > prevEnd)
-      fail(label, `data_offsets [${t.begin}, ${t.end}] leave a gap of ${t.begin - prevEnd} bytes after ${prev ? `tensor '${prev.name}'` : 'the start of the data section'}`, t.name);
+      fail(
+        label,
+        `data_offsets [${t.begin}, ${t.end}] leave a gap of ${t.begin - prevEnd} bytes after ${prev ? `tensor '${prev.name}'` : 'the start of the data section'}`,
+        t.name,
+      );
     prev = t;
   }
   const covered = prev?.end ?? 0;
   if (covered !== dataSize)
-    fail(label, `data section is ${dataSize} bytes but the tensors cover only ${covered} (a gap of ${dataSize - covered} bytes at the end)`);
+    fail(
+      label,
+      `data section is ${dataSize} bytes but the tensors cover only ${covered} (a gap of ${dataSize - covered} bytes at the end)`,
+    );
   return { tensors, metadata, dataOffset, fileSize };
 }
 
@@ -135,9 +159,13 @@ function checkEntry(label: string, name: string, entry: unknown, dataSize: numbe
   const { dtype, shape, data_offsets: offs } = entry;
   if (typeof dtype !== 'string') return fail(label, `dtype is ${show(dtype)}, not a string`, name);
   if (!Object.hasOwn(DTYPE_SIZE, dtype))
-    fail(label, SPEC_DTYPES.includes(dtype)
-      ? `has dtype ${dtype}, which is not supported (F32, F16, BF16, I32, I64)`
-      : `has unknown dtype ${show(dtype)}`, name);
+    fail(
+      label,
+      SPEC_DTYPES.includes(dtype)
+        ? `has dtype ${dtype}, which is not supported (F32, F16, BF16, I32, I64)`
+        : `has unknown dtype ${show(dtype)}`,
+      name,
+    );
   if (!Array.isArray(shape)) return fail(label, `shape is ${show(shape)}, not an array`, name);
   for (const d of shape)
     if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0)
@@ -150,8 +178,7 @@ function checkEntry(label: string, name: string, entry: unknown, dataSize: numbe
   const need = (shape as number[]).reduce((p, d) => p * BigInt(d), 1n) * BigInt(DTYPE_SIZE[dt]);
   if (need !== BigInt(end - begin))
     fail(label, `data_offsets [${begin}, ${end}] hold ${end - begin} bytes but ${dt} ${fmtShape(shape as number[])} needs ${need}`, name);
-  if (end > dataSize)
-    fail(label, `data_offsets [${begin}, ${end}] run past the end of the ${dataSize}-byte data section`, name);
+  if (end > dataSize) fail(label, `data_offsets [${begin}, ${end}] run past the end of the ${dataSize}-byte data section`, name);
   return { name, dtype: dt, shape: [...(shape as number[])], begin, end };
 }
 
@@ -253,12 +280,24 @@ function tensorInfo(h: SafetensorsHeader, name: string, label: string): TensorIn
   const t = h.tensors.get(name);
   if (t) return t;
   const names = [...h.tensors.keys()];
-  return fail(label, `not found among the file's ${names.length} tensors (${names.slice(0, 4).map((s) => `'${s}'`).join(', ')}${names.length > 4 ? ', ...' : ''})`, name);
+  return fail(
+    label,
+    `not found among the file's ${names.length} tensors (${names
+      .slice(0, 4)
+      .map((s) => `'${s}'`)
+      .join(', ')}${names.length > 4 ? ', ...' : ''})`,
+    name,
+  );
 }
 
 /** Calls fn(bytes, firstElement) for consecutive element-aligned chunks of the tensor's data. */
-async function forChunks(src: ByteSource, h: SafetensorsHeader, t: TensorInfo, chunkBytes: number,
-  fn: (bytes: Uint8Array, first: number) => void): Promise<void> {
+async function forChunks(
+  src: ByteSource,
+  h: SafetensorsHeader,
+  t: TensorInfo,
+  chunkBytes: number,
+  fn: (bytes: Uint8Array, first: number) => void,
+): Promise<void> {
   const es = DTYPE_SIZE[t.dtype];
   const step = Math.max(es, chunkBytes - (chunkBytes % es));
   for (let off = t.begin; off < t.end; off += step) {
@@ -278,16 +317,26 @@ const u16 = (b: Uint8Array) => view(b, 2, (buf, o, n) => new Uint16Array(buf, o,
 
 export async function readTensorF32(src: ByteSource, h: SafetensorsHeader, name: string, opts: ReadOptions = {}): Promise<Float32Array> {
   const t = tensorInfo(h, name, src.label);
-  if (t.dtype === 'I64' && !opts.allowI64)
-    fail(src.label, `is I64 ${fmtShape(t.shape)}; pass allowI64 to convert it to f32`, name);
+  if (t.dtype === 'I64' && !opts.allowI64) fail(src.label, `is I64 ${fmtShape(t.shape)}; pass allowI64 to convert it to f32`, name);
   const out = new Float32Array((t.end - t.begin) / DTYPE_SIZE[t.dtype]);
   const outBytes = new Uint8Array(out.buffer);
   await forChunks(src, h, t, opts.chunkBytes ?? DEFAULT_CHUNK, (b, first) => {
     switch (t.dtype) {
-      case 'F32': outBytes.set(b, first * 4); break;
-      case 'F16': out.set(f16BitsToF32(u16(b)), first); break;
-      case 'BF16': out.set(bf16BitsToF32(u16(b)), first); break;
-      case 'I32': out.set(view(b, 4, (buf, o, n) => new Int32Array(buf, o, n)), first); break;
+      case 'F32':
+        outBytes.set(b, first * 4);
+        break;
+      case 'F16':
+        out.set(f16BitsToF32(u16(b)), first);
+        break;
+      case 'BF16':
+        out.set(bf16BitsToF32(u16(b)), first);
+        break;
+      case 'I32':
+        out.set(
+          view(b, 4, (buf, o, n) => new Int32Array(buf, o, n)),
+          first,
+        );
+        break;
       case 'I64': {
         const w = view(b, 4, (buf, o, n) => new Int32Array(buf, o, n));
         for (let i = 0; i < w.length / 2; i++) out[first + i] = w[2 * i + 1] * 4294967296 + (w[2 * i] >>> 0);
@@ -321,8 +370,10 @@ export function f16BitsToF32(bits: Uint16Array): Float32Array {
     const sign = (h & 0x8000) << 16;
     const exp = (h >> 10) & 0x1f;
     const man = h & 0x3ff;
-    if (exp === 0) out[i] = (sign ? -man : man) * 2 ** -24; // zero, subnormal (exact; keeps -0)
-    else if (exp === 31) o32[i] = sign | 0x7f800000 | (man << 13); // inf, NaN (payload kept)
+    if (exp === 0)
+      out[i] = (sign ? -man : man) * 2 ** -24; // zero, subnormal (exact; keeps -0)
+    else if (exp === 31)
+      o32[i] = sign | 0x7f800000 | (man << 13); // inf, NaN (payload kept)
     else o32[i] = sign | ((exp + 112) << 23) | (man << 13);
   }
   return out;
@@ -336,8 +387,10 @@ export function f32ToF16Bits(x: Float32Array): Uint16Array {
     const sign = (u >>> 16) & 0x8000;
     const a = u & 0x7fffffff;
     let h: number;
-    if (a > 0x7f800000) h = 0x7e00 | ((a >>> 13) & 0x3ff); // NaN stays NaN (quiet)
-    else if (a >= 0x477ff000) h = 0x7c00; // >= 65520 rounds to inf
+    if (a > 0x7f800000)
+      h = 0x7e00 | ((a >>> 13) & 0x3ff); // NaN stays NaN (quiet)
+    else if (a >= 0x477ff000)
+      h = 0x7c00; // >= 65520 rounds to inf
     else if (a >= 0x38800000) {
       const r = a - 0x38000000; // rebias the exponent 127 -> 15
       h = (r + 0xfff + ((r >>> 13) & 1)) >>> 13;

@@ -17,8 +17,7 @@ export function writeSafetensors(tensors: Record<string, WritableTensor>, metada
   for (const [name, t] of Object.entries(tensors)) {
     if (name === '__metadata__') fail('writeSafetensors', `'__metadata__' is reserved`, name);
     const want = { F32: Float32Array, F16: Uint16Array, BF16: Uint16Array, I32: Int32Array }[t.dtype];
-    if (!want || !(t.data instanceof want))
-      fail('writeSafetensors', `has dtype ${t.dtype} but data is a ${t.data.constructor.name}`, name);
+    if (!want || !(t.data instanceof want)) fail('writeSafetensors', `has dtype ${t.dtype} but data is a ${t.data.constructor.name}`, name);
     const n = t.shape.reduce((p, d) => p * d, 1);
     if (!t.shape.every((d) => Number.isSafeInteger(d) && d >= 0) || n !== t.data.length)
       fail('writeSafetensors', `shape ${fmtShape(t.shape)} does not match its ${t.data.length} elements`, name);

@@ -4,8 +4,20 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
-  MAX_HEADER_BYTES, SafetensorsError, bf16BitsToF32, blobSource, bytesSource, f16BitsToF32, f32ToF16Bits,
-  fileSource, parseHeader, readHeader, readTensorF16Bits, readTensorF32, urlSource, writeSafetensors,
+  MAX_HEADER_BYTES,
+  SafetensorsError,
+  bf16BitsToF32,
+  blobSource,
+  bytesSource,
+  f16BitsToF32,
+  f32ToF16Bits,
+  fileSource,
+  parseHeader,
+  readHeader,
+  readTensorF16Bits,
+  readTensorF32,
+  urlSource,
+  writeSafetensors,
   type ByteSource,
 } from './safetensors.js';
 
@@ -34,7 +46,9 @@ function parseErr(file: Uint8Array, label = 'm.st'): string {
 function spySource(bytes: Uint8Array, size = bytes.length): ByteSource & { reads: number[] } {
   const reads: number[] = [];
   return {
-    size, label: 'spy', reads,
+    size,
+    label: 'spy',
+    reads,
     async read(o, n) {
       reads.push(n);
       if (n > 1 << 20) throw new Error(`huge read of ${n} bytes`);
@@ -49,14 +63,17 @@ describe('write and read', () => {
   const f32 = new Float32Array([1.5, -2.25, 3e-8, 65504, 1e30, -0, 7, 8]);
   const half = f32ToF16Bits(new Float32Array([1, -0.5, 2 ** -24, 65504, -Infinity]));
   const bf = new Uint16Array([0x3f80, 0xc020, 0x7f80, 0x0001, 0x4049]);
-  const file = writeSafetensors({
-    'a.f16': { dtype: 'F16', shape: [5], data: half },
-    'b.f32': { dtype: 'F32', shape: [2, 4], data: f32 }, // at offset 10: not 4-byte aligned
-    'c.bf16': { dtype: 'BF16', shape: [5], data: bf },
-    'd.i32': { dtype: 'I32', shape: [2], data: new Int32Array([-3, 1 << 30]) },
-    'e.scalar': { dtype: 'F32', shape: [], data: new Float32Array([4.6052]) },
-    'f.empty': { dtype: 'F32', shape: [0, 5], data: new Float32Array(0) },
-  }, { format: 'pt', note: 'ünïcode' });
+  const file = writeSafetensors(
+    {
+      'a.f16': { dtype: 'F16', shape: [5], data: half },
+      'b.f32': { dtype: 'F32', shape: [2, 4], data: f32 }, // at offset 10: not 4-byte aligned
+      'c.bf16': { dtype: 'BF16', shape: [5], data: bf },
+      'd.i32': { dtype: 'I32', shape: [2], data: new Int32Array([-3, 1 << 30]) },
+      'e.scalar': { dtype: 'F32', shape: [], data: new Float32Array([4.6052]) },
+      'f.empty': { dtype: 'F32', shape: [0, 5], data: new Float32Array(0) },
+    },
+    { format: 'pt', note: 'ünïcode' },
+  );
 
   it('pads the header with spaces to a multiple of 8 and round-trips every dtype', async () => {
     const n = Number(new DataView(file.buffer).getBigUint64(0, true));
@@ -93,46 +110,78 @@ describe('write and read', () => {
 
   it('reads I64 only when asked', async () => {
     const ids = new BigInt64Array([0n, 1n, 76n, -5n, 2n ** 40n + 3n]);
-    const file = raw({ __metadata__: { format: 'pt' }, 'text_model.embeddings.position_ids': t('I64', [1, 5], [0, 40]) },
-      new Uint8Array(ids.buffer));
+    const file = raw(
+      { __metadata__: { format: 'pt' }, 'text_model.embeddings.position_ids': t('I64', [1, 5], [0, 40]) },
+      new Uint8Array(ids.buffer),
+    );
     const src = bytesSource(file, 'old.safetensors');
     const h = await readHeader(src);
     await expect(readTensorF32(src, h, 'text_model.embeddings.position_ids')).rejects.toThrow(
-      "old.safetensors: tensor 'text_model.embeddings.position_ids' is I64 [1, 5]; pass allowI64 to convert it to f32");
-    expect(Array.from(await readTensorF32(src, h, 'text_model.embeddings.position_ids', { allowI64: true, chunkBytes: 12 })))
-      .toEqual([0, 1, 76, -5, 2 ** 40]); // nearest f32
+      "old.safetensors: tensor 'text_model.embeddings.position_ids' is I64 [1, 5]; pass allowI64 to convert it to f32",
+    );
+    expect(Array.from(await readTensorF32(src, h, 'text_model.embeddings.position_ids', { allowI64: true, chunkBytes: 12 }))).toEqual([
+      0,
+      1,
+      76,
+      -5,
+      2 ** 40,
+    ]); // nearest f32
     await expect(readTensorF16Bits(src, h, 'text_model.embeddings.position_ids')).rejects.toThrow(/is I64 \[1, 5\], not a float tensor/);
     await expect(readTensorF32(src, h, 'nope')).rejects.toThrow(
-      "old.safetensors: tensor 'nope' not found among the file's 1 tensors ('text_model.embeddings.position_ids')");
+      "old.safetensors: tensor 'nope' not found among the file's 1 tensors ('text_model.embeddings.position_ids')",
+    );
   });
 
   it('rejects writer inputs that do not match', () => {
     expect(() => writeSafetensors({ w: { dtype: 'F16', shape: [2], data: new Float32Array(2) } })).toThrow(
-      "writeSafetensors: tensor 'w' has dtype F16 but data is a Float32Array");
+      "writeSafetensors: tensor 'w' has dtype F16 but data is a Float32Array",
+    );
     expect(() => writeSafetensors({ w: { dtype: 'F32', shape: [2, 3], data: new Float32Array(5) } })).toThrow(
-      /shape \[2, 3\] does not match its 5 elements/);
+      /shape \[2, 3\] does not match its 5 elements/,
+    );
   });
 });
 
 describe('conversions', () => {
   it('decodes known f16 and bf16 values exactly', () => {
     const bits = [0x0000, 0x8000, 0x0001, 0x8001, 0x03ff, 0x0400, 0x3c00, 0xc000, 0x3555, 0x7bff, 0x7c00, 0xfc00];
-    expect(Array.from(f16BitsToF32(new Uint16Array(bits)))).toEqual(
-      [0, -0, 2 ** -24, -(2 ** -24), 1023 * 2 ** -24, 2 ** -14, 1, -2, 0.333251953125, 65504, Infinity, -Infinity]);
+    expect(Array.from(f16BitsToF32(new Uint16Array(bits)))).toEqual([
+      0,
+      -0,
+      2 ** -24,
+      -(2 ** -24),
+      1023 * 2 ** -24,
+      2 ** -14,
+      1,
+      -2,
+      0.333251953125,
+      65504,
+      Infinity,
+      -Infinity,
+    ]);
     const nan = f16BitsToF32(new Uint16Array([0x7e00, 0x7c01, 0xfe00]));
     expect(nan.every(Number.isNaN)).toBe(true);
-    expect(Array.from(bf16BitsToF32(new Uint16Array([0x3f80, 0xbf80, 0x7f80, 0xff80, 0x0001, 0x8000]))))
-      .toEqual([1, -1, Infinity, -Infinity, 2 ** -133, -0]);
+    expect(Array.from(bf16BitsToF32(new Uint16Array([0x3f80, 0xbf80, 0x7f80, 0xff80, 0x0001, 0x8000])))).toEqual([
+      1,
+      -1,
+      Infinity,
+      -Infinity,
+      2 ** -133,
+      -0,
+    ]);
     expect(Number.isNaN(bf16BitsToF32(new Uint16Array([0x7fc0]))[0])).toBe(true);
   });
 
   it('rounds f32 to f16 to nearest, ties to even, with overflow, subnormals and NaN', () => {
     expect(hex(f16(1, -2, 65504, 65519.99, 65520, 1e10, -1e10, Infinity, -Infinity, -0, 0))).toEqual(
-      hex([0x3c00, 0xc000, 0x7bff, 0x7bff, 0x7c00, 0x7c00, 0xfc00, 0x7c00, 0xfc00, 0x8000, 0x0000]));
+      hex([0x3c00, 0xc000, 0x7bff, 0x7bff, 0x7c00, 0x7c00, 0xfc00, 0x7c00, 0xfc00, 0x8000, 0x0000]),
+    );
     expect(hex(f16(1 + 2 ** -11, 1 + 3 * 2 ** -11, 1 + 2 ** -11 + 2 ** -20, 1 + 2 ** -11 - 2 ** -20))).toEqual(
-      hex([0x3c00, 0x3c02, 0x3c01, 0x3c00])); // ties go to the even mantissa
-    expect(hex(f16(2 ** -24, 2 ** -25, 3 * 2 ** -25, 2 ** -25 * 1.0001, 2 ** -26, 2 ** -14 - 2 ** -25, 2 ** -14, -(2 ** -24))))
-      .toEqual(hex([0x0001, 0x0000, 0x0002, 0x0001, 0x0000, 0x0400, 0x0400, 0x8001]));
+      hex([0x3c00, 0x3c02, 0x3c01, 0x3c00]),
+    ); // ties go to the even mantissa
+    expect(hex(f16(2 ** -24, 2 ** -25, 3 * 2 ** -25, 2 ** -25 * 1.0001, 2 ** -26, 2 ** -14 - 2 ** -25, 2 ** -14, -(2 ** -24)))).toEqual(
+      hex([0x0001, 0x0000, 0x0002, 0x0001, 0x0000, 0x0400, 0x0400, 0x8001]),
+    );
     const nans = f32ToF16Bits(new Float32Array([NaN, -NaN, new Float32Array(new Uint32Array([0x7f800001]).buffer)[0]]));
     for (const h of nans) expect(h & 0x7c00).toBe(0x7c00), expect(h & 0x3ff).not.toBe(0);
   });
@@ -146,10 +195,12 @@ describe('conversions', () => {
       else if (back[i] !== i) throw new Error(`f16 0x${i.toString(16)} came back as 0x${back[i].toString(16)}`);
     }
     const v = f16BitsToF32(all);
-    const mids: number[] = [], want: number[] = [];
+    const mids: number[] = [],
+      want: number[] = [];
     for (let h = 0; h < 0x7bff; h++) {
       const mid = (v[h] + v[h + 1]) / 2; // exact in f32: f16 has 11 significant bits
-      const lo = Math.fround(mid * (1 - 2 ** -23)), hi = Math.fround(mid * (1 + 2 ** -23));
+      const lo = Math.fround(mid * (1 - 2 ** -23)),
+        hi = Math.fround(mid * (1 + 2 ** -23));
       mids.push(mid, lo, hi, -mid);
       const even = h & 1 ? h + 1 : h;
       want.push(even, mid > 0 && lo < mid ? h : even, h + 1, even | 0x8000);
@@ -164,9 +215,12 @@ describe('validation', () => {
   const W = 'text_model.embeddings.token_embedding.weight';
   it('rejects truncated files and impossible header lengths without reading them', async () => {
     expect(parseErr(new Uint8Array(5))).toBe('m.st: file is 5 bytes, too short for the 8-byte header length');
-    expect(parseErr(raw({ a: t('F32', [1], [0, 4]) }, 4).subarray(0, 30))).toMatch(/^m\.st: header length \d+ at offset 0 exceeds the file size 30$/);
-    expect(parseErr(raw('{}', 1224, 2n ** 63n - 1n), 'model.safetensors'))
-      .toBe('model.safetensors: header length 9223372036854775807 at offset 0 exceeds the file size 1234');
+    expect(parseErr(raw({ a: t('F32', [1], [0, 4]) }, 4).subarray(0, 30))).toMatch(
+      /^m\.st: header length \d+ at offset 0 exceeds the file size 30$/,
+    );
+    expect(parseErr(raw('{}', 1224, 2n ** 63n - 1n), 'model.safetensors')).toBe(
+      'model.safetensors: header length 9223372036854775807 at offset 0 exceeds the file size 1234',
+    );
     for (const len of [2n ** 53n, 2n ** 64n - 1n, 2n ** 32n]) {
       const src = spySource(raw('{}', 0, len), 4096);
       await expect(readHeader(src)).rejects.toThrow(`spy: header length ${len} at offset 0 exceeds the file size 4096`);
@@ -198,7 +252,9 @@ describe('validation', () => {
     const hp = parseHeader(raw(proto, 4), 8 + proto.length + 4);
     // biome-ignore lint/suspicious/noProto: a header key named "__proto__" is the case under test
     expect([Object.keys(hp.metadata), hp.metadata.__proto__, [...hp.tensors.keys()]]).toEqual([['__proto__'], 'x', ['__proto__']]);
-    expect(parseErr(raw({ a: t('F64', [1], [0, 8]) }, 8))).toBe("m.st: tensor 'a' has dtype F64, which is not supported (F32, F16, BF16, I32, I64)");
+    expect(parseErr(raw({ a: t('F64', [1], [0, 8]) }, 8))).toBe(
+      "m.st: tensor 'a' has dtype F64, which is not supported (F32, F16, BF16, I32, I64)",
+    );
     expect(parseErr(raw({ a: t(7 as never, [1], [0, 4]) }, 4))).toBe("m.st: tensor 'a' dtype is 7, not a string");
     expect(parseErr(raw({ a: t('F32', 4, [0, 16]) }, 16))).toBe("m.st: tensor 'a' shape is 4, not an array");
     expect(parseErr(raw({ a: t('F32', [-1, 4], [0, 16]) }, 16))).toBe("m.st: tensor 'a' shape [-1,4] has a negative dimension -1");
@@ -208,21 +264,29 @@ describe('validation', () => {
     expect(parseErr(raw({ a: t('F32', [1], [-4, 0]) }, 4))).toBe("m.st: tensor 'a' data_offsets [-4,0] are not two non-negative integers");
     expect(parseErr(raw({ a: t('F32', [0], [8, 4]) }, 8))).toBe("m.st: tensor 'a' data_offsets [8, 4] end before they begin");
     expect(parseErr(raw({ [W]: t('F32', [49408, 512], [0, 100]) }, 100), 'model.safetensors')).toBe(
-      `model.safetensors: tensor '${W}' data_offsets [0, 100] hold 100 bytes but F32 [49408, 512] needs 101187584`);
+      `model.safetensors: tensor '${W}' data_offsets [0, 100] hold 100 bytes but F32 [49408, 512] needs 101187584`,
+    );
     expect(parseErr(raw({ a: t('F16', [2 ** 40, 2 ** 40], [0, 8]) }, 8))).toMatch(/needs 2417851639229258349412352$/);
-    expect(parseErr(raw({ a: t('F32', [4], [0, 16]) }, 12))).toBe("m.st: tensor 'a' data_offsets [0, 16] run past the end of the 12-byte data section");
+    expect(parseErr(raw({ a: t('F32', [4], [0, 16]) }, 12))).toBe(
+      "m.st: tensor 'a' data_offsets [0, 16] run past the end of the 12-byte data section",
+    );
   });
 
   it('rejects overlaps, gaps and duplicate names', () => {
-    expect(parseErr(raw({ a: t('F32', [2], [0, 8]), b: t('F32', [2], [4, 12]) }, 12)))
-      .toBe("m.st: tensor 'b' data_offsets [4, 12] overlap tensor 'a' [0, 8]");
-    expect(parseErr(raw({ a: t('F32', [2], [0, 8]), b: t('F32', [2], [12, 20]) }, 20)))
-      .toBe("m.st: tensor 'b' data_offsets [12, 20] leave a gap of 4 bytes after tensor 'a'");
-    expect(parseErr(raw({ a: t('F32', [1], [4, 8]) }, 8)))
-      .toBe("m.st: tensor 'a' data_offsets [4, 8] leave a gap of 4 bytes after the start of the data section");
-    expect(parseErr(raw({ a: t('F32', [1], [0, 4]) }, 10)))
-      .toBe('m.st: data section is 10 bytes but the tensors cover only 4 (a gap of 6 bytes at the end)');
-    const dup = '{"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, "a\\u0062": {"dtype": "F32", "shape": [], "data_offsets": [4, 8]}, "ab": {"dtype":"F32","shape":[1],"data_offsets":[4,8]}}';
+    expect(parseErr(raw({ a: t('F32', [2], [0, 8]), b: t('F32', [2], [4, 12]) }, 12))).toBe(
+      "m.st: tensor 'b' data_offsets [4, 12] overlap tensor 'a' [0, 8]",
+    );
+    expect(parseErr(raw({ a: t('F32', [2], [0, 8]), b: t('F32', [2], [12, 20]) }, 20))).toBe(
+      "m.st: tensor 'b' data_offsets [12, 20] leave a gap of 4 bytes after tensor 'a'",
+    );
+    expect(parseErr(raw({ a: t('F32', [1], [4, 8]) }, 8))).toBe(
+      "m.st: tensor 'a' data_offsets [4, 8] leave a gap of 4 bytes after the start of the data section",
+    );
+    expect(parseErr(raw({ a: t('F32', [1], [0, 4]) }, 10))).toBe(
+      'm.st: data section is 10 bytes but the tensors cover only 4 (a gap of 6 bytes at the end)',
+    );
+    const dup =
+      '{"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, "a\\u0062": {"dtype": "F32", "shape": [], "data_offsets": [4, 8]}, "ab": {"dtype":"F32","shape":[1],"data_offsets":[4,8]}}';
     expect(parseErr(raw(dup, 8))).toBe("m.st: header names 'ab' more than once");
     // the keys scanner ignores strings and braces nested inside values
     const nested = '{"__metadata__": {"a": "}{,\\"q\\"", "b": "x"}, "a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}';
@@ -230,9 +294,12 @@ describe('validation', () => {
   });
 
   it('throws only SafetensorsError on random corruption (fuzz)', async () => {
-    const good = writeSafetensors({ x: { dtype: 'F32', shape: [3, 5], data: new Float32Array(15) }, y: { dtype: 'F16', shape: [7], data: new Uint16Array(7) } });
+    const good = writeSafetensors({
+      x: { dtype: 'F32', shape: [3, 5], data: new Float32Array(15) },
+      y: { dtype: 'F16', shape: [7], data: new Uint16Array(7) },
+    });
     let seed = 12345;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
     for (let k = 0; k < 2000; k++) {
       const f = good.slice(0, k % 3 === 0 ? Math.floor(rnd() * good.length) : good.length);
       for (let j = 0; j < 1 + (k % 4); j++) if (f.length) f[Math.floor(rnd() * Math.min(f.length, 140))] = Math.floor(rnd() * 256);
@@ -315,8 +382,12 @@ describe('byte sources', () => {
 describe('generated CLIP fixtures (test/fixtures/make_clip_fixtures.py)', () => {
   const dir = fileURLToPath(new URL('../../../../test/fixtures/clip/', import.meta.url));
   it('parse and decode, I64 position_ids and F16 weights included', async () => {
-    const files = ['tiny-quickgelu/model.safetensors', 'tiny-gelu-f16/model.safetensors',
-      'tiny-quickgelu-openclip/open_clip_model.safetensors', 'tiny-quickgelu/reference.safetensors'];
+    const files = [
+      'tiny-quickgelu/model.safetensors',
+      'tiny-gelu-f16/model.safetensors',
+      'tiny-quickgelu-openclip/open_clip_model.safetensors',
+      'tiny-quickgelu/reference.safetensors',
+    ];
     const counts: number[] = [];
     for (const f of files) {
       const src = await fileSource(join(dir, f));

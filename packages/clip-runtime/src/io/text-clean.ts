@@ -36,8 +36,13 @@ function numericCharRef(num: number): string {
   if (num === 0 || num === 0x0d || (num >= 0x80 && num <= 0x9f)) return String.fromCodePoint(replaceCodePoint(num));
   if ((num >= 0xd800 && num <= 0xdfff) || !(num <= 0x10ffff)) return '\uFFFD';
   // Python drops the code points HTML calls invalid in a reference (WHATWG keeps them).
-  const invalid = (num >= 1 && num <= 8) || num === 0x0b || (num >= 0x0e && num <= 0x1f) || num === 0x7f ||
-    (num >= 0xfdd0 && num <= 0xfdef) || (num & 0xfffe) === 0xfffe;
+  const invalid =
+    (num >= 1 && num <= 8) ||
+    num === 0x0b ||
+    (num >= 0x0e && num <= 0x1f) ||
+    num === 0x7f ||
+    (num >= 0xfdd0 && num <= 0xfdef) ||
+    (num & 0xfffe) === 0xfffe;
   return invalid ? '' : String.fromCodePoint(num);
 }
 
@@ -56,10 +61,28 @@ const FTFY_ENTITY = /&#?[0-9A-Za-z]{1,24};/g;
 const C1_CONTROLS = /[\x80-\x9f]/g;
 // ftfy's LIGATURES table: Latin typographic ligatures and legacy digraphs.
 const LIGATURES: Record<string, string> = {
-  '\u0132': 'IJ', '\u0133': 'ij', '\u0149': '\u02bcn', '\u01f1': 'DZ', '\u01f2': 'Dz', '\u01f3': 'dz',
-  '\u01c4': 'D\u017d', '\u01c5': 'D\u017e', '\u01c6': 'd\u017e', '\u01c7': 'LJ', '\u01c8': 'Lj', '\u01c9': 'lj',
-  '\u01ca': 'NJ', '\u01cb': 'Nj', '\u01cc': 'nj', '\ufb00': 'ff', '\ufb01': 'fi', '\ufb02': 'fl', '\ufb03': 'ffi',
-  '\ufb04': 'ffl', '\ufb05': '\u017ft', '\ufb06': 'st',
+  '\u0132': 'IJ',
+  '\u0133': 'ij',
+  '\u0149': '\u02bcn',
+  '\u01f1': 'DZ',
+  '\u01f2': 'Dz',
+  '\u01f3': 'dz',
+  '\u01c4': 'D\u017d',
+  '\u01c5': 'D\u017e',
+  '\u01c6': 'd\u017e',
+  '\u01c7': 'LJ',
+  '\u01c8': 'Lj',
+  '\u01c9': 'lj',
+  '\u01ca': 'NJ',
+  '\u01cb': 'Nj',
+  '\u01cc': 'nj',
+  '\ufb00': 'ff',
+  '\ufb01': 'fi',
+  '\ufb02': 'fl',
+  '\ufb03': 'ffi',
+  '\ufb04': 'ffl',
+  '\ufb05': '\u017ft',
+  '\ufb06': 'st',
 };
 const LIGATURE_CHARS = new RegExp(`[${Object.keys(LIGATURES).join('')}]`, 'g');
 const WIDE_CHARS = /[\u3000\uff01-\uffef]/g;

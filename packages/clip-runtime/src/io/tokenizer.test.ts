@@ -31,7 +31,13 @@ async function huggingFaceFiles(gz: Uint8Array): Promise<{ vocab: string; merges
   const keep = (b: number) => (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
   for (let b = 0; b < 256; b++) if (keep(b)) symbols.push(String.fromCharCode(b));
   for (let b = 0, n = 0; b < 256; b++) if (!keep(b)) symbols.push(String.fromCharCode(256 + n++));
-  const tokens = [...symbols, ...symbols.map((s) => `${s}</w>`), ...merges.map((m) => m.replace(' ', '')), '<|startoftext|>', '<|endoftext|>'];
+  const tokens = [
+    ...symbols,
+    ...symbols.map((s) => `${s}</w>`),
+    ...merges.map((m) => m.replace(' ', '')),
+    '<|startoftext|>',
+    '<|endoftext|>',
+  ];
   const vocab = Object.fromEntries(tokens.map((t, i) => [t, i]));
   return { vocab: JSON.stringify(vocab), merges: `#version: 0.2\n${merges.join('\n')}\n` };
 }
@@ -80,7 +86,9 @@ describe('ClipTokenizer vs simple_tokenizer.py', () => {
   });
 
   it('accepts decompressed text and every load() source', async () => {
-    const text = new TextDecoder().decode(await new Response(new Blob([gz as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
+    const text = new TextDecoder().decode(
+      await new Response(new Blob([gz as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer(),
+    );
     const want = [320, 1125, 539, 320, 2368];
     expect((await ClipTokenizer.fromBpeVocab(text)).encode('a photo of a cat')).toEqual(want);
     expect((await ClipTokenizer.load({ bpe: gz })).encode('a photo of a cat')).toEqual(want);
@@ -145,7 +153,10 @@ describe('ClipTokenizer.tokenize', () => {
   });
 
   it('is fast and caches words', () => {
-    const captions = Array.from({ length: 1000 }, (_, i) => `a photo of a ${['cat', 'dog', 'red car', 'tall tree'][i % 4]} number ${i} in the snow, taken at dusk`);
+    const captions = Array.from(
+      { length: 1000 },
+      (_, i) => `a photo of a ${['cat', 'dog', 'red car', 'tall tree'][i % 4]} number ${i} in the snow, taken at dusk`,
+    );
     const t0 = performance.now();
     const { shape } = tok.tokenize(captions);
     const ms = performance.now() - t0;
@@ -156,7 +167,9 @@ describe('ClipTokenizer.tokenize', () => {
 
 describe('text cleaning', () => {
   it('unescapes like Python html.unescape', () => {
-    expect(htmlUnescape('&amp;amp; &lt;b&gt; &#39; &nbsp &notit; &#x80; &#1; &#x110000;')).toBe('&amp; <b> \' \u00a0 \u00acit; \u20ac  \ufffd');
+    expect(htmlUnescape('&amp;amp; &lt;b&gt; &#39; &nbsp &notit; &#x80; &#1; &#x110000;')).toBe(
+      "&amp; <b> ' \u00a0 \u00acit; \u20ac  \ufffd",
+    );
     expect(cleanText('\x1c A\u00a0&amp;nbsp;B\u2028\ufeff')).toBe('a b');
   });
 

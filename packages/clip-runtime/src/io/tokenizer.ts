@@ -7,10 +7,7 @@ import { BYTE_SYMBOLS, BYTE_TO_SYMBOL, REGEX_SPACE, SYMBOL_TO_BYTE, cleanText } 
 
 export { byteSymbols, cleanText, ftfyFixText, htmlUnescape } from './text-clean.js';
 
-export type ClipTokenizerSource =
-  | string
-  | { vocab: string | Record<string, number>; merges: string }
-  | { bpe: Uint8Array | string };
+export type ClipTokenizerSource = string | { vocab: string | Record<string, number>; merges: string } | { bpe: Uint8Array | string };
 
 export interface TokenizeOptions {
   /** Tokens per row, default 77. */
@@ -147,7 +144,8 @@ export class ClipTokenizer {
     if (typeof obj !== 'object' || obj === null) throw new Error('ClipTokenizer: vocab.json is not an object');
     const vocab = new Map<string, number>();
     for (const [tok, id] of Object.entries(obj)) {
-      if (!Number.isInteger(id) || (id as number) < 0) throw new Error(`ClipTokenizer: vocab.json id of ${JSON.stringify(tok)} is not an index`);
+      if (!Number.isInteger(id) || (id as number) < 0)
+        throw new Error(`ClipTokenizer: vocab.json id of ${JSON.stringify(tok)} is not an index`);
       vocab.set(tok, id as number);
     }
     const lines = mergesTxt.split('\n');
@@ -169,11 +167,15 @@ export class ClipTokenizer {
     if (typeof source !== 'string') {
       return 'bpe' in source ? ClipTokenizer.fromBpeVocab(source.bpe) : ClipTokenizer.fromHuggingFace(source.vocab, source.merges);
     }
-    if (!isNode()) throw new Error("ClipTokenizer.load(path) reads files, in Node only; in a browser call load() for OpenAI's vocabulary, or pass { vocab, merges } or { bpe } contents");
+    if (!isNode())
+      throw new Error(
+        "ClipTokenizer.load(path) reads files, in Node only; in a browser call load() for OpenAI's vocabulary, or pass { vocab, merges } or { bpe } contents",
+      );
     if (!isLocalPath(source)) throw new Error(`ClipTokenizer.load: ${source} does not exist`);
     const files = await folderFiles(source).catch(() => undefined);
     if (!files) return ClipTokenizer.fromBpeVocab(await readLocalFile(source, 'vocabulary'));
-    if ((await files.has('vocab.json')) && (await files.has('merges.txt'))) return ClipTokenizer.fromHuggingFace(await files.text('vocab.json'), await files.text('merges.txt'));
+    if ((await files.has('vocab.json')) && (await files.has('merges.txt')))
+      return ClipTokenizer.fromHuggingFace(await files.text('vocab.json'), await files.text('merges.txt'));
     if (await files.has(BPE_FILE)) return ClipTokenizer.fromBpeVocab(await files.bytes(BPE_FILE));
     throw new Error(`ClipTokenizer.load: ${source} has neither vocab.json + merges.txt nor ${BPE_FILE}`);
   }

@@ -12,7 +12,11 @@ export class ClipModel {
   readonly text_projection: Linear;
   readonly logit_scale: Tensor;
 
-  constructor(readonly weights: Weights, readonly config: ClipConfig, options: ModelOptions = {}) {
+  constructor(
+    readonly weights: Weights,
+    readonly config: ClipConfig,
+    options: ModelOptions = {},
+  ) {
     this.text_model = new ClipTextTransformer(weights, config.text_config, options);
     this.vision_model = new ClipVisionTransformer(weights, config.vision_config, options);
     this.visual_projection = new Linear(weights, 'visual_projection', false);

@@ -39,12 +39,28 @@ export interface ClipConfig {
 
 // Hugging Face's CLIPTextConfig / CLIPVisionConfig defaults (openai/clip-vit-base-patch32).
 const TEXT_DEFAULTS: ClipTextConfig = {
-  vocab_size: 49408, hidden_size: 512, intermediate_size: 2048, num_attention_heads: 8, num_hidden_layers: 12,
-  max_position_embeddings: 77, hidden_act: 'quick_gelu', layer_norm_eps: 1e-5, bos_token_id: 49406, eos_token_id: 49407, pad_token_id: 1,
+  vocab_size: 49408,
+  hidden_size: 512,
+  intermediate_size: 2048,
+  num_attention_heads: 8,
+  num_hidden_layers: 12,
+  max_position_embeddings: 77,
+  hidden_act: 'quick_gelu',
+  layer_norm_eps: 1e-5,
+  bos_token_id: 49406,
+  eos_token_id: 49407,
+  pad_token_id: 1,
 };
 const VISION_DEFAULTS: ClipVisionConfig = {
-  hidden_size: 768, intermediate_size: 3072, num_attention_heads: 12, num_hidden_layers: 12, image_size: 224, patch_size: 32,
-  num_channels: 3, hidden_act: 'quick_gelu', layer_norm_eps: 1e-5,
+  hidden_size: 768,
+  intermediate_size: 3072,
+  num_attention_heads: 12,
+  num_hidden_layers: 12,
+  image_size: 224,
+  patch_size: 32,
+  num_channels: 3,
+  hidden_act: 'quick_gelu',
+  layer_norm_eps: 1e-5,
 };
 
 function pick<T extends object>(defaults: T, given: Record<string, unknown> | undefined, where: string): T {
@@ -52,14 +68,18 @@ function pick<T extends object>(defaults: T, given: Record<string, unknown> | un
   for (const key of Object.keys(defaults)) {
     const v = given?.[key];
     if (v === undefined || v === null) continue;
-    if (typeof v !== typeof (defaults as Record<string, unknown>)[key]) throw new Error(`config.json: ${where}.${key} should be a ${typeof (defaults as Record<string, unknown>)[key]}, got ${JSON.stringify(v)}`);
+    if (typeof v !== typeof (defaults as Record<string, unknown>)[key])
+      throw new Error(
+        `config.json: ${where}.${key} should be a ${typeof (defaults as Record<string, unknown>)[key]}, got ${JSON.stringify(v)}`,
+      );
     out[key] = v;
   }
   return out as T;
 }
 
 function checkAct(act: string, where: string): void {
-  if (act !== 'quick_gelu' && act !== 'gelu') throw new Error(`config.json: ${where}.hidden_act '${act}' is not supported (quick_gelu or gelu)`);
+  if (act !== 'quick_gelu' && act !== 'gelu')
+    throw new Error(`config.json: ${where}.hidden_act '${act}' is not supported (quick_gelu or gelu)`);
 }
 
 /** Parses a Hugging Face CLIP config.json (a CLIPConfig with text_config and vision_config). */
@@ -71,10 +91,16 @@ export function parseHfConfig(json: unknown): ClipConfig {
   const vision = pick(VISION_DEFAULTS, c.vision_config as Record<string, unknown>, 'vision_config');
   checkAct(text.hidden_act, 'text_config');
   checkAct(vision.hidden_act, 'vision_config');
-  for (const [where, cfg] of [['text_config', text], ['vision_config', vision]] as const)
+  for (const [where, cfg] of [
+    ['text_config', text],
+    ['vision_config', vision],
+  ] as const)
     if (cfg.hidden_size % cfg.num_attention_heads !== 0)
-      throw new Error(`config.json: ${where}.hidden_size ${cfg.hidden_size} is not divisible by num_attention_heads ${cfg.num_attention_heads}`);
-  if (vision.image_size % vision.patch_size !== 0) throw new Error(`config.json: image_size ${vision.image_size} is not a multiple of patch_size ${vision.patch_size}`);
+      throw new Error(
+        `config.json: ${where}.hidden_size ${cfg.hidden_size} is not divisible by num_attention_heads ${cfg.num_attention_heads}`,
+      );
+  if (vision.image_size % vision.patch_size !== 0)
+    throw new Error(`config.json: image_size ${vision.image_size} is not a multiple of patch_size ${vision.patch_size}`);
   return {
     text_config: text,
     vision_config: vision,
@@ -103,7 +129,8 @@ export function inferOpenAiConfig(
     if (!s) throw new Error(`OpenAI CLIP state dict: missing tensor '${name}' needed to infer the config`);
     return s;
   };
-  if (!shapes.has('visual.conv1.weight')) throw new Error("OpenAI CLIP state dict: no 'visual.conv1.weight' (ResNet CLIPs are not supported, only ViTs)");
+  if (!shapes.has('visual.conv1.weight'))
+    throw new Error("OpenAI CLIP state dict: no 'visual.conv1.weight' (ResNet CLIPs are not supported, only ViTs)");
   const [visionWidth, channels, patch] = shape('visual.conv1.weight');
   const grid = Math.round(Math.sqrt(shape('visual.positional_embedding')[0] - 1));
   const textWidth = shape('ln_final.weight')[0];

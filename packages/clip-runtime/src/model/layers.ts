@@ -48,7 +48,11 @@ export class Linear {
 export class LayerNorm {
   readonly weight: Tensor;
   readonly bias: Tensor;
-  constructor(w: Weights, prefix: string, readonly eps: number) {
+  constructor(
+    w: Weights,
+    prefix: string,
+    readonly eps: number,
+  ) {
     this.weight = w.get(`${prefix}.weight`);
     this.bias = w.get(`${prefix}.bias`);
   }
@@ -64,7 +68,12 @@ export class ClipAttention {
   readonly k_proj: Linear;
   readonly v_proj: Linear;
   readonly out_proj: Linear;
-  constructor(w: Weights, prefix: string, readonly numHeads: number, readonly implementation: AttnImplementation = 'fused') {
+  constructor(
+    w: Weights,
+    prefix: string,
+    readonly numHeads: number,
+    readonly implementation: AttnImplementation = 'fused',
+  ) {
     this.q_proj = new Linear(w, `${prefix}.q_proj`);
     this.k_proj = new Linear(w, `${prefix}.k_proj`);
     this.v_proj = new Linear(w, `${prefix}.v_proj`);
@@ -75,7 +84,10 @@ export class ClipAttention {
     const q = this.q_proj.forward(x);
     const k = this.k_proj.forward(x);
     const v = this.v_proj.forward(x);
-    const a = this.implementation === 'composed' ? composedAttention(q, k, v, this.numHeads, causal) : ops.attention(q, k, v, { heads: this.numHeads, causal });
+    const a =
+      this.implementation === 'composed'
+        ? composedAttention(q, k, v, this.numHeads, causal)
+        : ops.attention(q, k, v, { heads: this.numHeads, causal });
     const out = this.out_proj.forward(a, { residual });
     [q, k, v, a].forEach((t) => t.dispose());
     return out;
@@ -85,7 +97,11 @@ export class ClipAttention {
 export class ClipMlp {
   readonly fc1: Linear;
   readonly fc2: Linear;
-  constructor(w: Weights, prefix: string, readonly act: HiddenAct) {
+  constructor(
+    w: Weights,
+    prefix: string,
+    readonly act: HiddenAct,
+  ) {
     this.fc1 = new Linear(w, `${prefix}.fc1`);
     this.fc2 = new Linear(w, `${prefix}.fc2`);
   }

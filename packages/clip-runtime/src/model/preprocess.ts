@@ -22,7 +22,9 @@ export function preprocessImage(img: RgbImage, size: number, rt: Runtime): Tenso
   // the shortest side goes to `size`: a very thin image would become a huge intermediate
   const [h, w] = resizeOutputSize(height, width, size);
   if (h * w > MAX_RESIZED_PIXELS)
-    throw new Error(`image of ${width}×${height}: resizing its shortest side to ${size} gives ${w}×${h}, over ${MAX_RESIZED_PIXELS} pixels (aspect ratio too extreme)`);
+    throw new Error(
+      `image of ${width}×${height}: resizing its shortest side to ${size} gives ${w}×${h}, over ${MAX_RESIZED_PIXELS} pixels (aspect ratio too extreme)`,
+    );
   const plane = width * height;
   const chw = new Float32Array(3 * plane);
   for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) chw[c * plane + i] = data[3 * i + c];
@@ -36,8 +38,16 @@ export function preprocessImage(img: RgbImage, size: number, rt: Runtime): Tenso
     const left = Math.floor((w - size) / 2);
     const cropped = ops.slice(ops.slice(bytes, 2, top, top + size), 3, left, left + size);
     // (x/255 − mean)/std as one multiply and one add per channel
-    const scale = Tensor.from(CLIP_STD.map((s) => 1 / (255 * s)), [3, 1, 1], { runtime: rt });
-    const shift = Tensor.from(CLIP_MEAN.map((m, c) => -m / CLIP_STD[c]), [3, 1, 1], { runtime: rt });
+    const scale = Tensor.from(
+      CLIP_STD.map((s) => 1 / (255 * s)),
+      [3, 1, 1],
+      { runtime: rt },
+    );
+    const shift = Tensor.from(
+      CLIP_MEAN.map((m, c) => -m / CLIP_STD[c]),
+      [3, 1, 1],
+      { runtime: rt },
+    );
     return ops.add(ops.mul(cropped, scale), shift);
   });
 }

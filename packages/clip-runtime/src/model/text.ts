@@ -38,7 +38,11 @@ export class ClipTextTransformer {
   readonly encoder: ClipEncoder;
   readonly final_layer_norm: LayerNorm;
 
-  constructor(w: Weights, readonly config: ClipTextConfig, options: ModelOptions = {}) {
+  constructor(
+    w: Weights,
+    readonly config: ClipTextConfig,
+    options: ModelOptions = {},
+  ) {
     this.token_embedding = w.get('text_model.embeddings.token_embedding.weight');
     this.position_embedding = w.get('text_model.embeddings.position_embedding.weight');
     this.encoder = new ClipEncoder(w, 'text_model.encoder', config, options);
@@ -49,7 +53,8 @@ export class ClipTextTransformer {
   forward(ids: Tensor, hostIds: Int32Array, opts: { outputHiddenStates?: boolean } = {}): TextOutput {
     const [batch, length] = ids.shape;
     const c = this.config;
-    if (length > c.max_position_embeddings) throw new Error(`CLIP text: sequence length ${length} exceeds the context of ${c.max_position_embeddings} tokens`);
+    if (length > c.max_position_embeddings)
+      throw new Error(`CLIP text: sequence length ${length} exceeds the context of ${c.max_position_embeddings} tokens`);
     const tokens = ops.embedding(this.token_embedding, ids, hostIds);
     const positions = ops.slice(this.position_embedding, 0, 0, length);
     const embeddings = ops.add(tokens, positions);

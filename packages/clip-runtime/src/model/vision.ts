@@ -19,7 +19,11 @@ export class ClipVisionTransformer {
   readonly encoder: ClipEncoder;
   readonly post_layernorm: LayerNorm;
 
-  constructor(w: Weights, readonly config: ClipVisionConfig, options: ModelOptions = {}) {
+  constructor(
+    w: Weights,
+    readonly config: ClipVisionConfig,
+    options: ModelOptions = {},
+  ) {
     this.class_embedding = w.get('vision_model.embeddings.class_embedding');
     this.patch_embedding = w.get('vision_model.embeddings.patch_embedding.weight');
     this.position_embedding = w.get('vision_model.embeddings.position_embedding.weight');
@@ -33,7 +37,9 @@ export class ClipVisionTransformer {
     const c = this.config;
     const [batch, channels, h, w] = pixel_values.shape;
     if (pixel_values.shape.length !== 4 || channels !== c.num_channels || h !== c.image_size || w !== c.image_size)
-      throw new Error(`CLIP vision: pixel_values must be [B, ${c.num_channels}, ${c.image_size}, ${c.image_size}], got [${pixel_values.shape.join(', ')}]`);
+      throw new Error(
+        `CLIP vision: pixel_values must be [B, ${c.num_channels}, ${c.image_size}, ${c.image_size}], got [${pixel_values.shape.join(', ')}]`,
+      );
     const D = c.hidden_size;
     const grid = c.image_size / c.patch_size;
     const patches = ops.conv2d(pixel_values, this.patch_embedding, undefined, { stride: c.patch_size, channelsLast: true });

@@ -18,7 +18,8 @@ export class Node {
   ) {}
   /** The inputs' gradients from the output's. */
   run(grad: Tensor): (Tensor | null | undefined)[] {
-    if (this.released) throw new Error(`clipgpu: backward through '${this.op}' a second time: its saved tensors were freed by the first backward()`);
+    if (this.released)
+      throw new Error(`clipgpu: backward through '${this.op}' a second time: its saved tensors were freed by the first backward()`);
     return this.rule(grad, this.saved);
   }
   /** Drops the saved tensors (each was a retained view). */
@@ -64,7 +65,12 @@ export function noGrad<T>(fn: () => T): T {
 export function record(op: string, out: Tensor, inputs: readonly Tensor[], saved: readonly Tensor[], rule: BackwardRule): Tensor {
   if (!gradEnabled || !inputs.some((t) => t.requiresGrad)) return out;
   out.requiresGrad = true;
-  out.node = new Node(op, inputs, untracked(() => saved.map((t) => t.view(t.shape))), rule);
+  out.node = new Node(
+    op,
+    inputs,
+    untracked(() => saved.map((t) => t.view(t.shape))),
+    rule,
+  );
   return out;
 }
 
@@ -99,7 +105,15 @@ export function tidy<T extends Kept>(fn: () => T): T {
     scopes.pop();
   }
   if (out instanceof Promise) throw new Error('clipgpu: tidy() takes a synchronous function (record GPU work, read back outside)');
-  const keep = new Set<Tensor>(out === undefined ? [] : Array.isArray(out) ? out : 'shape' in (out as object) ? [out as Tensor] : Object.values(out as Record<string, Tensor>));
+  const keep = new Set<Tensor>(
+    out === undefined
+      ? []
+      : Array.isArray(out)
+        ? out
+        : 'shape' in (out as object)
+          ? [out as Tensor]
+          : Object.values(out as Record<string, Tensor>),
+  );
   for (const t of scope) if (!keep.has(t)) t.dispose();
   // Returned tensors belong to the enclosing scope, if any.
   for (const t of keep) onCreate(t);
@@ -138,7 +152,8 @@ export function runBackward(root: Tensor, seed: Tensor, add: (a: Tensor, b: Tens
 }
 
 function backwardWalk(root: Tensor, seed: Tensor, add: (a: Tensor, b: Tensor) => Tensor): void {
-  if (!root.requiresGrad) throw new Error('clipgpu: backward() on a tensor that does not require grad (no input had requiresGrad, or it was made under noGrad)');
+  if (!root.requiresGrad)
+    throw new Error('clipgpu: backward() on a tensor that does not require grad (no input had requiresGrad, or it was made under noGrad)');
   const order = topoSort(root);
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
   const before = gradEnabled;

@@ -9,11 +9,19 @@ const rt = await init();
 
 type Build = (xs: Tensor[]) => Tensor;
 
-async function checkGradients(name: string, shapes: number[][], build: Build, opts: { eps?: number; tol?: number; positive?: boolean } = {}) {
+async function checkGradients(
+  name: string,
+  shapes: number[][],
+  build: Build,
+  opts: { eps?: number; tol?: number; positive?: boolean } = {},
+) {
   const seed = freshSeed();
   const r = rng(seed);
   const values = shapes.map((s) => {
-    const v = randn(s.reduce((a, b) => a * b, 1), r);
+    const v = randn(
+      s.reduce((a, b) => a * b, 1),
+      r,
+    );
     return opts.positive ? v.map((x) => Math.abs(x) + 0.5) : v;
   });
   const inputs = values.map((v, i) => Tensor.from(v, shapes[i], { requiresGrad: true }));
@@ -28,7 +36,10 @@ async function checkGradients(name: string, shapes: number[][], build: Build, op
     const dir = unitDirection(values[i].length, r);
     const analytic = dot((await inputs[i].grad!.toArray()) as Float32Array, dir);
     const numeric = await directionalDifference(async (step) => {
-      const shifted = Tensor.from(values[i].map((x, k) => x + step * dir[k]), shapes[i]);
+      const shifted = Tensor.from(
+        values[i].map((x, k) => x + step * dir[k]),
+        shapes[i],
+      );
       const args = inputs.map((t, j) => (j === i ? shifted : t));
       const value = noGrad(() => tidy(() => ops.sum(ops.mul(build(args), w))));
       shifted.dispose();
@@ -46,25 +57,87 @@ describe('autograd through each op', () => {
   it('elementwise with broadcasting', async () => {
     await checkGradients('add bias', [[4, 5], [5]], ([a, b]) => ops.add(a, b));
     await checkGradients('add commuted', [[5], [3, 5]], ([a, b]) => ops.add(a, b));
-    await checkGradients('sub rows', [[4, 6], [4, 1]], ([a, b]) => ops.sub(a, b));
-    await checkGradients('mul', [[2, 3, 4], [3, 4]], ([a, b]) => ops.mul(a, b));
-    await checkGradients('div', [[3, 4], [3, 1]], ([a, b]) => ops.div(a, b), { positive: true });
-    for (const op of ['gelu', 'quickGelu', 'sigmoid', 'tanh', 'sin', 'exp'] as const) await checkGradients(op, [[17]], ([x]) => ops.unary(op, x));
+    await checkGradients(
+      'sub rows',
+      [
+        [4, 6],
+        [4, 1],
+      ],
+      ([a, b]) => ops.sub(a, b),
+    );
+    await checkGradients(
+      'mul',
+      [
+        [2, 3, 4],
+        [3, 4],
+      ],
+      ([a, b]) => ops.mul(a, b),
+    );
+    await checkGradients(
+      'div',
+      [
+        [3, 4],
+        [3, 1],
+      ],
+      ([a, b]) => ops.div(a, b),
+      { positive: true },
+    );
+    for (const op of ['gelu', 'quickGelu', 'sigmoid', 'tanh', 'sin', 'exp'] as const)
+      await checkGradients(op, [[17]], ([x]) => ops.unary(op, x));
     await checkGradients('scale', [[9]], ([x]) => ops.scale(x, -0.7, 0.2));
   });
 
   it('matmul and linear', async () => {
-    await checkGradients('matmul batched', [[2, 3, 4], [2, 4, 5]], ([a, b]) => ops.matmul(a, b));
-    await checkGradients('matmul transB shared', [[2, 3, 4], [5, 4]], ([a, b]) => ops.matmul(a, b, { transB: true }));
-    await checkGradients('matmul transA', [[4, 3], [4, 6]], ([a, b]) => ops.matmul(a, b, { transA: true }));
-    await checkGradients('linear gelu residual', [[2, 3, 8], [6, 8], [6], [2, 3, 6]], ([x, w, b, r]) => ops.linear(x, w, b, { activation: 'gelu', residual: r }));
+    await checkGradients(
+      'matmul batched',
+      [
+        [2, 3, 4],
+        [2, 4, 5],
+      ],
+      ([a, b]) => ops.matmul(a, b),
+    );
+    await checkGradients(
+      'matmul transB shared',
+      [
+        [2, 3, 4],
+        [5, 4],
+      ],
+      ([a, b]) => ops.matmul(a, b, { transB: true }),
+    );
+    await checkGradients(
+      'matmul transA',
+      [
+        [4, 3],
+        [4, 6],
+      ],
+      ([a, b]) => ops.matmul(a, b, { transA: true }),
+    );
+    await checkGradients('linear gelu residual', [[2, 3, 8], [6, 8], [6], [2, 3, 6]], ([x, w, b, r]) =>
+      ops.linear(x, w, b, { activation: 'gelu', residual: r }),
+    );
     await checkGradients('linear quickGelu', [[5, 7], [3, 7], [3]], ([x, w, b]) => ops.linear(x, w, b, { activation: 'quickGelu' }));
   });
 
   it('normalisation, attention, softmax', async () => {
     await checkGradients('layerNorm', [[3, 10], [10], [10]], ([x, g, b]) => ops.layerNorm(x, g, b, 1e-5));
-    await checkGradients('attention causal', [[2, 5, 8], [2, 5, 8], [2, 5, 8]], ([q, k, v]) => ops.attention(q, k, v, { heads: 2, causal: true }));
-    await checkGradients('attention', [[1, 7, 12], [1, 7, 12], [1, 7, 12]], ([q, k, v]) => ops.attention(q, k, v, { heads: 3 }));
+    await checkGradients(
+      'attention causal',
+      [
+        [2, 5, 8],
+        [2, 5, 8],
+        [2, 5, 8],
+      ],
+      ([q, k, v]) => ops.attention(q, k, v, { heads: 2, causal: true }),
+    );
+    await checkGradients(
+      'attention',
+      [
+        [1, 7, 12],
+        [1, 7, 12],
+        [1, 7, 12],
+      ],
+      ([q, k, v]) => ops.attention(q, k, v, { heads: 3 }),
+    );
     await checkGradients('softmax', [[4, 9]], ([x]) => ops.softmax(x));
     await checkGradients('logSoftmax', [[4, 9]], ([x]) => ops.logSoftmax(x));
   });
@@ -72,16 +145,31 @@ describe('autograd through each op', () => {
   it('reductions', async () => {
     await checkGradients('sum', [[3, 7]], ([x]) => ops.sum(x));
     await checkGradients('mean', [[3, 7]], ([x]) => ops.mean(x));
-    for (const op of ['sum', 'mean', 'l2norm', 'logsumexp'] as const) await checkGradients(op, [[4, 6]], ([x]) => ops.reduceLastAxis(op, x));
+    for (const op of ['sum', 'mean', 'l2norm', 'logsumexp'] as const)
+      await checkGradients(op, [[4, 6]], ([x]) => ops.reduceLastAxis(op, x));
     await checkGradients('normalize', [[3, 5]], ([x]) => ops.normalize(x));
-    await checkGradients('cosineSimilarity', [[3, 5], [3, 5]], ([a, b]) => ops.cosineSimilarity(a, b));
+    await checkGradients(
+      'cosineSimilarity',
+      [
+        [3, 5],
+        [3, 5],
+      ],
+      ([a, b]) => ops.cosineSimilarity(a, b),
+    );
   });
 
   it('shape ops', async () => {
     await checkGradients('reshape', [[2, 6]], ([x]) => ops.reshape(x, [3, 4]));
     await checkGradients('permute', [[2, 3, 4]], ([x]) => ops.permute(x, [2, 0, 1]));
     await checkGradients('slice', [[3, 7, 2]], ([x]) => ops.slice(x, 1, 2, 5));
-    await checkGradients('concat', [[2, 3], [2, 4]], ([a, b]) => ops.concat([a, b], 1));
+    await checkGradients(
+      'concat',
+      [
+        [2, 3],
+        [2, 4],
+      ],
+      ([a, b]) => ops.concat([a, b], 1),
+    );
     const ids = Tensor.from(Int32Array.from([3, 0, 3, 1]), [2, 2]);
     await checkGradients('embedding', [[5, 3]], ([table]) => ops.embedding(table, ids, [3, 0, 3, 1]));
     ids.dispose();
@@ -91,9 +179,23 @@ describe('autograd through each op', () => {
     await checkGradients('resize bicubic', [[1, 3, 9, 7]], ([x]) => ops.resize(x, 5, 6, { mode: 'bicubic', antialias: true }));
     await checkGradients('resize cutouts', [[1, 2, 8, 8]], ([x]) => ops.resize(x, 4, 4, { boxes: [0, 0, 8, 8, 1.5, 2, 4, 4] }));
     await checkGradients('conv2d 3×3', [[2, 3, 6, 5], [4, 3, 3, 3], [4]], ([x, w, b]) => ops.conv2d(x, w, b, { padding: 1 }));
-    await checkGradients('conv2d 3×3 stride 2, no bias', [[2, 5, 7, 6], [3, 5, 3, 3]], ([x, w]) => ops.conv2d(x, w, undefined, { stride: 2, padding: 1 }));
+    await checkGradients(
+      'conv2d 3×3 stride 2, no bias',
+      [
+        [2, 5, 7, 6],
+        [3, 5, 3, 3],
+      ],
+      ([x, w]) => ops.conv2d(x, w, undefined, { stride: 2, padding: 1 }),
+    );
     await checkGradients('conv2d 5×5 pad 2', [[1, 2, 6, 6], [3, 2, 5, 5], [3]], ([x, w, b]) => ops.conv2d(x, w, b, { padding: 2 }));
-    await checkGradients('conv2d patches', [[1, 3, 8, 8], [5, 3, 4, 4]], ([x, w]) => ops.conv2d(x, w, undefined, { stride: 4, channelsLast: true }));
+    await checkGradients(
+      'conv2d patches',
+      [
+        [1, 3, 8, 8],
+        [5, 3, 4, 4],
+      ],
+      ([x, w]) => ops.conv2d(x, w, undefined, { stride: 4, channelsLast: true }),
+    );
   });
 });
 

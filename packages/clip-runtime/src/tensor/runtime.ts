@@ -62,7 +62,12 @@ export class Runtime {
   }
 
   stats(): RuntimeStats {
-    return { allocatedBytes: this.gpu.allocatedBytes, inUseBytes: this.inUseBytes, pooledBytes: this.pooledBytes, liveTensors: this.liveTensors };
+    return {
+      allocatedBytes: this.gpu.allocatedBytes,
+      inUseBytes: this.inUseBytes,
+      pooledBytes: this.pooledBytes,
+      liveTensors: this.liveTensors,
+    };
   }
 
   destroy(): void {
@@ -78,14 +83,17 @@ let pending: Promise<Runtime> | undefined;
 /** Creates (once) and returns the default runtime used by tensors made without one. */
 export async function init(options?: RequestDeviceOptions): Promise<Runtime> {
   if (current && !current.gpu.lost) return current;
-  pending ??= Runtime.create(options).then((r) => {
-    current = r;
-    pending = undefined;
-    return r;
-  }, (e) => {
-    pending = undefined;
-    throw e;
-  });
+  pending ??= Runtime.create(options).then(
+    (r) => {
+      current = r;
+      pending = undefined;
+      return r;
+    },
+    (e) => {
+      pending = undefined;
+      throw e;
+    },
+  );
   return pending;
 }
 

@@ -14,7 +14,11 @@ export type DType = 'f32' | 'i32' | 'f16';
 /** GPU memory shared by a tensor and its views (reshape) and by autograd nodes that saved it. */
 export class Storage {
   refs = 1;
-  constructor(readonly rt: Runtime, readonly buffer: GPUBuffer, readonly bytes: number) {}
+  constructor(
+    readonly rt: Runtime,
+    readonly buffer: GPUBuffer,
+    readonly bytes: number,
+  ) {}
   retain(): this {
     if (this.refs <= 0) throw new Error('clipgpu: use of a disposed tensor');
     this.refs++;
@@ -84,7 +88,8 @@ export class Tensor {
     shape?: readonly number[],
     opts: { requiresGrad?: boolean; runtime?: Runtime } = {},
   ): Tensor {
-    const typed = data instanceof Float32Array || data instanceof Int32Array || data instanceof Uint16Array ? data : Float32Array.from(data);
+    const typed =
+      data instanceof Float32Array || data instanceof Int32Array || data instanceof Uint16Array ? data : Float32Array.from(data);
     const dtype: DType = typed instanceof Int32Array ? 'i32' : typed instanceof Uint16Array ? 'f16' : 'f32';
     const s = shape ?? [typed.length];
     if (sizeOf(s) !== typed.length) throw new Error(`clipgpu: ${typed.length} values do not fill shape [${s.join(', ')}] (${sizeOf(s)})`);
@@ -131,8 +136,10 @@ export class Tensor {
 
   /** Backpropagates from this scalar (or with an explicit output gradient) into every leaf's .grad. */
   async backward(grad?: Tensor): Promise<void> {
-    if (!grad && this.size !== 1) throw new Error(`clipgpu: backward() without a gradient needs a scalar, this is [${this.shape.join(', ')}]`);
-    if (grad && grad.size !== this.size) throw new Error(`clipgpu: backward() gradient [${grad.shape.join(', ')}] does not match [${this.shape.join(', ')}]`);
+    if (!grad && this.size !== 1)
+      throw new Error(`clipgpu: backward() without a gradient needs a scalar, this is [${this.shape.join(', ')}]`);
+    if (grad && grad.size !== this.size)
+      throw new Error(`clipgpu: backward() gradient [${grad.shape.join(', ')}] does not match [${this.shape.join(', ')}]`);
     const seed = grad ? grad.view(this.shape) : full(this, 1);
     runBackward(this, seed, add);
     await this.rt.gpu.sync();

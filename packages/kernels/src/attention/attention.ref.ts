@@ -36,7 +36,12 @@ function probabilities(s: AttentionShape, q: ArrayLike<number>, k: ArrayLike<num
 }
 
 /** o = softmax(scale·q·kᵀ (+causal mask))·v in q's layout; lse [batch, heads, T]. */
-export function attentionRef(q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>, s: AttentionShape): { o: Float64Array; lse: Float64Array } {
+export function attentionRef(
+  q: ArrayLike<number>,
+  k: ArrayLike<number>,
+  v: ArrayLike<number>,
+  s: AttentionShape,
+): { o: Float64Array; lse: Float64Array } {
   const { batch, heads, T, headDim: D } = s;
   const o = new Float64Array(batch * heads * T * D);
   const lse = new Float64Array(batch * heads * T);
@@ -63,7 +68,11 @@ export function attentionRef(q: ArrayLike<number>, k: ArrayLike<number>, v: Arra
  * dQ = scale·dS·k, dK = scale·dSᵀ·q (all in the shape's layout).
  */
 export function attentionBackwardRef(
-  q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>, dO: ArrayLike<number>, s: AttentionShape,
+  q: ArrayLike<number>,
+  k: ArrayLike<number>,
+  v: ArrayLike<number>,
+  dO: ArrayLike<number>,
+  s: AttentionShape,
 ): { dq: Float64Array; dk: Float64Array; dv: Float64Array } {
   const { batch, heads, T, headDim: D } = s;
   const scale = scaleOf(s);

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { TOLERANCE } from '../tolerances.js';
 import { dot, expectClose, finiteDifferences, freshSeed, poisoned, randn, rng, testGpu } from '../testing.js';
-import { attention, attentionBackward, attentionBytes, attentionFlops, attentionTuning, specialise, type AttentionPlan, type AttentionShape } from './attention.js';
+import {
+  attention,
+  attentionBackward,
+  attentionBytes,
+  attentionFlops,
+  attentionTuning,
+  specialise,
+  type AttentionPlan,
+  type AttentionShape,
+} from './attention.js';
 import { attentionBackwardRef, attentionRef } from './attention.ref.js';
 
 const gpu = await testGpu();
@@ -16,9 +25,19 @@ async function check(s: AttentionShape, qScale = 1): Promise<void> {
   const n = s.batch * s.heads * s.T * s.headDim;
   const rows = s.batch * s.heads * s.T;
   // qScale > 1 makes the softmax peaky (large score spread), as in trained models
-  const q = randn(n, r, qScale), k = randn(n, r), v = randn(n, r), dO = randn(n, r);
-  const Q = gpu.upload(q), K = gpu.upload(k), V = gpu.upload(v), DO = gpu.upload(dO);
-  const O = poisoned(gpu, n), LSE = poisoned(gpu, rows), DQ = poisoned(gpu, n), DK = poisoned(gpu, n), DV = poisoned(gpu, n);
+  const q = randn(n, r, qScale),
+    k = randn(n, r),
+    v = randn(n, r),
+    dO = randn(n, r);
+  const Q = gpu.upload(q),
+    K = gpu.upload(k),
+    V = gpu.upload(v),
+    DO = gpu.upload(dO);
+  const O = poisoned(gpu, n),
+    LSE = poisoned(gpu, rows),
+    DQ = poisoned(gpu, n),
+    DK = poisoned(gpu, n),
+    DV = poisoned(gpu, n);
   attention(gpu, Q, K, V, O, LSE, s);
   attentionBackward(gpu, { q: Q, k: K, v: V, o: O, lse: LSE, dO: DO, dq: DQ, dk: DK, dv: DV }, s);
   const ref = attentionRef(q, k, v, s);
@@ -65,8 +84,14 @@ describe('attention plans', () => {
   // SwiftShader at a small, odd head dim that keeps the unrolled code quick to compile; and the
   // generic kernels at head dim 64.
   const plans: [AttentionPlan, AttentionShape][] = [
-    [{ specialised: true, rowsPerInvocation: 1 }, { batch: 2, heads: 2, T: 70, headDim: 7, causal: true, layout: 'bthd' }],
-    [{ specialised: false, rowsPerInvocation: 1 }, { batch: 1, heads: 2, T: 65, headDim: 64, causal: true }],
+    [
+      { specialised: true, rowsPerInvocation: 1 },
+      { batch: 2, heads: 2, T: 70, headDim: 7, causal: true, layout: 'bthd' },
+    ],
+    [
+      { specialised: false, rowsPerInvocation: 1 },
+      { batch: 1, heads: 2, T: 65, headDim: 64, causal: true },
+    ],
   ];
   for (const [plan, s] of plans) {
     it(`${JSON.stringify(plan)}: ${describeShape(s)}`, async () => {
@@ -98,7 +123,8 @@ describe('attention backward', () => {
     const r = rng(freshSeed());
     const n = s.batch * s.heads * s.T * s.headDim;
     const [Q, K, V, DO] = [0, 1, 2, 3].map(() => gpu.upload(randn(n, r)));
-    const O = poisoned(gpu, n), LSE = poisoned(gpu, s.batch * s.heads * s.T);
+    const O = poisoned(gpu, n),
+      LSE = poisoned(gpu, s.batch * s.heads * s.T);
     attention(gpu, Q, K, V, O, LSE, s);
     const runs: Uint32Array[][] = [];
     for (let run = 0; run < 2; run++) {
@@ -129,12 +155,30 @@ describe('attention backward', () => {
         const s: AttentionShape = { batch: 2, heads: 2, T: 3, headDim: 4, causal, layout };
         const r = rng(freshSeed());
         const n = s.batch * s.heads * s.T * s.headDim;
-        const q = randn(n, r), k = randn(n, r), v = randn(n, r), w = randn(n, r);
+        const q = randn(n, r),
+          k = randn(n, r),
+          v = randn(n, r),
+          w = randn(n, r);
         const g = attentionBackwardRef(q, k, v, w, s);
         const what = describeShape(s);
-        expectClose(`${what} dq`, g.dq, finiteDifferences((p) => dot(attentionRef(p, k, v, s).o, w), q), TOLERANCE.finiteDifference);
-        expectClose(`${what} dk`, g.dk, finiteDifferences((p) => dot(attentionRef(q, p, v, s).o, w), k), TOLERANCE.finiteDifference);
-        expectClose(`${what} dv`, g.dv, finiteDifferences((p) => dot(attentionRef(q, k, p, s).o, w), v), TOLERANCE.finiteDifference);
+        expectClose(
+          `${what} dq`,
+          g.dq,
+          finiteDifferences((p) => dot(attentionRef(p, k, v, s).o, w), q),
+          TOLERANCE.finiteDifference,
+        );
+        expectClose(
+          `${what} dk`,
+          g.dk,
+          finiteDifferences((p) => dot(attentionRef(q, p, v, s).o, w), k),
+          TOLERANCE.finiteDifference,
+        );
+        expectClose(
+          `${what} dv`,
+          g.dv,
+          finiteDifferences((p) => dot(attentionRef(q, k, p, s).o, w), v),
+          TOLERANCE.finiteDifference,
+        );
       }
     }
   });
@@ -162,7 +206,9 @@ describe('wrong calls', () => {
     expect(() => attention(gpu, big, big, big, big, big, { ...s, heads: 1.5 })).toThrow(/attention: heads must be a positive integer/);
     expect(() => attention(gpu, big, big, big, big, big, { ...s, layout: 'bdht' as 'bhtd' })).toThrow(/attention: unknown layout 'bdht'/);
     expect(() => attentionBackward(gpu, { ...bwd, dv: small }, s)).toThrow(/attention_backward: buffer 'dv' holds 16 bytes, needs 5120/);
-    expect(() => attentionBackward(gpu, { ...bwd, dO: { buffer: big, offset: 256 } }, s)).toThrow(/attention_backward: buffer 'dO' holds 4864 bytes, needs 5120/);
+    expect(() => attentionBackward(gpu, { ...bwd, dO: { buffer: big, offset: 256 } }, s)).toThrow(
+      /attention_backward: buffer 'dO' holds 4864 bytes, needs 5120/,
+    );
     expect(() => attentionBackward(gpu, bwd, { ...s, headDim: 200 })).toThrow(/attention_backward: headDim 200 exceeds 128/);
     expect(() => attentionBackward(gpu, bwd, { ...s, T: 0 })).toThrow(/attention_backward: T must be a positive integer, got 0/);
     attentionTuning.override = { specialised: true, rowsPerInvocation: 4 };

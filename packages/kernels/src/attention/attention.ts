@@ -118,9 +118,11 @@ export const attentionTuning: { override?: AttentionPlan } = {};
 
 function planFor(gpu: Gpu, kernel: string, D: number): AttentionPlan {
   const D4 = Math.ceil(D / 4);
-  const plan = attentionTuning.override ?? (gpu.adapter.software
-    ? { specialised: D === FAST_HEAD_DIM, rowsPerInvocation: D === FAST_HEAD_DIM ? 4 : 1 }
-    : { specialised: true, rowsPerInvocation: 1 });
+  const plan =
+    attentionTuning.override ??
+    (gpu.adapter.software
+      ? { specialised: D === FAST_HEAD_DIM, rowsPerInvocation: D === FAST_HEAD_DIM ? 4 : 1 }
+      : { specialised: true, rowsPerInvocation: 1 });
   const q = plan.rowsPerInvocation;
   if (![1, 2, 4].includes(q) || q * D4 > 64 || (!plan.specialised && q !== 1))
     throw new KernelError(kernel, `plan ${JSON.stringify(plan)} does not fit headDim ${D}`);
@@ -147,7 +149,17 @@ interface Resolved {
   rows: number;
   bytes: number;
   /** uniforms of the three main kernels (attention_common.wgsl) */
-  uniforms: { T: number; heads: number; stride_b: number; stride_h: number; stride_t: number; scale: number; head_dim: number; tile: number; causal: number };
+  uniforms: {
+    T: number;
+    heads: number;
+    stride_b: number;
+    stride_h: number;
+    stride_t: number;
+    scale: number;
+    head_dim: number;
+    tile: number;
+    causal: number;
+  };
   tile: number;
   workgroups: [number, number];
 }
@@ -165,9 +177,13 @@ function resolve(kernel: string, s: AttentionShape): Resolved {
   if (!Number.isFinite(scale)) throw new KernelError(kernel, `scale must be finite, got ${scale}`);
   const tile = Math.floor(TILE_VEC4 / Math.ceil(D / 4));
   if (B * H > 65535) throw new KernelError(kernel, `batch·heads ${B * H} exceeds 65535`);
-  const strides = layout === 'bhtd' ? { stride_b: H * T * D, stride_h: T * D, stride_t: D } : { stride_b: T * H * D, stride_h: D, stride_t: H * D };
+  const strides =
+    layout === 'bhtd' ? { stride_b: H * T * D, stride_h: T * D, stride_t: D } : { stride_b: T * H * D, stride_h: D, stride_t: H * D };
   return {
-    B, H, T, D,
+    B,
+    H,
+    T,
+    D,
     rows: B * H * T,
     bytes: B * H * T * D * 4,
     uniforms: { T, heads: H, ...strides, scale, head_dim: D, tile, causal: s.causal ? 1 : 0 },
@@ -232,13 +248,25 @@ export function attentionBackward(gpu: Gpu, args: AttentionBackwardArgs, shape: 
   const { q, k, v, o, lse, dO, dq, dk, dv } = args;
   const { bytes } = r;
   const rowBytes = r.rows * 4;
-  checkSizes('attention_backward', { ...args }, { q: bytes, k: bytes, v: bytes, o: bytes, lse: rowBytes, dO: bytes, dq: bytes, dk: bytes, dv: bytes });
+  checkSizes(
+    'attention_backward',
+    { ...args },
+    { q: bytes, k: bytes, v: bytes, o: bytes, lse: rowBytes, dO: bytes, dq: bytes, dk: bytes, dv: bytes },
+  );
   const constants = { QPT: plan.rowsPerInvocation, WG: ROWS / plan.rowsPerInvocation };
   const dsum = gpu.createBuffer(rowBytes, 'attention_backward dsum');
   const u = r.uniforms;
   gpu.run(dotProgram, {
     buffers: { o, dO, dsum },
-    uniforms: { T: u.T, heads: u.heads, rows: r.rows, stride_b: u.stride_b, stride_h: u.stride_h, stride_t: u.stride_t, head_dim: u.head_dim },
+    uniforms: {
+      T: u.T,
+      heads: u.heads,
+      rows: r.rows,
+      stride_b: u.stride_b,
+      stride_h: u.stride_h,
+      stride_t: u.stride_t,
+      head_dim: u.head_dim,
+    },
     workgroups: grid(r.rows, 64),
   });
   gpu.run(programFor('dkdv', plan, r.D, r.tile), {

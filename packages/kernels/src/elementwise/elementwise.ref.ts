@@ -91,7 +91,13 @@ export function binaryRef(op: BinaryOp, a: ArrayLike<number>, b: ArrayLike<numbe
   return Float64Array.from(a, (u, i) => BINARY[op](u, b[Math.floor(i / inner) % b.length]));
 }
 
-export function binaryBackwardRef(op: BinaryOp, a: ArrayLike<number>, b: ArrayLike<number>, dout: ArrayLike<number>, inner = 1): { da: Float64Array; db: Float64Array } {
+export function binaryBackwardRef(
+  op: BinaryOp,
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  dout: ArrayLike<number>,
+  inner = 1,
+): { da: Float64Array; db: Float64Array } {
   const da = new Float64Array(a.length);
   const db = new Float64Array(b.length);
   for (let i = 0; i < a.length; i++) {

@@ -5,8 +5,25 @@ import { binary, binaryBackward, unary, unaryBackward, type BinaryOp, type Unary
 import { binaryBackwardRef, binaryRef, erf, unaryBackwardRef, unaryRef } from './elementwise.ref.js';
 
 const gpu = await testGpu();
-const UNARY: UnaryOp[] = ['none', 'quickGelu', 'gelu', 'sigmoid', 'tanh', 'sin', 'relu', 'exp', 'leakyRelu', 'asin', 'scale', 'clamp', 'round'];
-const PARAMS = { scale: { alpha: -1.5, beta: 0.25 }, clamp: { alpha: -0.5, beta: 0.75 } } as Record<string, { alpha: number; beta: number }>;
+const UNARY: UnaryOp[] = [
+  'none',
+  'quickGelu',
+  'gelu',
+  'sigmoid',
+  'tanh',
+  'sin',
+  'relu',
+  'exp',
+  'leakyRelu',
+  'asin',
+  'scale',
+  'clamp',
+  'round',
+];
+const PARAMS = { scale: { alpha: -1.5, beta: 0.25 }, clamp: { alpha: -0.5, beta: 0.75 } } as Record<
+  string,
+  { alpha: number; beta: number }
+>;
 const tol = (op: string) => (['gelu', 'tanh', 'sin', 'exp', 'asin'].includes(op) ? TOLERANCE.f32Transcendental : TOLERANCE.f32);
 
 describe('erf reference', () => {
@@ -25,8 +42,10 @@ describe('unary', () => {
         const r = rng(seed);
         const x = op === 'asin' ? randn(n, r, 0.4).map((v) => Math.max(-0.95, Math.min(0.95, v))) : randn(n, r, 2);
         const dy = randn(n, r);
-        const X = gpu.upload(x), DY = gpu.upload(dy);
-        const Y = poisoned(gpu, n), DX = poisoned(gpu, n);
+        const X = gpu.upload(x),
+          DY = gpu.upload(dy);
+        const Y = poisoned(gpu, n),
+          DX = poisoned(gpu, n);
         unary(gpu, op, X, Y, n, PARAMS[op]);
         unaryBackward(gpu, op, X, DY, DX, n, PARAMS[op]);
         expectClose(`${op} y`, await gpu.readF32(Y, n), unaryRef(op, x, PARAMS[op]), tol(op), seed);
@@ -55,7 +74,15 @@ describe('unary', () => {
 
 describe('binary', () => {
   const OPS: BinaryOp[] = ['add', 'sub', 'mul', 'div'];
-  for (const [n, nb, inner] of [[1, 1, 1], [7, 7, 1], [50 * 768, 768, 1], [12, 1, 1], [77 * 3, 3, 1], [6 * 512, 6, 512], [2 * 3 * 5, 3, 5]]) {
+  for (const [n, nb, inner] of [
+    [1, 1, 1],
+    [7, 7, 1],
+    [50 * 768, 768, 1],
+    [12, 1, 1],
+    [77 * 3, 3, 1],
+    [6 * 512, 6, 512],
+    [2 * 3 * 5, 3, 5],
+  ]) {
     for (const op of OPS) {
       it(`${op} forward and backward, n=${n}, b of ${nb} broadcast with inner ${inner}`, async () => {
         const seed = freshSeed();
@@ -64,8 +91,12 @@ describe('binary', () => {
         // keep divisors away from zero
         const b = Float32Array.from(randn(nb, r), (v) => (op === 'div' ? Math.sign(v || 1) * (0.5 + Math.abs(v)) : v));
         const dout = randn(n, r);
-        const A = gpu.upload(a), B = gpu.upload(b), DOUT = gpu.upload(dout);
-        const OUT = poisoned(gpu, n), DA = poisoned(gpu, n), DB = poisoned(gpu, nb);
+        const A = gpu.upload(a),
+          B = gpu.upload(b),
+          DOUT = gpu.upload(dout);
+        const OUT = poisoned(gpu, n),
+          DA = poisoned(gpu, n),
+          DB = poisoned(gpu, nb);
         binary(gpu, op, A, B, OUT, n, { nb, inner });
         binaryBackward(gpu, op, A, B, DOUT, DA, DB, n, { nb, inner });
         const ref = binaryBackwardRef(op, a, b, dout, inner);
@@ -84,8 +115,18 @@ describe('binary', () => {
     const w = randn(12, r);
     for (const op of OPS) {
       const { da, db } = binaryBackwardRef(op, a, b, w);
-      expectClose(`${op} da`, da, finiteDifferences((p) => dot(binaryRef(op, p, b), w), a), TOLERANCE.finiteDifference);
-      expectClose(`${op} db`, db, finiteDifferences((p) => dot(binaryRef(op, a, p), w), b), TOLERANCE.finiteDifference);
+      expectClose(
+        `${op} da`,
+        da,
+        finiteDifferences((p) => dot(binaryRef(op, p, b), w), a),
+        TOLERANCE.finiteDifference,
+      );
+      expectClose(
+        `${op} db`,
+        db,
+        finiteDifferences((p) => dot(binaryRef(op, a, p), w), b),
+        TOLERANCE.finiteDifference,
+      );
     }
   });
 });

@@ -105,7 +105,16 @@ export function binary(gpu: Gpu, op: BinaryOp, a: BufferArg, b: BufferArg, out: 
  * `scratch` (n floats) then holds the unreduced gradient (allocated and freed here if not given).
  */
 export function binaryBackward(
-  gpu: Gpu, op: BinaryOp, a: BufferArg, b: BufferArg, dout: BufferArg, da: BufferArg, db: BufferArg, n: number, bc: Broadcast | number = n, scratch?: GPUBuffer,
+  gpu: Gpu,
+  op: BinaryOp,
+  a: BufferArg,
+  b: BufferArg,
+  dout: BufferArg,
+  da: BufferArg,
+  db: BufferArg,
+  n: number,
+  bc: Broadcast | number = n,
+  scratch?: GPUBuffer,
 ): void {
   const { nb, inner = 1 } = typeof bc === 'number' ? { nb: bc } : bc;
   checkBroadcast('binary_backward', n, nb, inner);

@@ -5,7 +5,8 @@ import { col2im, convOutputSize, im2col, type ConvShape } from './image.js';
 import { col2imRef, im2colRef } from './image.ref.js';
 
 const gpu = await testGpu();
-const bitsEqual = (a: Float32Array, b: Float32Array) => a.length === b.length && new Uint32Array(a.buffer).every((v, i) => v === new Uint32Array(b.buffer)[i]);
+const bitsEqual = (a: Float32Array, b: Float32Array) =>
+  a.length === b.length && new Uint32Array(a.buffer).every((v, i) => v === new Uint32Array(b.buffer)[i]);
 
 describe('convOutputSize', () => {
   it('follows ⌊(H + 2p − k) / s⌋ + 1', () => {
@@ -31,9 +32,13 @@ describe('im2col / col2im', () => {
       const { outH, outW } = convOutputSize(s);
       const nx = s.batch * s.channels * s.H * s.W;
       const nc = s.batch * outH * outW * s.channels * s.kernel * s.kernel;
-      const x = randn(nx, r), dcols = randn(nc, r);
-      const X = gpu.upload(x), DC = gpu.upload(dcols);
-      const COLS = poisoned(gpu, nc), DX = poisoned(gpu, nx), DX2 = poisoned(gpu, nx);
+      const x = randn(nx, r),
+        dcols = randn(nc, r);
+      const X = gpu.upload(x),
+        DC = gpu.upload(dcols);
+      const COLS = poisoned(gpu, nc),
+        DX = poisoned(gpu, nx),
+        DX2 = poisoned(gpu, nx);
       im2col(gpu, X, COLS, s);
       col2im(gpu, DC, DX, s);
       col2im(gpu, DC, DX2, s);
@@ -42,8 +47,11 @@ describe('im2col / col2im', () => {
       expectClose(`${name} cols`, cols, im2colRef(x, s), 0, seed);
       expectClose(`${name} dx`, dx, col2imRef(dcols, s), TOLERANCE.f32Backward, seed);
       // ⟨im2col(x), dcols⟩ = ⟨x, col2im(dcols)⟩
-      const lhs = dot(cols, dcols), rhs = dot(x, dx);
-      expect(Math.abs(lhs - rhs), `adjoint: ${lhs} vs ${rhs}; seed ${seed}`).toBeLessThanOrEqual(TOLERANCE.f32 * Math.sqrt(dot(cols, cols) * dot(dcols, dcols)));
+      const lhs = dot(cols, dcols),
+        rhs = dot(x, dx);
+      expect(Math.abs(lhs - rhs), `adjoint: ${lhs} vs ${rhs}; seed ${seed}`).toBeLessThanOrEqual(
+        TOLERANCE.f32 * Math.sqrt(dot(cols, cols) * dot(dcols, dcols)),
+      );
       expect(bitsEqual(dx, await gpu.readF32(DX2, nx)), `col2im reruns must be bit-identical; seed ${seed}`).toBe(true);
       [X, DC, COLS, DX, DX2].forEach((b) => gpu.destroyBuffer(b));
     });
@@ -61,7 +69,8 @@ describe('im2col / col2im', () => {
 
 describe('wrong calls', () => {
   it('name the kernel and the argument', () => {
-    const small = gpu.createBuffer(16), big = gpu.createBuffer(65536);
+    const small = gpu.createBuffer(16),
+      big = gpu.createBuffer(65536);
     const s: ConvShape = { batch: 1, channels: 3, H: 8, W: 8, kernel: 3, stride: 1, padding: 1 };
     expect(() => im2col(gpu, small, big, s)).toThrow(/im2col: buffer 'x' holds 16 bytes, needs 768/);
     expect(() => im2col(gpu, big, small, s)).toThrow(/im2col: buffer 'cols' holds 16 bytes, needs 6912/);

@@ -25,7 +25,14 @@ function torchCubic(x: number): number {
  * The resampling matrix of one axis, [outSize, inSize] row-major: output o = Σ_i M[o, i]·x[i], for
  * the crop [start, start + size) of an axis of inSize pixels.
  */
-export function axisMatrixRef(inSize: number, start: number, size: number, outSize: number, mode: ResizeShape['mode'], antialias: boolean): Float64Array {
+export function axisMatrixRef(
+  inSize: number,
+  start: number,
+  size: number,
+  outSize: number,
+  mode: ResizeShape['mode'],
+  antialias: boolean,
+): Float64Array {
   const M = new Float64Array(outSize * inSize);
   if (antialias) {
     // Pillow precompute_coeffs: box bounds are C floats, the rest double
@@ -38,7 +45,7 @@ export function axisMatrixRef(inSize: number, start: number, size: number, outSi
       const xmin = Math.max(Math.trunc(center - support + 0.5), 0);
       const xmax = Math.min(Math.trunc(center + support + 0.5), inSize);
       let ww = 0;
-      for (let i = xmin; i < xmax; i++) ww += (M[o * inSize + i] = pilFilter(mode, (i - center + 0.5) * (1 / filterscale)));
+      for (let i = xmin; i < xmax; i++) ww += M[o * inSize + i] = pilFilter(mode, (i - center + 0.5) * (1 / filterscale));
       if (ww !== 0) for (let i = xmin; i < xmax; i++) M[o * inSize + i] /= ww;
     }
     return M;
@@ -61,7 +68,9 @@ export function axisMatrixRef(inSize: number, start: number, size: number, outSi
 
 function boxesOf(s: ResizeShape): ResizeBox[] {
   return Array.from({ length: s.batch }, (_, b) =>
-    s.boxes ? { x: s.boxes[4 * b], y: s.boxes[4 * b + 1], w: s.boxes[4 * b + 2], h: s.boxes[4 * b + 3] } : (s.box ?? { x: 0, y: 0, w: s.inW, h: s.inH }),
+    s.boxes
+      ? { x: s.boxes[4 * b], y: s.boxes[4 * b + 1], w: s.boxes[4 * b + 2], h: s.boxes[4 * b + 3] }
+      : (s.box ?? { x: 0, y: 0, w: s.inW, h: s.inH }),
   );
 }
 

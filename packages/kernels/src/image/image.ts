@@ -94,7 +94,8 @@ function resolve(kernel: string, s: ResizeShape): Resolved {
   if (s.box && s.boxes) throw new KernelError(kernel, `give 'box' or 'boxes', not both`);
   let boxes: ResizeBox[] = [s.box ?? { x: 0, y: 0, w: s.inW, h: s.inH }];
   if (s.boxes) {
-    if (s.boxes.length !== 4 * s.batch) throw new KernelError(kernel, `'boxes' must hold 4 numbers per output item (${4 * s.batch}), got ${s.boxes.length}`);
+    if (s.boxes.length !== 4 * s.batch)
+      throw new KernelError(kernel, `'boxes' must hold 4 numbers per output item (${4 * s.batch}), got ${s.boxes.length}`);
     const b = Array.from(s.boxes);
     boxes = Array.from({ length: s.batch }, (_, i) => ({ x: b[4 * i], y: b[4 * i + 1], w: b[4 * i + 2], h: b[4 * i + 3] }));
   }
@@ -142,8 +143,16 @@ function tables(gpu: Gpu, s: ResizeShape, r: Resolved, backward: boolean): Table
   };
   // forward bands map the input axis to the output axis; backward ones the output axis to the input
   const t: Tables = {
-    h: make(r.boxes.map((b) => band(r.IW, b.x, b.w, r.OW)), backward ? r.OW : r.IW, 'resize coefficients (x)'),
-    v: make(r.boxes.map((b) => band(r.IH, b.y, b.h, r.OH)), backward ? r.OH : r.IH, 'resize coefficients (y)'),
+    h: make(
+      r.boxes.map((b) => band(r.IW, b.x, b.w, r.OW)),
+      backward ? r.OW : r.IW,
+      'resize coefficients (x)',
+    ),
+    v: make(
+      r.boxes.map((b) => band(r.IH, b.y, b.h, r.OH)),
+      backward ? r.OH : r.IH,
+      'resize coefficients (y)',
+    ),
   };
   cache.set(key, t);
   if (cache.size > CACHE_ENTRIES) {
@@ -221,14 +230,37 @@ export function resize(gpu: Gpu, x: BufferArg, y: BufferArg, s: ResizeShape, scr
   checkBytes(k, 'x', x, Bx * C * IH * IW * 4);
   checkBytes(k, 'y', y, B * C * OH * OW * 4);
   checkNoOverlap(k, x, 'x', y, 'y');
-  checkScratch(k, scratch, [[x, 'x'], [y, 'y']]);
+  checkScratch(k, scratch, [
+    [x, 'x'],
+    [y, 'y'],
+  ]);
   const t = tables(gpu, s, r, false);
   const G = r.boxes.length;
   const xItem = Bx === B ? C * IH * IW : 0;
   const horizontal = (src: BufferArg, dst: BufferArg, rows: number, xBatch: number) =>
-    runPass(gpu, programs.resize, src, dst, C, { bo: B, outer: rows, lenIn: IW, lenOut: OW, inner: 1, sum: 1, xBatch, table: t.h, groups: G });
+    runPass(gpu, programs.resize, src, dst, C, {
+      bo: B,
+      outer: rows,
+      lenIn: IW,
+      lenOut: OW,
+      inner: 1,
+      sum: 1,
+      xBatch,
+      table: t.h,
+      groups: G,
+    });
   const vertical = (src: BufferArg, dst: BufferArg, width: number, xBatch: number) =>
-    runPass(gpu, programs.resize, src, dst, C, { bo: B, outer: 1, lenIn: IH, lenOut: OH, inner: width, sum: 1, xBatch, table: t.v, groups: G });
+    runPass(gpu, programs.resize, src, dst, C, {
+      bo: B,
+      outer: 1,
+      lenIn: IH,
+      lenOut: OH,
+      inner: width,
+      sum: 1,
+      xBatch,
+      table: t.v,
+      groups: G,
+    });
   if (t.v.identity) horizontal(x, y, IH, xItem);
   else if (t.h.identity) vertical(x, y, IW, xItem);
   else if (IH * OW <= OH * IW) {
@@ -257,15 +289,38 @@ export function resizeBackward(gpu: Gpu, dy: BufferArg, dx: BufferArg, s: Resize
   checkBytes(k, 'dy', dy, B * C * OH * OW * 4);
   checkBytes(k, 'dx', dx, Bx * C * IH * IW * 4);
   checkNoOverlap(k, dy, 'dy', dx, 'dx');
-  checkScratch(k, scratch, [[dy, 'dy'], [dx, 'dx']]);
+  checkScratch(k, scratch, [
+    [dy, 'dy'],
+    [dx, 'dx'],
+  ]);
   const t = tables(gpu, s, r, true);
   const G = r.boxes.length;
   const S = B / Bx;
   // the last pass writes dx, summing S crops per input item
   const horizontal = (src: BufferArg, dst: BufferArg, rows: number, xBatch: number, last: boolean) =>
-    runPass(gpu, programs.resizeBackward, src, dst, C, { bo: last ? Bx : B, outer: rows, lenIn: OW, lenOut: IW, inner: 1, sum: last ? S : 1, xBatch, table: t.h, groups: G });
+    runPass(gpu, programs.resizeBackward, src, dst, C, {
+      bo: last ? Bx : B,
+      outer: rows,
+      lenIn: OW,
+      lenOut: IW,
+      inner: 1,
+      sum: last ? S : 1,
+      xBatch,
+      table: t.h,
+      groups: G,
+    });
   const vertical = (src: BufferArg, dst: BufferArg, width: number, xBatch: number, last: boolean) =>
-    runPass(gpu, programs.resizeBackward, src, dst, C, { bo: last ? Bx : B, outer: 1, lenIn: OH, lenOut: IH, inner: width, sum: last ? S : 1, xBatch, table: t.v, groups: G });
+    runPass(gpu, programs.resizeBackward, src, dst, C, {
+      bo: last ? Bx : B,
+      outer: 1,
+      lenIn: OH,
+      lenOut: IH,
+      inner: width,
+      sum: last ? S : 1,
+      xBatch,
+      table: t.v,
+      groups: G,
+    });
   if (t.v.identity) horizontal(dy, dx, OH, C * OH * OW, true);
   else if (t.h.identity) vertical(dy, dx, OW, C * OH * OW, true);
   else if (OH * IW <= IH * OW) {
@@ -295,11 +350,20 @@ export interface ConvShape {
 
 /** Output size of a k×k convolution: ⌊(H + 2·padding − k) / stride⌋ + 1 (and the same for W). */
 export function convOutputSize(s: ConvShape, kernel = 'conv_output_size'): { outH: number; outW: number } {
-  for (const [k, min] of [['batch', 1], ['channels', 1], ['H', 1], ['W', 1], ['kernel', 1], ['stride', 1], ['padding', 0]] as const)
+  for (const [k, min] of [
+    ['batch', 1],
+    ['channels', 1],
+    ['H', 1],
+    ['W', 1],
+    ['kernel', 1],
+    ['stride', 1],
+    ['padding', 0],
+  ] as const)
     if (!Number.isInteger(s[k]) || s[k] < min) throw new KernelError(kernel, `'${k}' must be an integer ≥ ${min}, got ${s[k]}`);
   const outH = Math.floor((s.H + 2 * s.padding - s.kernel) / s.stride) + 1;
   const outW = Math.floor((s.W + 2 * s.padding - s.kernel) / s.stride) + 1;
-  if (outH < 1 || outW < 1) throw new KernelError(kernel, `'kernel' ${s.kernel} exceeds the padded ${s.H}×${s.W} image (padding ${s.padding})`);
+  if (outH < 1 || outW < 1)
+    throw new KernelError(kernel, `'kernel' ${s.kernel} exceeds the padded ${s.H}×${s.W} image (padding ${s.padding})`);
   return { outH, outW };
 }
 

@@ -84,8 +84,16 @@ export function torchBand(inSize: number, b0: number, bw: number, outSize: numbe
     const t = Math.min(Math.max(src - x0, 0), 1);
     const raw: [number, number][] =
       mode === 'bilinear'
-        ? [[x0, 1 - t], [x0 + 1, t]]
-        : [[x0 - 1, cubic2(t + 1, -0.75)], [x0, cubic1(t, -0.75)], [x0 + 1, cubic1(1 - t, -0.75)], [x0 + 2, cubic2(2 - t, -0.75)]];
+        ? [
+            [x0, 1 - t],
+            [x0 + 1, t],
+          ]
+        : [
+            [x0 - 1, cubic2(t + 1, -0.75)],
+            [x0, cubic1(t, -0.75)],
+            [x0 + 1, cubic1(1 - t, -0.75)],
+            [x0 + 2, cubic2(2 - t, -0.75)],
+          ];
     const clamp = (i: number) => Math.min(Math.max(i, 0), inSize - 1);
     const lo = clamp(raw[0][0]);
     const w = new Array<number>(clamp(raw[raw.length - 1][0]) - lo + 1).fill(0);

@@ -2,7 +2,12 @@
 
 /** y [rows, cols], mean [rows], rstd [rows] = 1/sqrt(biased var + eps). */
 export function layerNormRef(
-  x: ArrayLike<number>, gamma: ArrayLike<number>, beta: ArrayLike<number>, rows: number, cols: number, eps: number,
+  x: ArrayLike<number>,
+  gamma: ArrayLike<number>,
+  beta: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  eps: number,
 ): { y: Float64Array; mean: Float64Array; rstd: Float64Array } {
   const y = new Float64Array(rows * cols);
   const mean = new Float64Array(rows);
@@ -24,8 +29,13 @@ export function layerNormRef(
 
 /** dx [rows, cols], dgamma [cols], dbeta [cols] from dy and what the forward saved. */
 export function layerNormBackwardRef(
-  x: ArrayLike<number>, gamma: ArrayLike<number>, mean: ArrayLike<number>, rstd: ArrayLike<number>, dy: ArrayLike<number>,
-  rows: number, cols: number,
+  x: ArrayLike<number>,
+  gamma: ArrayLike<number>,
+  mean: ArrayLike<number>,
+  rstd: ArrayLike<number>,
+  dy: ArrayLike<number>,
+  rows: number,
+  cols: number,
 ): { dx: Float64Array; dgamma: Float64Array; dbeta: Float64Array } {
   const dx = new Float64Array(rows * cols);
   const dgamma = new Float64Array(cols);

@@ -14,12 +14,21 @@ function free(...bufs: GPUBuffer[]): void {
 }
 
 /** Sizes of the terms of mean (mean |x|) and of dx = rstd·(g − mean(g) − x̂·mean(g·x̂)). */
-function termSizes(x: ArrayLike<number>, gamma: ArrayLike<number>, dy: ArrayLike<number>, mean: Float64Array, rstd: Float64Array, rows: number, cols: number) {
+function termSizes(
+  x: ArrayLike<number>,
+  gamma: ArrayLike<number>,
+  dy: ArrayLike<number>,
+  mean: Float64Array,
+  rstd: Float64Array,
+  rows: number,
+  cols: number,
+) {
   const absMean = new Float64Array(rows);
   const dx = new Float64Array(rows * cols);
   for (let r = 0; r < rows; r++) {
     const off = r * cols;
-    let sg = 0, sgx = 0;
+    let sg = 0,
+      sgx = 0;
     for (let c = 0; c < cols; c++) {
       absMean[r] += Math.abs(x[off + c]) / cols;
       sg += (dy[off + c] * gamma[c]) / cols;
@@ -46,9 +55,24 @@ function inputs(rows: number, cols: number, seed: number) {
 
 describe('layerNorm', () => {
   // CLIP widths and token counts, a ragged multi-row workgroup (300×77), and tiny odd shapes
-  const SHAPES: [number, number][] = [[257, 1024], [77, 512], [50, 768], [3, 1280], [300, 77], [1, 7], [5, 3], [7, 1]];
+  const SHAPES: [number, number][] = [
+    [257, 1024],
+    [77, 512],
+    [50, 768],
+    [3, 1280],
+    [300, 77],
+    [1, 7],
+    [5, 3],
+    [7, 1],
+  ];
   // the adapter's own row layout, and the hardware one (256 invocations per row) whatever the adapter
-  for (const [[rows, cols], maxPerRow] of SHAPES.flatMap((s) => [[s, undefined], [s, 256]] as const)) {
+  for (const [[rows, cols], maxPerRow] of SHAPES.flatMap(
+    (s) =>
+      [
+        [s, undefined],
+        [s, 256],
+      ] as const,
+  )) {
     it(`forward and backward, ${rows}×${cols}${maxPerRow ? `, ≤ ${maxPerRow} invocations per row` : ''}`, async () => {
       rowTuning.maxPerRow = maxPerRow;
       onTestFinished(() => {
@@ -57,9 +81,16 @@ describe('layerNorm', () => {
       const seed = freshSeed();
       const { x, gamma, beta, dy } = inputs(rows, cols, seed);
       const n = rows * cols;
-      const X = gpu.upload(x), G = gpu.upload(gamma), B = gpu.upload(beta), DY = gpu.upload(dy);
-      const Y = poisoned(gpu, n), M = poisoned(gpu, rows), RS = poisoned(gpu, rows);
-      const DX = poisoned(gpu, n), DG = poisoned(gpu, cols), DB = poisoned(gpu, cols);
+      const X = gpu.upload(x),
+        G = gpu.upload(gamma),
+        B = gpu.upload(beta),
+        DY = gpu.upload(dy);
+      const Y = poisoned(gpu, n),
+        M = poisoned(gpu, rows),
+        RS = poisoned(gpu, rows);
+      const DX = poisoned(gpu, n),
+        DG = poisoned(gpu, cols),
+        DB = poisoned(gpu, cols);
       const before = gpu.allocatedBytes;
       layerNorm(gpu, X, G, B, Y, M, RS, rows, cols, EPS);
       layerNormBackward(gpu, { x: X, gamma: G, mean: M, rstd: RS, dy: DY, dx: DX, dgamma: DG, dbeta: DB }, rows, cols);
@@ -81,13 +112,19 @@ describe('layerNorm', () => {
     const seed = freshSeed();
     const [rows, cols] = [257, 768];
     const { x, gamma, beta, dy } = inputs(rows, cols, seed);
-    const X = gpu.upload(x), G = gpu.upload(gamma), B = gpu.upload(beta), DY = gpu.upload(dy);
-    const Y = gpu.createBuffer(rows * cols * 4), M = gpu.createBuffer(rows * 4), RS = gpu.createBuffer(rows * 4);
+    const X = gpu.upload(x),
+      G = gpu.upload(gamma),
+      B = gpu.upload(beta),
+      DY = gpu.upload(dy);
+    const Y = gpu.createBuffer(rows * cols * 4),
+      M = gpu.createBuffer(rows * 4),
+      RS = gpu.createBuffer(rows * 4);
     layerNorm(gpu, X, G, B, Y, M, RS, rows, cols, EPS);
     const saved = { x: X, gamma: G, mean: M, rstd: RS, dy: DY };
     const runs: Uint32Array[][] = [];
     for (let i = 0; i < 2; i++) {
-      const DG = poisoned(gpu, cols), DB = poisoned(gpu, cols);
+      const DG = poisoned(gpu, cols),
+        DB = poisoned(gpu, cols);
       layerNormBackward(gpu, { ...saved, dgamma: DG, dbeta: DB }, rows, cols);
       runs.push([new Uint32Array(await gpu.read(DG, cols * 4)), new Uint32Array(await gpu.read(DB, cols * 4))]);
       free(DG, DB);
@@ -95,7 +132,8 @@ describe('layerNorm', () => {
     expect(runs[1][0], `dgamma differs between runs; seed ${seed}`).toEqual(runs[0][0]);
     expect(runs[1][1], `dbeta differs between runs; seed ${seed}`).toEqual(runs[0][1]);
     // one gradient at a time gives the same bits as all together
-    const DB = poisoned(gpu, cols), DX = poisoned(gpu, rows * cols);
+    const DB = poisoned(gpu, cols),
+      DX = poisoned(gpu, rows * cols);
     layerNormBackward(gpu, { ...saved, dbeta: DB }, rows, cols);
     layerNormBackward(gpu, { ...saved, dx: DX }, rows, cols);
     expect(new Uint32Array(await gpu.read(DB, cols * 4))).toEqual(runs[0][1]);
@@ -114,9 +152,27 @@ describe('layerNorm', () => {
     const f = (xx: ArrayLike<number>, gg: ArrayLike<number>, bb: ArrayLike<number>) => dot(layerNormRef(xx, gg, bb, rows, cols, eps).y, w);
     const { mean, rstd } = layerNormRef(x, gamma, beta, rows, cols, eps);
     const back = layerNormBackwardRef(x, gamma, mean, rstd, w, rows, cols);
-    expectClose('dx', back.dx, finiteDifferences((p) => f(p, gamma, beta), x), TOLERANCE.finiteDifference, seed);
-    expectClose('dgamma', back.dgamma, finiteDifferences((p) => f(x, p, beta), gamma), TOLERANCE.finiteDifference, seed);
-    expectClose('dbeta', back.dbeta, finiteDifferences((p) => f(x, gamma, p), beta), TOLERANCE.finiteDifference, seed);
+    expectClose(
+      'dx',
+      back.dx,
+      finiteDifferences((p) => f(p, gamma, beta), x),
+      TOLERANCE.finiteDifference,
+      seed,
+    );
+    expectClose(
+      'dgamma',
+      back.dgamma,
+      finiteDifferences((p) => f(x, p, beta), gamma),
+      TOLERANCE.finiteDifference,
+      seed,
+    );
+    expectClose(
+      'dbeta',
+      back.dbeta,
+      finiteDifferences((p) => f(x, gamma, p), beta),
+      TOLERANCE.finiteDifference,
+      seed,
+    );
   });
 });
 
@@ -137,7 +193,10 @@ describe('wrong calls', () => {
     layerNormBackward(gpu, saved, 4, 8); // no gradient wanted: nothing to do
     expect(gpu.dispatches).toBe(dispatches);
     throws(() => layerNormBackward(gpu, { ...saved, dgamma: small }, 4, 8), /layernorm_backward: buffer 'dgamma' holds 16 bytes, needs 32/);
-    throws(() => layerNormBackward(gpu, { ...saved, dx: big, mean: small }, 8, 8), /layernorm_backward: buffer 'mean' holds 16 bytes, needs 32/);
+    throws(
+      () => layerNormBackward(gpu, { ...saved, dx: big, mean: small }, 8, 8),
+      /layernorm_backward: buffer 'mean' holds 16 bytes, needs 32/,
+    );
     throws(() => layerNormBackward(gpu, { ...saved, dx: big }, 0, 8), /layernorm_backward: 'rows' must be a positive integer, got 0/);
     free(small, big);
   });

@@ -30,8 +30,16 @@ export function layerNormBytes(rows: number, cols: number): number {
  * variance, as PyTorch); saves mean [rows] and rstd = 1/sqrt(var + eps) [rows] for the backward.
  */
 export function layerNorm(
-  gpu: Gpu, x: BufferArg, gamma: BufferArg, beta: BufferArg, y: BufferArg, mean: BufferArg, rstd: BufferArg,
-  rows: number, cols: number, eps: number,
+  gpu: Gpu,
+  x: BufferArg,
+  gamma: BufferArg,
+  beta: BufferArg,
+  y: BufferArg,
+  mean: BufferArg,
+  rstd: BufferArg,
+  rows: number,
+  cols: number,
+  eps: number,
 ): void {
   const kernel = programs.forward.name;
   checkDims(kernel, { rows, cols });
@@ -70,8 +78,14 @@ export function layerNormBackward(gpu: Gpu, args: LayerNormBackwardArgs, rows: n
   checkDims(kernel, { rows, cols });
   const full = rows * cols * 4;
   checkBytes(kernel, {
-    x: [x, full], gamma: [gamma, cols * 4], mean: [mean, rows * 4], rstd: [rstd, rows * 4], dy: [dy, full],
-    dx: [dx, full], dgamma: [dgamma, cols * 4], dbeta: [dbeta, cols * 4],
+    x: [x, full],
+    gamma: [gamma, cols * 4],
+    mean: [mean, rows * 4],
+    rstd: [rstd, rows * 4],
+    dy: [dy, full],
+    dx: [dx, full],
+    dgamma: [dgamma, cols * 4],
+    dbeta: [dbeta, cols * 4],
   });
   if (dx) {
     const { constants, workgroups } = rowLayout(gpu, rows, cols);

@@ -45,7 +45,13 @@ export function embeddingRef(table: ArrayLike<number>, ids: ArrayLike<number>, d
 }
 
 /** dtable (zeros unless `init` is given) + scatter-add of dout rows by ids. */
-export function embeddingBackwardRef(ids: ArrayLike<number>, dout: ArrayLike<number>, dim: number, vocab: number, init?: ArrayLike<number>): Float64Array {
+export function embeddingBackwardRef(
+  ids: ArrayLike<number>,
+  dout: ArrayLike<number>,
+  dim: number,
+  vocab: number,
+  init?: ArrayLike<number>,
+): Float64Array {
   const dtable = init ? Float64Array.from(init) : new Float64Array(vocab * dim);
   for (let i = 0; i < ids.length; i++) for (let d = 0; d < dim; d++) dtable[ids[i] * dim + d] += dout[i * dim + d];
   return dtable;

@@ -8,7 +8,14 @@ const gpu = await testGpu();
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
 /** ⟨A x, y⟩ = ⟨x, Aᵀ y⟩ up to f32 rounding of the two results (relative to ‖Ax‖‖y‖). */
-function expectAdjoint(what: string, ax: ArrayLike<number>, y: ArrayLike<number>, x: ArrayLike<number>, aty: ArrayLike<number>, seed: number): void {
+function expectAdjoint(
+  what: string,
+  ax: ArrayLike<number>,
+  y: ArrayLike<number>,
+  x: ArrayLike<number>,
+  aty: ArrayLike<number>,
+  seed: number,
+): void {
   const lhs = dot(ax, y);
   const rhs = dot(x, aty);
   const scale = Math.sqrt(dot(ax, ax) * dot(y, y)) || 1;
@@ -47,7 +54,8 @@ describe('copyAxisRange', () => {
       const nd = p.outer * p.dstDim * p.inner;
       // untouched dst elements must keep their values
       const dst0 = randn(nd, r);
-      const S = gpu.upload(src), D = gpu.upload(dst0);
+      const S = gpu.upload(src),
+        D = gpu.upload(dst0);
       copyAxisRange(gpu, S, D, p);
       expectClose(name, await gpu.readF32(D, nd), copyAxisRangeRef(src, dst0, p), TOLERANCE.f32, seed);
       [S, D].forEach((b) => gpu.destroyBuffer(b));
@@ -78,10 +86,23 @@ describe('copyAxisRange', () => {
     const seed = freshSeed();
     const r = rng(seed);
     const p = { outer: 4, srcDim: 10, dstDim: 6, inner: 9, srcStart: 3, dstStart: 1, len: 4 };
-    const back = { outer: p.outer, srcDim: p.dstDim, dstDim: p.srcDim, inner: p.inner, srcStart: p.dstStart, dstStart: p.srcStart, len: p.len };
-    const ns = p.outer * p.srcDim * p.inner, nd = p.outer * p.dstDim * p.inner;
-    const x = randn(ns, r), y = randn(nd, r);
-    const X = gpu.upload(x), Y = gpu.upload(y), AX = gpu.createBuffer(nd * 4), ATY = gpu.createBuffer(ns * 4);
+    const back = {
+      outer: p.outer,
+      srcDim: p.dstDim,
+      dstDim: p.srcDim,
+      inner: p.inner,
+      srcStart: p.dstStart,
+      dstStart: p.srcStart,
+      len: p.len,
+    };
+    const ns = p.outer * p.srcDim * p.inner,
+      nd = p.outer * p.dstDim * p.inner;
+    const x = randn(ns, r),
+      y = randn(nd, r);
+    const X = gpu.upload(x),
+      Y = gpu.upload(y),
+      AX = gpu.createBuffer(nd * 4),
+      ATY = gpu.createBuffer(ns * 4);
     fill(gpu, AX, nd, 0);
     fill(gpu, ATY, ns, 0);
     copyAxisRange(gpu, X, AX, p);
@@ -92,28 +113,57 @@ describe('copyAxisRange', () => {
     const tb = { outer: 2, srcDim: 2, dstDim: 3, inner: 2, srcStart: 0, dstStart: 1, len: 2 };
     const w = randn(8, r);
     const analytic = copyAxisRangeRef(w, new Float64Array(12), tb);
-    expectClose('copy fd', analytic, finiteDifferences((v) => dot(copyAxisRangeRef(v, new Float64Array(8), t), w), randn(12, r)), TOLERANCE.finiteDifference, seed);
+    expectClose(
+      'copy fd',
+      analytic,
+      finiteDifferences((v) => dot(copyAxisRangeRef(v, new Float64Array(8), t), w), randn(12, r)),
+      TOLERANCE.finiteDifference,
+      seed,
+    );
     [X, Y, AX, ATY].forEach((b) => gpu.destroyBuffer(b));
   });
 });
 
 describe('permute', () => {
   const cases: [number[], number[]][] = [
-    [[2, 50, 12, 64], [0, 2, 1, 3]], // CLIP heads split
-    [[3, 5, 7], [2, 0, 1]],
-    [[17, 33], [1, 0]],
-    [[2, 3, 1, 4, 5, 3], [5, 3, 1, 0, 2, 4]],
+    [
+      [2, 50, 12, 64],
+      [0, 2, 1, 3],
+    ], // CLIP heads split
+    [
+      [3, 5, 7],
+      [2, 0, 1],
+    ],
+    [
+      [17, 33],
+      [1, 0],
+    ],
+    [
+      [2, 3, 1, 4, 5, 3],
+      [5, 3, 1, 0, 2, 4],
+    ],
     [[11], [0]],
-    [[3, 2, 2, 3, 2, 3], [5, 0, 3, 2, 4, 1]], // rank 6, every extent > 1: each step of the unrolled index math
+    [
+      [3, 2, 2, 3, 2, 3],
+      [5, 0, 3, 2, 4, 1],
+    ], // rank 6, every extent > 1: each step of the unrolled index math
   ];
   for (const [shape, perm] of cases) {
     it(`[${shape}] by [${perm}], and back`, async () => {
       const seed = freshSeed();
       const n = prod(shape);
       const x = randn(n, rng(seed));
-      const X = gpu.upload(x), Y = poisoned(gpu, n), Z = poisoned(gpu, n);
+      const X = gpu.upload(x),
+        Y = poisoned(gpu, n),
+        Z = poisoned(gpu, n);
       permute(gpu, X, Y, shape, perm);
-      permute(gpu, Y, Z, perm.map((p) => shape[p]), invertPermutation(perm));
+      permute(
+        gpu,
+        Y,
+        Z,
+        perm.map((p) => shape[p]),
+        invertPermutation(perm),
+      );
       expectClose('permute', await gpu.readF32(Y, n), permuteRef(x, shape, perm), 0, seed);
       expectClose('round trip', await gpu.readF32(Z, n), x, 0, seed);
       [X, Y, Z].forEach((b) => gpu.destroyBuffer(b));
@@ -123,32 +173,69 @@ describe('permute', () => {
   it('the inverse permutation is the adjoint and matches finite differences', async () => {
     const seed = freshSeed();
     const r = rng(seed);
-    const [shape, perm] = [[3, 4, 5, 2], [3, 1, 0, 2]];
+    const [shape, perm] = [
+      [3, 4, 5, 2],
+      [3, 1, 0, 2],
+    ];
     const n = prod(shape);
-    const x = randn(n, r), y = randn(n, r);
-    const X = gpu.upload(x), Y = gpu.upload(y), AX = poisoned(gpu, n), ATY = poisoned(gpu, n);
+    const x = randn(n, r),
+      y = randn(n, r);
+    const X = gpu.upload(x),
+      Y = gpu.upload(y),
+      AX = poisoned(gpu, n),
+      ATY = poisoned(gpu, n);
     permute(gpu, X, AX, shape, perm);
-    permute(gpu, Y, ATY, perm.map((p) => shape[p]), invertPermutation(perm));
+    permute(
+      gpu,
+      Y,
+      ATY,
+      perm.map((p) => shape[p]),
+      invertPermutation(perm),
+    );
     expectAdjoint('permute', await gpu.readF32(AX, n), y, x, await gpu.readF32(ATY, n), seed);
-    const [ts, tp] = [[2, 3, 2], [1, 2, 0]];
+    const [ts, tp] = [
+      [2, 3, 2],
+      [1, 2, 0],
+    ];
     const w = randn(12, r);
-    const analytic = permuteRef(w, tp.map((p) => ts[p]), invertPermutation(tp));
-    expectClose('permute fd', analytic, finiteDifferences((v) => dot(permuteRef(v, ts, tp), w), randn(12, r)), TOLERANCE.finiteDifference, seed);
+    const analytic = permuteRef(
+      w,
+      tp.map((p) => ts[p]),
+      invertPermutation(tp),
+    );
+    expectClose(
+      'permute fd',
+      analytic,
+      finiteDifferences((v) => dot(permuteRef(v, ts, tp), w), randn(12, r)),
+      TOLERANCE.finiteDifference,
+      seed,
+    );
     [X, Y, AX, ATY].forEach((b) => gpu.destroyBuffer(b));
   });
 });
 
 describe('embedding', () => {
-  for (const [count, dim, vocab] of [[77 * 2, 37, 1000], [5, 512, 3], [1, 1, 1]]) {
+  for (const [count, dim, vocab] of [
+    [77 * 2, 37, 1000],
+    [5, 512, 3],
+    [1, 1, 1],
+  ]) {
     it(`count=${count} dim=${dim} vocab=${vocab}: forward, backward, adjoint, determinism`, async () => {
       const seed = freshSeed();
       const r = rng(seed);
       // repeated ids (vocab small or ids drawn from a few) exercise the ordered accumulation
       const ids = Int32Array.from({ length: count }, () => Math.floor(r() * Math.min(vocab, 7)) * Math.floor(vocab / Math.min(vocab, 7)));
       validateIds(ids, vocab);
-      const table = randn(vocab * dim, r), dout = randn(count * dim, r), init = randn(vocab * dim, r);
-      const T = gpu.upload(table), I = gpu.upload(ids), DO = gpu.upload(dout);
-      const OUT = poisoned(gpu, count * dim), DT = poisoned(gpu, vocab * dim), DT2 = poisoned(gpu, vocab * dim), ACC = gpu.upload(init);
+      const table = randn(vocab * dim, r),
+        dout = randn(count * dim, r),
+        init = randn(vocab * dim, r);
+      const T = gpu.upload(table),
+        I = gpu.upload(ids),
+        DO = gpu.upload(dout);
+      const OUT = poisoned(gpu, count * dim),
+        DT = poisoned(gpu, vocab * dim),
+        DT2 = poisoned(gpu, vocab * dim),
+        ACC = gpu.upload(init);
       embedding(gpu, T, I, OUT, count, dim, vocab);
       embeddingBackward(gpu, I, DO, DT, count, dim, vocab, { zero: true });
       embeddingBackward(gpu, I, DO, DT2, count, dim, vocab, { zero: true });
@@ -157,7 +244,13 @@ describe('embedding', () => {
       const dt = await gpu.readF32(DT, vocab * dim);
       expectClose('embedding', out, embeddingRef(table, ids, dim), 0, seed);
       expectClose('embedding backward', dt, embeddingBackwardRef(ids, dout, dim, vocab), TOLERANCE.f32Backward, seed);
-      expectClose('embedding backward, accumulating', await gpu.readF32(ACC, vocab * dim), embeddingBackwardRef(ids, dout, dim, vocab, init), TOLERANCE.f32Backward, seed);
+      expectClose(
+        'embedding backward, accumulating',
+        await gpu.readF32(ACC, vocab * dim),
+        embeddingBackwardRef(ids, dout, dim, vocab, init),
+        TOLERANCE.f32Backward,
+        seed,
+      );
       expect(bitsEqual(dt, await gpu.readF32(DT2, vocab * dim)), `backward reruns must be bit-identical; seed ${seed}`).toBe(true);
       expectAdjoint('embedding', out, dout, table, dt, seed);
       [T, I, DO, OUT, DT, DT2, ACC].forEach((b) => gpu.destroyBuffer(b));
@@ -167,8 +260,11 @@ describe('embedding', () => {
   it('an out-of-range id gives a NaN row forward and is skipped backward', async () => {
     const ids = Int32Array.from([1, 5, -1, 0]);
     expect(() => validateIds(ids, 4)).toThrow(/embedding: 'ids'\[1\] = 5 is outside the vocabulary \[0, 4\)/);
-    const T = gpu.upload(Float32Array.from({ length: 8 }, (_, i) => i)), I = gpu.upload(ids), OUT = poisoned(gpu, 8);
-    const DO = gpu.upload(new Float32Array(8).fill(1)), DT = poisoned(gpu, 8);
+    const T = gpu.upload(Float32Array.from({ length: 8 }, (_, i) => i)),
+      I = gpu.upload(ids),
+      OUT = poisoned(gpu, 8);
+    const DO = gpu.upload(new Float32Array(8).fill(1)),
+      DT = poisoned(gpu, 8);
     embedding(gpu, T, I, OUT, 4, 2, 4);
     embeddingBackward(gpu, I, DO, DT, 4, 2, 4, { zero: true });
     expect(Array.from(await gpu.readF32(OUT, 8))).toEqual([2, 3, NaN, NaN, NaN, NaN, 0, 1]);
@@ -181,13 +277,19 @@ describe('embedding', () => {
     const ids = [2, 0, 2, 1];
     const w = randn(4 * 3, r);
     const analytic = embeddingBackwardRef(ids, w, 3, 4);
-    expectClose('embedding fd', analytic, finiteDifferences((t) => dot(embeddingRef(t, ids, 3), w), randn(12, r)), TOLERANCE.finiteDifference);
+    expectClose(
+      'embedding fd',
+      analytic,
+      finiteDifferences((t) => dot(embeddingRef(t, ids, 3), w), randn(12, r)),
+      TOLERANCE.finiteDifference,
+    );
   });
 });
 
 describe('wrong calls', () => {
   it('name the kernel and the argument', () => {
-    const small = gpu.createBuffer(16), big = gpu.createBuffer(4096);
+    const small = gpu.createBuffer(16),
+      big = gpu.createBuffer(4096);
     expect(() => fill(gpu, small, 100, 0)).toThrow(/fill: buffer 'out' holds 16 bytes, needs 400/);
     expect(() => fill(gpu, big, -1, 0)).toThrow(/fill: 'n' must be an integer/);
     const p = { outer: 2, srcDim: 4, dstDim: 4, inner: 3, srcStart: 2, dstStart: 0, len: 3 };
@@ -201,7 +303,9 @@ describe('wrong calls', () => {
     expect(() => permute(gpu, big, small, [4, 5], [1, 0])).toThrow(/permute: buffer 'y' holds 16 bytes, needs 80/);
     expect(() => embedding(gpu, small, big, big, 4, 8, 10)).toThrow(/embedding: buffer 'table' holds 16 bytes, needs 320/);
     expect(() => embedding(gpu, big, big, big, 4, 0, 10)).toThrow(/embedding: 'dim' must be an integer ≥ 1/);
-    expect(() => embeddingBackward(gpu, big, big, small, 4, 8, 10, { zero: true })).toThrow(/embedding_backward: buffer 'dtable' holds 16 bytes, needs 320/);
+    expect(() => embeddingBackward(gpu, big, big, small, 4, 8, 10, { zero: true })).toThrow(
+      /embedding_backward: buffer 'dtable' holds 16 bytes, needs 320/,
+    );
     gpu.destroyBuffer(small);
     gpu.destroyBuffer(big);
   });

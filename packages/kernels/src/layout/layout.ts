@@ -75,8 +75,10 @@ export interface AxisRange {
 export function copyAxisRange(gpu: Gpu, src: BufferArg, dst: BufferArg, p: AxisRange): void {
   const k = 'copy_axis_range';
   for (const name of ['outer', 'srcDim', 'dstDim', 'inner', 'srcStart', 'dstStart', 'len'] as const) checkCount(k, name, p[name]);
-  if (p.srcStart + p.len > p.srcDim) throw new KernelError(k, `source range [${p.srcStart}, ${p.srcStart + p.len}) exceeds 'srcDim' ${p.srcDim}`);
-  if (p.dstStart + p.len > p.dstDim) throw new KernelError(k, `destination range [${p.dstStart}, ${p.dstStart + p.len}) exceeds 'dstDim' ${p.dstDim}`);
+  if (p.srcStart + p.len > p.srcDim)
+    throw new KernelError(k, `source range [${p.srcStart}, ${p.srcStart + p.len}) exceeds 'srcDim' ${p.srcDim}`);
+  if (p.dstStart + p.len > p.dstDim)
+    throw new KernelError(k, `destination range [${p.dstStart}, ${p.dstStart + p.len}) exceeds 'dstDim' ${p.dstDim}`);
   checkNoAlias(k, src, 'src', dst, 'dst');
   const n = p.outer * p.len * p.inner;
   if (n === 0) return;
@@ -107,7 +109,8 @@ export function invertPermutation(perm: readonly number[]): number[] {
  */
 export function permute(gpu: Gpu, x: BufferArg, y: BufferArg, shape: readonly number[], perm: readonly number[]): void {
   const k = 'permute';
-  if (shape.length > MAX_PERMUTE_RANK) throw new KernelError(k, `'shape' has rank ${shape.length}, at most ${MAX_PERMUTE_RANK} is supported`);
+  if (shape.length > MAX_PERMUTE_RANK)
+    throw new KernelError(k, `'shape' has rank ${shape.length}, at most ${MAX_PERMUTE_RANK} is supported`);
   if (perm.length !== shape.length) throw new KernelError(k, `'perm' has ${perm.length} axes but 'shape' has ${shape.length}`);
   shape.forEach((d, i) => checkCount(k, `shape[${i}]`, d));
   invertPermutation(perm); // validates
@@ -134,7 +137,8 @@ export function permute(gpu: Gpu, x: BufferArg, y: BufferArg, shape: readonly nu
 export function validateIds(ids: ArrayLike<number>, vocab: number, kernel = 'embedding'): void {
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i];
-    if (!Number.isInteger(id) || id < 0 || id >= vocab) throw new KernelError(kernel, `'ids'[${i}] = ${id} is outside the vocabulary [0, ${vocab})`);
+    if (!Number.isInteger(id) || id < 0 || id >= vocab)
+      throw new KernelError(kernel, `'ids'[${i}] = ${id} is outside the vocabulary [0, ${vocab})`);
   }
 }
 
@@ -167,11 +171,19 @@ export function embedding(gpu: Gpu, table: BufferArg, ids: BufferArg, out: Buffe
  * [vocab, dim] accumulates: zero it first, or pass `zero: true` to have it zeroed here.
  */
 export function embeddingBackward(
-  gpu: Gpu, ids: BufferArg, dout: BufferArg, dtable: BufferArg, count: number, dim: number, vocab: number, opts: { zero?: boolean } = {},
+  gpu: Gpu,
+  ids: BufferArg,
+  dout: BufferArg,
+  dtable: BufferArg,
+  count: number,
+  dim: number,
+  vocab: number,
+  opts: { zero?: boolean } = {},
 ): void {
   checkEmbedding('embedding_backward', count, dim, vocab);
   const r = range(dtable);
-  if (r.hi - r.lo < vocab * dim * 4) throw new KernelError('embedding_backward', `buffer 'dtable' holds ${r.hi - r.lo} bytes, needs ${vocab * dim * 4}`);
+  if (r.hi - r.lo < vocab * dim * 4)
+    throw new KernelError('embedding_backward', `buffer 'dtable' holds ${r.hi - r.lo} bytes, needs ${vocab * dim * 4}`);
   if (opts.zero) fill(gpu, dtable, vocab * dim, 0);
   if (count === 0) return;
   gpu.run(programs.embeddingBackward, {

@@ -23,7 +23,12 @@ function indexers(s: MatmulShape) {
 }
 
 /** alpha·A·B + bias: the activation's input, [batch,M,N]. */
-export function matmulPreActivationRef(a: ArrayLike<number>, b: ArrayLike<number>, s: MatmulShape, ep: MatmulEpilogueValues = {}): Float64Array {
+export function matmulPreActivationRef(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  s: MatmulShape,
+  ep: MatmulEpilogueValues = {},
+): Float64Array {
   const { M, N, K } = s;
   const batch = s.batch ?? 1;
   const alpha = ep.alpha ?? 1;
@@ -57,7 +62,11 @@ export function matmulRef(a: ArrayLike<number>, b: ArrayLike<number>, s: MatmulS
  * gradient sums over the batch. The residual's gradient is dc itself.
  */
 export function matmulBackwardRef(
-  a: ArrayLike<number>, b: ArrayLike<number>, dc: ArrayLike<number>, s: MatmulShape, ep: MatmulEpilogueValues = {},
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  dc: ArrayLike<number>,
+  s: MatmulShape,
+  ep: MatmulEpilogueValues = {},
 ): { da: Float64Array; db: Float64Array; dbias: Float64Array } {
   const { M, N, K } = s;
   const batch = s.batch ?? 1;

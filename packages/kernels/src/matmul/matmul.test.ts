@@ -2,7 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { TOLERANCE } from '../tolerances.js';
 import { dot, expectClose, finiteDifferences, freshSeed, poisoned, randn, rng, testGpu } from '../testing.js';
 import {
-  MATMUL_CONFIGS, NARROW_CONFIGS, defaultMatmulConfig, matmul, matmulBackward, matmulF16, packF16, roundToF16, type MatmulActivation, type MatmulConfig, type MatmulShape,
+  MATMUL_CONFIGS,
+  NARROW_CONFIGS,
+  defaultMatmulConfig,
+  matmul,
+  matmulBackward,
+  matmulF16,
+  packF16,
+  roundToF16,
+  type MatmulActivation,
+  type MatmulConfig,
+  type MatmulShape,
 } from './matmul.js';
 import { matmulBackwardRef, matmulPreActivationRef, matmulRef, type MatmulEpilogueValues } from './matmul.ref.js';
 
@@ -46,20 +56,48 @@ const FORWARD: Case[] = [
   { name: '1×7×3', config: SMALL, shape: { M: 1, N: 7, K: 3 } },
   { name: '7×5×3 with bias, preActivation, alpha', config: SMALL, shape: { M: 7, N: 5, K: 3 }, bias: true, pre: true, alpha: -0.75 },
   { name: 'QKV 50×768 · [2304,768]ᵀ + bias', shape: { M: 50, N: 2304, K: 768, transB: true }, bias: true },
-  { name: 'text fc1 77×512 · 512×2048 + bias, quickGelu', shape: { M: 77, N: 2048, K: 512 }, bias: true, activation: 'quickGelu', pre: true },
+  {
+    name: 'text fc1 77×512 · 512×2048 + bias, quickGelu',
+    shape: { M: 77, N: 2048, K: 512 },
+    bias: true,
+    activation: 'quickGelu',
+    pre: true,
+  },
   { name: 'vision 257×1024 · [1024,1024]ᵀ + bias', shape: { M: 257, N: 1024, K: 1024, transB: true }, bias: true },
   { name: 'fc2 50×3072 · [768,3072]ᵀ + bias + residual', shape: { M: 50, N: 768, K: 3072, transB: true }, bias: true, residual: true },
-  { name: 'batch 3, transA (vec4 along M), broadcastB', config: SMALL, shape: { batch: 3, M: 12, N: 20, K: 9, transA: true, broadcastB: true } },
+  {
+    name: 'batch 3, transA (vec4 along M), broadcastB',
+    config: SMALL,
+    shape: { batch: 3, M: 12, N: 20, K: 9, transA: true, broadcastB: true },
+  },
   { name: 'K=1', config: SMALL, shape: { M: 33, N: 65, K: 1 }, bias: true },
   {
-    name: 'gelu, alpha, residual in place', config: SMALL, shape: { M: 19, N: 24, K: 40 }, bias: true, activation: 'gelu', residual: 'inplace',
-    alpha: 0.125, pre: true, tol: TOLERANCE.f32Transcendental,
+    name: 'gelu, alpha, residual in place',
+    config: SMALL,
+    shape: { M: 19, N: 24, K: 40 },
+    bias: true,
+    activation: 'gelu',
+    residual: 'inplace',
+    alpha: 0.125,
+    pre: true,
+    tol: TOLERANCE.f32Transcendental,
   },
-  { name: 'ragged, batch 2, transA, transB, broadcastA', config: SMALL, shape: { batch: 2, M: 67, N: 70, K: 130, transA: true, transB: true, broadcastA: true }, activation: 'quickGelu' },
+  {
+    name: 'ragged, batch 2, transA, transB, broadcastA',
+    config: SMALL,
+    shape: { batch: 2, M: 67, N: 70, K: 130, transA: true, transB: true, broadcastA: true },
+    activation: 'quickGelu',
+  },
   // split-K: few output tiles, long K, both operands K-major (chunks of 143 and a remainder of 142)
   { name: 'split-K 8×20×1000, transA, alpha', config: SMALL, shape: { M: 8, N: 20, K: 1000, transA: true }, alpha: -0.5 },
   { name: 'split-K with a residual', config: SMALL, shape: { M: 6, N: 9, K: 777, transA: true }, residual: true },
-  { name: 'split-K accumulating in place (c += Aᵀ·B)', config: SMALL, shape: { M: 5, N: 12, K: 640, transA: true }, residual: 'inplace', alpha: 2 },
+  {
+    name: 'split-K accumulating in place (c += Aᵀ·B)',
+    config: SMALL,
+    shape: { M: 5, N: 12, K: 640, transA: true },
+    residual: 'inplace',
+    alpha: 2,
+  },
   { name: 'split-K, a row vector (M = 1) times B', config: SMALL, shape: { M: 1, N: 7, K: 2049 } },
   { name: 'narrow N on the default config: 3000×3×72 · ᵀ', shape: { M: 3000, N: 3, K: 72, transB: true }, bias: true },
 ];
@@ -70,7 +108,9 @@ describe('matmul forward', () => {
       const seed = freshSeed();
       const x = operands(c, seed);
       const n = sizes(c.shape);
-      const A = gpu.upload(x.a), B = gpu.upload(x.b), C = poisoned(gpu, n.c);
+      const A = gpu.upload(x.a),
+        B = gpu.upload(x.b),
+        C = poisoned(gpu, n.c);
       const BIAS = x.bias && gpu.upload(x.bias);
       const PRE = c.pre ? poisoned(gpu, n.c) : undefined;
       let RES: GPUBuffer | undefined;
@@ -80,7 +120,14 @@ describe('matmul forward', () => {
       matmul(gpu, A, B, C, c.shape, ep, c.config);
       const values: MatmulEpilogueValues = { bias: x.bias, activation: c.activation, residual: x.residual, alpha: c.alpha };
       expectClose(`${c.name} c`, await gpu.readF32(C, n.c), matmulRef(x.a, x.b, c.shape, values), c.tol ?? TOLERANCE.f32, seed);
-      if (PRE) expectClose(`${c.name} preActivation`, await gpu.readF32(PRE, n.c), matmulPreActivationRef(x.a, x.b, c.shape, values), TOLERANCE.f32, seed);
+      if (PRE)
+        expectClose(
+          `${c.name} preActivation`,
+          await gpu.readF32(PRE, n.c),
+          matmulPreActivationRef(x.a, x.b, c.shape, values),
+          TOLERANCE.f32,
+          seed,
+        );
       [A, B, C, BIAS, PRE, RES].forEach((b) => b && gpu.destroyBuffer(b));
     });
   }
@@ -89,7 +136,9 @@ describe('matmul forward', () => {
 describe('split-K', () => {
   it('runs a long-K product with few output tiles as chunks plus a column sum, and leaves no scratch', async () => {
     const shape: MatmulShape = { M: 4, N: 4, K: 4096, transA: true };
-    const A = gpu.upload(randn(4 * 4096, rng(1))), B = gpu.upload(randn(4 * 4096, rng(2))), C = poisoned(gpu, 16);
+    const A = gpu.upload(randn(4 * 4096, rng(1))),
+      B = gpu.upload(randn(4 * 4096, rng(2))),
+      C = poisoned(gpu, 16);
     const [before, bytes] = [gpu.dispatches, gpu.allocatedBytes];
     matmul(gpu, A, B, C, shape, {}, SMALL);
     expect(gpu.dispatches - before).toBeGreaterThanOrEqual(2);
@@ -108,9 +157,19 @@ describe('every candidate config', () => {
       const c: Case = { name: config.name, shape, bias: true, residual: true };
       const x = operands(c, seed);
       const n = sizes(shape);
-      const A = gpu.upload(x.a), B = gpu.upload(x.b), C = poisoned(gpu, n.c), BIAS = gpu.upload(x.bias!), RES = gpu.upload(x.residual!);
+      const A = gpu.upload(x.a),
+        B = gpu.upload(x.b),
+        C = poisoned(gpu, n.c),
+        BIAS = gpu.upload(x.bias!),
+        RES = gpu.upload(x.residual!);
       matmul(gpu, A, B, C, shape, { bias: BIAS, residual: RES }, config);
-      expectClose(config.name, await gpu.readF32(C, n.c), matmulRef(x.a, x.b, shape, { bias: x.bias, residual: x.residual }), TOLERANCE.f32, seed);
+      expectClose(
+        config.name,
+        await gpu.readF32(C, n.c),
+        matmulRef(x.a, x.b, shape, { bias: x.bias, residual: x.residual }),
+        TOLERANCE.f32,
+        seed,
+      );
       [A, B, C, BIAS, RES].forEach((b) => gpu.destroyBuffer(b));
     });
   }
@@ -139,7 +198,9 @@ describe('matmulF16', () => {
       const seed = freshSeed();
       const x = operands(c, seed);
       const n = sizes(c.shape);
-      const A = gpu.upload(x.a), B = gpu.upload(packF16(x.b)), C = poisoned(gpu, n.c);
+      const A = gpu.upload(x.a),
+        B = gpu.upload(packF16(x.b)),
+        C = poisoned(gpu, n.c);
       const BIAS = x.bias && gpu.upload(x.bias);
       matmulF16(gpu, A, B, C, c.shape, { bias: BIAS, activation: c.activation }, c.config);
       const ref = matmulRef(x.a, roundToF16(x.b), c.shape, { bias: x.bias, activation: c.activation });
@@ -164,17 +225,37 @@ describe('matmulBackward', () => {
   const cases: BackwardCase[] = [
     {
       name: 'batch 3, broadcastB, transB, bias, quickGelu (dB as one product over batch·M)',
-      shape: { batch: 3, M: 77, N: 64, K: 96, transB: true, broadcastB: true }, bias: true, activation: 'quickGelu', grads: ['da', 'db', 'dbias'],
+      shape: { batch: 3, M: 77, N: 64, K: 96, transB: true, broadcastB: true },
+      bias: true,
+      activation: 'quickGelu',
+      grads: ['da', 'db', 'dbias'],
     },
     {
       name: 'batch 2, transA, broadcastB, gelu, alpha (dB summed per batch)',
-      shape: { batch: 2, M: 10, N: 12, K: 7, transA: true, broadcastB: true }, activation: 'gelu', alpha: 0.5, grads: ['da', 'db', 'dbias'],
+      shape: { batch: 2, M: 10, N: 12, K: 7, transA: true, broadcastB: true },
+      activation: 'gelu',
+      alpha: 0.5,
+      grads: ['da', 'db', 'dbias'],
       tol: TOLERANCE.f32Transcendental,
     },
-    { name: 'batch 2, broadcastA, transB (dA summed per batch)', shape: { batch: 2, M: 9, N: 8, K: 12, broadcastA: true, transB: true }, grads: ['da', 'db'] },
-    { name: 'batch 2, transA, transB, alpha, dA only', shape: { batch: 2, M: 16, N: 20, K: 24, transA: true, transB: true }, alpha: 0.25, grads: ['da'] },
+    {
+      name: 'batch 2, broadcastA, transB (dA summed per batch)',
+      shape: { batch: 2, M: 9, N: 8, K: 12, broadcastA: true, transB: true },
+      grads: ['da', 'db'],
+    },
+    {
+      name: 'batch 2, transA, transB, alpha, dA only',
+      shape: { batch: 2, M: 16, N: 20, K: 24, transA: true, transB: true },
+      alpha: 0.25,
+      grads: ['da'],
+    },
     // a Linear over 700 tokens into 6 features: dW sums over the 700 tokens (split-K)
-    { name: 'transB, 700 rows into 6 features, bias (dB by split-K)', shape: { M: 700, N: 6, K: 10, transB: true }, bias: true, grads: ['da', 'db', 'dbias'] },
+    {
+      name: 'transB, 700 rows into 6 features, bias (dB by split-K)',
+      shape: { M: 700, N: 6, K: 10, transB: true },
+      bias: true,
+      grads: ['da', 'db', 'dbias'],
+    },
   ];
   for (const c of cases) {
     it(c.name, async () => {
@@ -183,13 +264,16 @@ describe('matmulBackward', () => {
       const n = sizes(c.shape);
       const dc = randn(n.c, rng(seed + 1));
       const ep: MatmulEpilogueValues = { bias: x.bias, activation: c.activation, alpha: c.alpha };
-      const A = gpu.upload(x.a), B = gpu.upload(x.b), DC = gpu.upload(dc);
+      const A = gpu.upload(x.a),
+        B = gpu.upload(x.b),
+        DC = gpu.upload(dc);
       const PRE = c.activation ? gpu.upload(Float32Array.from(matmulPreActivationRef(x.a, x.b, c.shape, ep))) : undefined;
       const out = { da: poisoned(gpu, n.a), db: poisoned(gpu, n.b), dbias: poisoned(gpu, c.shape.N) };
       const grads = Object.fromEntries(c.grads.map((g) => [g, out[g]]));
       matmulBackward(gpu, { a: A, b: B, dc: DC, preActivation: PRE, activation: c.activation, alpha: c.alpha, ...grads }, c.shape, SMALL);
       const ref = matmulBackwardRef(x.a, x.b, dc, c.shape, ep);
-      for (const g of c.grads) expectClose(`${c.name} ${g}`, await gpu.readF32(out[g], ref[g].length), ref[g], c.tol ?? TOLERANCE.f32Backward, seed);
+      for (const g of c.grads)
+        expectClose(`${c.name} ${g}`, await gpu.readF32(out[g], ref[g].length), ref[g], c.tol ?? TOLERANCE.f32Backward, seed);
       if (!c.grads.includes('db')) expect(Number.isNaN((await gpu.readF32(out.db, 1))[0])).toBe(true);
       [A, B, DC, PRE, out.da, out.db, out.dbias].forEach((b) => b && gpu.destroyBuffer(b));
     });
@@ -199,19 +283,40 @@ describe('matmulBackward', () => {
     const seed = freshSeed();
     const shapes: [MatmulShape, MatmulEpilogueValues][] = [
       [{ M: 3, N: 4, K: 5 }, {}],
-      [{ batch: 2, M: 3, N: 2, K: 4, transA: true, transB: true, broadcastB: true }, { activation: 'quickGelu', alpha: 0.7 }],
+      [
+        { batch: 2, M: 3, N: 2, K: 4, transA: true, transB: true, broadcastB: true },
+        { activation: 'quickGelu', alpha: 0.7 },
+      ],
       [{ batch: 3, M: 2, N: 3, K: 2, broadcastA: true }, { activation: 'gelu' }],
     ];
     for (const [s, e] of shapes) {
       const r = rng(seed);
       const n = sizes(s);
-      const a = randn(n.a, r), b = randn(n.b, r), bias = randn(s.N, r), w = randn(n.c, r);
+      const a = randn(n.a, r),
+        b = randn(n.b, r),
+        bias = randn(s.N, r),
+        w = randn(n.c, r);
       const ep = { ...e, bias };
       const ref = matmulBackwardRef(a, b, w, s, ep);
       const what = `${JSON.stringify(s)} seed ${seed}`;
-      expectClose(`${what} da`, ref.da, finiteDifferences((p) => dot(matmulRef(p, b, s, ep), w), a), TOLERANCE.finiteDifference);
-      expectClose(`${what} db`, ref.db, finiteDifferences((p) => dot(matmulRef(a, p, s, ep), w), b), TOLERANCE.finiteDifference);
-      expectClose(`${what} dbias`, ref.dbias, finiteDifferences((p) => dot(matmulRef(a, b, s, { ...ep, bias: p }), w), bias), TOLERANCE.finiteDifference);
+      expectClose(
+        `${what} da`,
+        ref.da,
+        finiteDifferences((p) => dot(matmulRef(p, b, s, ep), w), a),
+        TOLERANCE.finiteDifference,
+      );
+      expectClose(
+        `${what} db`,
+        ref.db,
+        finiteDifferences((p) => dot(matmulRef(a, p, s, ep), w), b),
+        TOLERANCE.finiteDifference,
+      );
+      expectClose(
+        `${what} dbias`,
+        ref.dbias,
+        finiteDifferences((p) => dot(matmulRef(a, b, s, { ...ep, bias: p }), w), bias),
+        TOLERANCE.finiteDifference,
+      );
     }
   });
 });
@@ -223,14 +328,24 @@ describe('wrong calls', () => {
     const other = gpu.createBuffer(4096);
     expect(() => matmul(gpu, big, small, other, { M: 10, N: 10, K: 10 })).toThrow(/^matmul: buffer 'b' holds 16 bytes, needs 400$/);
     expect(() => matmul(gpu, big, big, other, { M: 0, N: 4, K: 4 })).toThrow(/matmul: invalid shape: M must be a positive integer, got 0/);
-    expect(() => matmul(gpu, big, big, other, { M: 4, N: 2.5, K: 4 })).toThrow(/matmul: invalid shape: N must be a positive integer, got 2.5/);
+    expect(() => matmul(gpu, big, big, other, { M: 4, N: 2.5, K: 4 })).toThrow(
+      /matmul: invalid shape: N must be a positive integer, got 2.5/,
+    );
     expect(() => matmul(gpu, big, big, other, { batch: 0, M: 4, N: 4, K: 4 })).toThrow(/matmul: invalid shape: batch/);
-    expect(() => matmul(gpu, big, big, other, { M: 8, N: 8, K: 8 }, { residual: small })).toThrow(/matmul: buffer 'residual' holds 16 bytes, needs 256/);
-    expect(() => matmul(gpu, big, big, other, { M: 8, N: 8, K: 8 }, { bias: small, activation: 'gelu' })).toThrow(/matmul: buffer 'bias' holds 16 bytes, needs 32/);
-    expect(() => matmul(gpu, big, big, other, { M: 4, N: 4, K: 4 }, { activation: 'swish' as MatmulActivation })).toThrow(/matmul: unknown activation 'swish'/);
+    expect(() => matmul(gpu, big, big, other, { M: 8, N: 8, K: 8 }, { residual: small })).toThrow(
+      /matmul: buffer 'residual' holds 16 bytes, needs 256/,
+    );
+    expect(() => matmul(gpu, big, big, other, { M: 8, N: 8, K: 8 }, { bias: small, activation: 'gelu' })).toThrow(
+      /matmul: buffer 'bias' holds 16 bytes, needs 32/,
+    );
+    expect(() => matmul(gpu, big, big, other, { M: 4, N: 4, K: 4 }, { activation: 'swish' as MatmulActivation })).toThrow(
+      /matmul: unknown activation 'swish'/,
+    );
     expect(() => matmul(gpu, big, big, big, { M: 4, N: 4, K: 4 })).toThrow(/matmul: output 'c' shares a buffer with 'a'/);
     expect(() => matmulF16(gpu, big, small, other, { M: 4, N: 4, K: 9 })).toThrow(/^matmul_f16: buffer 'b' holds 16 bytes, needs 72$/);
-    expect(() => matmulBackward(gpu, { a: big, b: big, dc: big, da: other, activation: 'gelu' }, { M: 4, N: 4, K: 4 })).toThrow(/matmul_backward: activation 'gelu' needs 'preActivation'/);
+    expect(() => matmulBackward(gpu, { a: big, b: big, dc: big, da: other, activation: 'gelu' }, { M: 4, N: 4, K: 4 })).toThrow(
+      /matmul_backward: activation 'gelu' needs 'preActivation'/,
+    );
     [small, big, other].forEach((b) => gpu.destroyBuffer(b));
   });
 });

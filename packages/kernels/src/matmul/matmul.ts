@@ -45,7 +45,14 @@ export interface MatmulGrads {
   dbias?: BufferArg;
 }
 
-const cfg = (tm: number, tn: number, wgx: number, wgy: number, tk: number): MatmulConfig => ({ name: `${tm}x${tn}/${wgx}x${wgy}/k${tk}`, tm, tn, wgx, wgy, tk });
+const cfg = (tm: number, tn: number, wgx: number, wgy: number, tk: number): MatmulConfig => ({
+  name: `${tm}x${tn}/${wgx}x${wgy}/k${tk}`,
+  tm,
+  tn,
+  wgx,
+  wgy,
+  tk,
+});
 /**
  * Candidate tile configs for an autotuner. On SwiftShader (a CPU driver: every read of workgroup
  * memory is gathered lane by lane, accumulators live in memory) big register blocks in tiny
@@ -105,7 +112,8 @@ export function defaultMatmulConfig(gpu: Gpu, shape?: MatmulShape): MatmulConfig
  * of the tiny CLIP: per-head products at 0.3-0.4 GFLOP/s on the default vs. ~1.2 for the big ones.
  */
 const SMALL_TILE = MATMUL_CONFIGS[2];
-const paddedArea = (s: MatmulShape, c: MatmulConfig) => Math.ceil(s.M / (c.wgy * c.tm)) * c.wgy * c.tm * Math.ceil(s.N / (c.wgx * c.tn)) * c.wgx * c.tn;
+const paddedArea = (s: MatmulShape, c: MatmulConfig) =>
+  Math.ceil(s.M / (c.wgy * c.tm)) * c.wgy * c.tm * Math.ceil(s.N / (c.wgx * c.tn)) * c.wgx * c.tn;
 
 /** WGSL of one variant, for inspection and tests. */
 export function matmulSource(f16: boolean, shape: MatmulShape, epilogue: MatmulEpilogue = {}, config = MATMUL_CONFIGS[0]): string {
@@ -129,7 +137,8 @@ function checkShape(kernel: string, s: MatmulShape): number {
   for (const k of ['M', 'N', 'K'] as const)
     if (!isInt(s[k], 1)) throw new KernelError(kernel, `invalid shape: ${k} must be a positive integer, got ${s[k]}`);
   const batch = s.batch ?? 1;
-  if (!isInt(batch, 1) || batch > 65535) throw new KernelError(kernel, `invalid shape: batch must be an integer in [1, 65535], got ${s.batch}`);
+  if (!isInt(batch, 1) || batch > 65535)
+    throw new KernelError(kernel, `invalid shape: batch must be an integer in [1, 65535], got ${s.batch}`);
   return batch;
 }
 
@@ -162,7 +171,17 @@ function splitCount(s: MatmulShape, batch: number, ep: MatmulEpilogue, config: M
   return Math.max(1, Math.min(Math.floor(s.K / 128), Math.ceil(64 / tiles)));
 }
 
-function launchSplitK(gpu: Gpu, a: BufferArg, b: BufferArg, c: BufferArg, s: MatmulShape, ep: MatmulEpilogue, config: MatmulConfig, off: Offsets, chunks: number): void {
+function launchSplitK(
+  gpu: Gpu,
+  a: BufferArg,
+  b: BufferArg,
+  c: BufferArg,
+  s: MatmulShape,
+  ep: MatmulEpilogue,
+  config: MatmulConfig,
+  off: Offsets,
+  chunks: number,
+): void {
   const { M, N, K } = s;
   const kc = Math.ceil(K / chunks);
   const full = Math.floor(K / kc);
@@ -172,7 +191,19 @@ function launchSplitK(gpu: Gpu, a: BufferArg, b: BufferArg, c: BufferArg, s: Mat
   const plain = { alpha: ep.alpha };
   const inner = { M, N, transA: s.transA, transB: s.transB };
   launch(gpu, false, a, b, partial, { ...inner, batch: full, K: kc }, plain, config, { a: off.a, b: off.b, c: 0 }, false);
-  if (rem) launch(gpu, false, a, b, partial, { ...inner, K: rem }, plain, config, { a: off.a + full * kc * M, b: off.b + full * kc * N, c: full * M * N }, false);
+  if (rem)
+    launch(
+      gpu,
+      false,
+      a,
+      b,
+      partial,
+      { ...inner, K: rem },
+      plain,
+      config,
+      { a: off.a + full * kc * M, b: off.b + full * kc * N, c: full * M * N },
+      false,
+    );
   if (ep.residual) {
     const r = whole(ep.residual);
     const size = 'buffer' in ep.residual ? (ep.residual.size ?? r.buffer.size - r.offset) : r.buffer.size;
@@ -183,7 +214,18 @@ function launchSplitK(gpu: Gpu, a: BufferArg, b: BufferArg, c: BufferArg, s: Mat
   gpu.destroyBuffer(partial);
 }
 
-function launch(gpu: Gpu, f16: boolean, a: BufferArg, b: BufferArg, c: BufferArg, s: MatmulShape, ep: MatmulEpilogue, config: MatmulConfig, off: Offsets, maySplit = true): void {
+function launch(
+  gpu: Gpu,
+  f16: boolean,
+  a: BufferArg,
+  b: BufferArg,
+  c: BufferArg,
+  s: MatmulShape,
+  ep: MatmulEpilogue,
+  config: MatmulConfig,
+  off: Offsets,
+  maySplit = true,
+): void {
   const kernel = f16 ? 'matmul_f16' : 'matmul';
   const batch = checkShape(kernel, s);
   const { M, N, K } = s;
@@ -199,7 +241,12 @@ function launch(gpu: Gpu, f16: boolean, a: BufferArg, b: BufferArg, c: BufferArg
     if (whole(ep.residual).offset !== cb.offset) throw new KernelError(kernel, `'residual' shares c's buffer at another offset`);
     inplace = true;
   }
-  const named: [string, BufferArg | undefined][] = [['a', a], ['b', b], ['bias', ep.bias], ['preActivation', ep.preActivation]];
+  const named: [string, BufferArg | undefined][] = [
+    ['a', a],
+    ['b', b],
+    ['bias', ep.bias],
+    ['preActivation', ep.preActivation],
+  ];
   for (const [name, x] of named)
     if (x && whole(x).buffer === cb.buffer) throw new KernelError(kernel, `output 'c' shares a buffer with '${name}'`);
   const pb = ep.preActivation && whole(ep.preActivation).buffer;
@@ -227,7 +274,9 @@ function launch(gpu: Gpu, f16: boolean, a: BufferArg, b: BufferArg, c: BufferArg
   gpu.run(program, {
     buffers,
     uniforms: {
-      M, N, K,
+      M,
+      N,
+      K,
       a_stride: s.broadcastA ? 0 : M * K,
       b_stride: s.broadcastB ? 0 : K * N,
       a_offset: off.a,
@@ -242,7 +291,15 @@ function launch(gpu: Gpu, f16: boolean, a: BufferArg, b: BufferArg, c: BufferArg
 }
 
 /** C[b] = act(alpha·A[b]·B[b] + bias) + residual[b], for b < batch. */
-export function matmul(gpu: Gpu, a: BufferArg, b: BufferArg, c: BufferArg, shape: MatmulShape, epilogue: MatmulEpilogue = {}, config = defaultMatmulConfig(gpu, shape)): void {
+export function matmul(
+  gpu: Gpu,
+  a: BufferArg,
+  b: BufferArg,
+  c: BufferArg,
+  shape: MatmulShape,
+  epilogue: MatmulEpilogue = {},
+  config = defaultMatmulConfig(gpu, shape),
+): void {
   launch(gpu, false, a, b, c, shape, epilogue, config, NO_OFFSETS);
 }
 
@@ -250,7 +307,15 @@ export function matmul(gpu: Gpu, a: BufferArg, b: BufferArg, c: BufferArg, shape
  * matmul with B as f16 pairs packed in u32s (packF16), unpacked with unpack2x16float and
  * accumulated in f32: needs no shader-f16 feature.
  */
-export function matmulF16(gpu: Gpu, a: BufferArg, bPacked: BufferArg, c: BufferArg, shape: MatmulShape, epilogue: MatmulEpilogue = {}, config = defaultMatmulConfig(gpu, shape)): void {
+export function matmulF16(
+  gpu: Gpu,
+  a: BufferArg,
+  bPacked: BufferArg,
+  c: BufferArg,
+  shape: MatmulShape,
+  epilogue: MatmulEpilogue = {},
+  config = defaultMatmulConfig(gpu, shape),
+): void {
   launch(gpu, true, a, bPacked, c, shape, epilogue, config, NO_OFFSETS);
 }
 
@@ -265,7 +330,14 @@ export function matmulF16(gpu: Gpu, a: BufferArg, bPacked: BufferArg, c: BufferA
  */
 export function matmulBackward(
   gpu: Gpu,
-  args: { a: BufferArg; b: BufferArg; dc: BufferArg; preActivation?: BufferArg; activation?: MatmulActivation; alpha?: number } & MatmulGrads,
+  args: {
+    a: BufferArg;
+    b: BufferArg;
+    dc: BufferArg;
+    preActivation?: BufferArg;
+    activation?: MatmulActivation;
+    alpha?: number;
+  } & MatmulGrads,
   shape: MatmulShape,
   config?: MatmulConfig,
 ): void {

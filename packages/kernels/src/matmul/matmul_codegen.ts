@@ -56,7 +56,8 @@ function operandSource(x: 'a' | 'b', v: Variant, c: MatmulConfig): string {
   if (!vec && !f16) at = `fn ${x}_at(base: u32, k: u32, p: u32) -> f32 {\n  return select(0.0, ${x}[base + ${idx}], ${inb});\n}`;
   else if (!vec)
     at = `fn ${x}_at(base: u32, k: u32, p: u32) -> f32 {\n  let e = base + ${idx};\n  let w = unpack2x16float(${x}[e >> 1u]);\n  return select(0.0, select(w.x, w.y, (e & 1u) != 0u), ${inb});\n}`;
-  else if (!f16) at = `fn ${x}_at4(base: u32, k: u32, p: u32) -> vec4<f32> {\n  return select(vec4<f32>(), ${x}[(base + ${idx}) / 4u], ${inb});\n}`;
+  else if (!f16)
+    at = `fn ${x}_at4(base: u32, k: u32, p: u32) -> vec4<f32> {\n  return select(vec4<f32>(), ${x}[(base + ${idx}) / 4u], ${inb});\n}`;
   else
     at = `fn ${x}_at4(base: u32, k: u32, p: u32) -> vec4<f32> {\n  let w = ${x}[(base + ${idx}) / 4u];\n  return select(vec4<f32>(), vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y)), ${inb});\n}`;
   const P4 = isA ? 'BM4' : 'BN4';
@@ -67,10 +68,33 @@ function operandSource(x: 'a' | 'b', v: Variant, c: MatmulConfig): string {
   let body: string;
   const off = (i: number) => (i ? ` + ${i}u` : '');
   const put = (i: number, v: string) => `put_${x}(4u * kq${off(i)}, pq, ${v});`;
-  if (vec && !alongK) body = range(4).map((i) => put(i, `${x}_at4(base, k${off(i)}, p)`)).join('\n    ');
+  if (vec && !alongK)
+    body = range(4)
+      .map((i) => put(i, `${x}_at4(base, k${off(i)}, p)`))
+      .join('\n    ');
   else if (vec)
-    body = [...range(4).map((i) => `let w${i} = ${x}_at4(base, k, p${off(i)});`), ...range(4).map((i) => put(i, `vec4<f32>(${range(4).map((r) => `w${r}.${XYZW[i]}`).join(', ')})`))].join('\n    ');
-  else body = range(4).map((i) => put(i, `vec4<f32>(${range(4).map((r) => `${x}_at(base, k${off(i)}, p${off(r)})`).join(', ')})`)).join('\n    ');
+    body = [
+      ...range(4).map((i) => `let w${i} = ${x}_at4(base, k, p${off(i)});`),
+      ...range(4).map((i) =>
+        put(
+          i,
+          `vec4<f32>(${range(4)
+            .map((r) => `w${r}.${XYZW[i]}`)
+            .join(', ')})`,
+        ),
+      ),
+    ].join('\n    ');
+  else
+    body = range(4)
+      .map((i) =>
+        put(
+          i,
+          `vec4<f32>(${range(4)
+            .map((r) => `${x}_at(base, k${off(i)}, p${off(r)})`)
+            .join(', ')})`,
+        ),
+      )
+      .join('\n    ');
   return `${at}
 
 fn load_${x}_tile(li: u32, k0: u32, p0: u32, base: u32) {
@@ -109,7 +133,9 @@ function epilogueSource(v: Variant): string {
 }
 
 fn store4(rowbase: u32, col: u32, acc: vec4<f32>) {
-${range(4).map((q) => `  if (col + ${q}u < params.N) { store1(rowbase + col + ${q}u, col + ${q}u, acc.${XYZW[q]}); }`).join('\n')}
+${range(4)
+  .map((q) => `  if (col + ${q}u < params.N) { store1(rowbase + col + ${q}u, col + ${q}u, acc.${XYZW[q]}); }`)
+  .join('\n')}
 }`;
 }
 
@@ -150,7 +176,8 @@ export function kernelSource(v: Variant, c: MatmulConfig): string {
     for (var j = 0u; j < ${tn4}u; j++) { store4(c_base + row * params.N, col0 + 4u * (tx + j * WGX), res[i * ${tn4}u + j]); }
   }`,
   ];
-  const header = `const TM = ${c.tm}u;\nconst TN = ${c.tn}u;\nconst WGX = ${c.wgx}u;\nconst WGY = ${c.wgy}u;\nconst TK = ${c.tk}u;\n` +
+  const header =
+    `const TM = ${c.tm}u;\nconst TN = ${c.tn}u;\nconst WGX = ${c.wgx}u;\nconst WGY = ${c.wgy}u;\nconst TK = ${c.tk}u;\n` +
     `const BM = ${c.wgy * c.tm}u;\nconst BN = ${c.wgx * c.tn}u;\nconst BM4 = ${(c.wgy * c.tm) / 4}u;\nconst BN4 = ${(c.wgx * c.tn) / 4}u;\nconst NT = ${c.wgx * c.wgy}u;\n`;
   const fill: Record<string, string> = {
     BINDINGS: bindings.map((b, i) => `@group(0) @binding(${i + 1}) ${b}`).join('\n'),

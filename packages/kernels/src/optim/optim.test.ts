@@ -20,15 +20,22 @@ describe('adam', () => {
         const seed = freshSeed();
         const r = rng(seed);
         const p0 = randn(n, r);
-        const P = gpu.upload(p0), M = gpu.upload(new Float32Array(n)), V = gpu.upload(new Float32Array(n));
-        const rp = Float64Array.from(p0), rm = new Float64Array(n), rv = new Float64Array(n);
+        const P = gpu.upload(p0),
+          M = gpu.upload(new Float32Array(n)),
+          V = gpu.upload(new Float32Array(n));
+        const rp = Float64Array.from(p0),
+          rm = new Float64Array(n),
+          rv = new Float64Array(n);
         const grads: GPUBuffer[] = [];
         for (let step = 1; step <= 3; step++) {
           // gradients of different scales per step, some exactly zero
           const g = Float32Array.from(randn(n, r, 10 ** (step - 2)), (x, i) => (i % 17 === 5 ? 0 : x));
           // Adam's L2 form adds wd·p to g. Where the two cancel to |g'| ~ ε, the update g'/(|g'| + ε)
           // turns on the last bits of g', which f32 cannot match to a float64 reference: keep away.
-          if (h.decoupled === false) g.forEach((x, i) => { if (x !== 0 && Math.abs(x + h.weightDecay! * rp[i]) < 1e-5) g[i] = x + 1e-4; });
+          if (h.decoupled === false)
+            g.forEach((x, i) => {
+              if (x !== 0 && Math.abs(x + h.weightDecay! * rp[i]) < 1e-5) g[i] = x + 1e-4;
+            });
           const G = gpu.upload(g);
           grads.push(G);
           adam(gpu, P, G, M, V, n, { ...h, step });
@@ -40,7 +47,13 @@ describe('adam', () => {
         // after each of the 3 steps costs up to half an ulp of p: allowed on top of the f32 tolerance.
         const delta = Float64Array.from(rp, (x, i) => x - p0[i]);
         const tolDelta = TOLERANCE.f32 + (3 * 2 ** -24 * Math.sqrt(dot(p, p))) / Math.sqrt(dot(delta, delta));
-        expectClose(`${name} Δparam`, Float64Array.from(p, (x, i) => x - p0[i]), delta, tolDelta, seed);
+        expectClose(
+          `${name} Δparam`,
+          Float64Array.from(p, (x, i) => x - p0[i]),
+          delta,
+          tolDelta,
+          seed,
+        );
         expectClose(`${name} m`, await gpu.readF32(M, n), rm, TOLERANCE.f32, seed);
         expectClose(`${name} v`, await gpu.readF32(V, n), rv, TOLERANCE.f32, seed);
         [P, M, V, ...grads].forEach((b) => gpu.destroyBuffer(b));
@@ -50,7 +63,10 @@ describe('adam', () => {
 
   it('with zero gradient and no decay leaves the parameters unchanged', async () => {
     const p0 = randn(100, rng(freshSeed()));
-    const P = gpu.upload(p0), G = gpu.upload(new Float32Array(100)), M = gpu.upload(new Float32Array(100)), V = gpu.upload(new Float32Array(100));
+    const P = gpu.upload(p0),
+      G = gpu.upload(new Float32Array(100)),
+      M = gpu.upload(new Float32Array(100)),
+      V = gpu.upload(new Float32Array(100));
     adam(gpu, P, G, M, V, 100, { lr: 0.1, step: 1 });
     expect(Array.from(await gpu.readF32(P, 100))).toEqual(Array.from(p0));
     [P, G, M, V].forEach((b) => gpu.destroyBuffer(b));
@@ -59,7 +75,8 @@ describe('adam', () => {
 
 describe('wrong calls', () => {
   it('name the kernel and the argument', () => {
-    const small = gpu.createBuffer(16), big = gpu.createBuffer(4096);
+    const small = gpu.createBuffer(16),
+      big = gpu.createBuffer(4096);
     expect(() => adam(gpu, big, big, big, small, 100, { lr: 1e-3, step: 1 })).toThrow(/adam: buffer 'v' holds 16 bytes, needs 400/);
     expect(() => adam(gpu, big, big, big, big, 10, { lr: 1e-3, step: 0 })).toThrow(/adam: 'step' must be an integer ≥ 1/);
     expect(() => adam(gpu, big, big, big, big, 10, { lr: 1e-3, step: 1, beta1: 1 })).toThrow(/adam: 'beta1' must be in \[0, 1\)/);

@@ -28,7 +28,8 @@ export function adamDefaults(h: AdamHyper): Required<AdamHyper> {
 }
 
 function checkHyper(h: Required<AdamHyper>): void {
-  const bad = (name: string, why: string) => new KernelError('adam', `'${name}' ${why}, got ${(h as unknown as Record<string, number>)[name]}`);
+  const bad = (name: string, why: string) =>
+    new KernelError('adam', `'${name}' ${why}, got ${(h as unknown as Record<string, number>)[name]}`);
   if (!Number.isFinite(h.lr) || h.lr < 0) throw bad('lr', 'must be a finite number ≥ 0');
   if (!(h.beta1 >= 0 && h.beta1 < 1)) throw bad('beta1', 'must be in [0, 1)');
   if (!(h.beta2 >= 0 && h.beta2 < 1)) throw bad('beta2', 'must be in [0, 1)');

@@ -29,7 +29,12 @@ export function reduceLastAxisRef(op: ReduceOp, x: ArrayLike<number>, rows: numb
 
 /** dx[r, c] from dout[r] (max: to the first argmax only; l2norm: 0 where ‖x‖ = 0). */
 export function reduceLastAxisBackwardRef(
-  op: ReduceOp, x: ArrayLike<number>, out: ArrayLike<number>, dout: ArrayLike<number>, rows: number, cols: number,
+  op: ReduceOp,
+  x: ArrayLike<number>,
+  out: ArrayLike<number>,
+  dout: ArrayLike<number>,
+  rows: number,
+  cols: number,
 ): Float64Array {
   const dx = new Float64Array(rows * cols);
   for (let r = 0; r < rows; r++) {

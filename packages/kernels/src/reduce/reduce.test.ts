@@ -24,9 +24,23 @@ function absRowSums(x: ArrayLike<number>, rows: number, cols: number, mean: bool
 
 describe('reduceLastAxis', () => {
   // odd shapes, one row per workgroup (cols ≥ 512) and many (small cols), a ragged last workgroup
-  const SHAPES: [number, number][] = [[1, 1], [5, 3], [1, 7], [300, 77], [77, 512], [50, 768], [2, 10007]];
+  const SHAPES: [number, number][] = [
+    [1, 1],
+    [5, 3],
+    [1, 7],
+    [300, 77],
+    [77, 512],
+    [50, 768],
+    [2, 10007],
+  ];
   // the adapter's own row layout, and the hardware one (256 invocations per row) whatever the adapter
-  for (const [[rows, cols], maxPerRow] of SHAPES.flatMap((s) => [[s, undefined], [s, 256]] as const)) {
+  for (const [[rows, cols], maxPerRow] of SHAPES.flatMap(
+    (s) =>
+      [
+        [s, undefined],
+        [s, 256],
+      ] as const,
+  )) {
     for (const op of OPS) {
       it(`${op} forward and backward, ${rows}×${cols}${maxPerRow ? `, ≤ ${maxPerRow} invocations per row` : ''}`, async () => {
         rowTuning.maxPerRow = maxPerRow;
@@ -39,15 +53,24 @@ describe('reduceLastAxis', () => {
         if (op === 'l2norm' && rows > 1) x.fill(0, 0, cols); // ‖x‖ = 0 has gradient 0
         if (op === 'max' && cols > 2) x[cols - 1] = x[1] = 10; // a tie: only the first argmax gets the gradient
         const dout = randn(rows, r);
-        const X = gpu.upload(x), DOUT = gpu.upload(dout);
-        const OUT = poisoned(gpu, rows), DX = poisoned(gpu, rows * cols);
+        const X = gpu.upload(x),
+          DOUT = gpu.upload(dout);
+        const OUT = poisoned(gpu, rows),
+          DX = poisoned(gpu, rows * cols);
         reduceLastAxis(gpu, op, X, OUT, rows, cols);
         const out = await gpu.readF32(OUT, rows);
         const refOut = reduceLastAxisRef(op, x, rows, cols);
-        if (op === 'sum' || op === 'mean') expectCloseScaled(`${op} out`, out, refOut, absRowSums(x, rows, cols, op === 'mean'), tol(op), seed);
+        if (op === 'sum' || op === 'mean')
+          expectCloseScaled(`${op} out`, out, refOut, absRowSums(x, rows, cols, op === 'mean'), tol(op), seed);
         else expectClose(`${op} out`, out, refOut, tol(op), seed);
         reduceLastAxisBackward(gpu, op, X, OUT, DOUT, DX, rows, cols);
-        expectClose(`${op} dx`, await gpu.readF32(DX, rows * cols), reduceLastAxisBackwardRef(op, x, refOut, dout, rows, cols), tol(op), seed);
+        expectClose(
+          `${op} dx`,
+          await gpu.readF32(DX, rows * cols),
+          reduceLastAxisBackwardRef(op, x, refOut, dout, rows, cols),
+          tol(op),
+          seed,
+        );
         free(X, DOUT, OUT, DX);
       });
     }
@@ -72,7 +95,8 @@ describe('sumAll', () => {
     it(`n=${n}, deterministic`, async () => {
       const seed = freshSeed();
       const x = randn(n, rng(seed));
-      const X = gpu.upload(x), OUT = poisoned(gpu, 1);
+      const X = gpu.upload(x),
+        OUT = poisoned(gpu, 1);
       sumAll(gpu, X, OUT, n);
       const first = await gpu.read(OUT, 4);
       // the sum of zero-mean data may be near 0: the error is relative to Σ|x|
@@ -87,11 +111,19 @@ describe('sumAll', () => {
 
 describe('sumColumns', () => {
   // single stage, two stages (rows > 8 with many blocks) and three (a long single column)
-  for (const [rows, cols] of [[1, 1], [7, 3], [1, 1024], [1001, 77], [1028, 1024], [100_003, 1]] as [number, number][]) {
+  for (const [rows, cols] of [
+    [1, 1],
+    [7, 3],
+    [1, 1024],
+    [1001, 77],
+    [1028, 1024],
+    [100_003, 1],
+  ] as [number, number][]) {
     it(`${rows}×${cols}`, async () => {
       const seed = freshSeed();
       const x = randu(rows * cols, rng(seed), 0, 1);
-      const X = gpu.upload(x), OUT = poisoned(gpu, cols);
+      const X = gpu.upload(x),
+        OUT = poisoned(gpu, cols);
       const before = gpu.allocatedBytes;
       sumColumns(gpu, X, OUT, rows, cols);
       expectClose('sumColumns', await gpu.readF32(OUT, cols), sumColumnsRef(x, rows, cols), TOLERANCE.f32, seed);
@@ -112,7 +144,10 @@ describe('wrong calls', () => {
     throws(() => reduceLastAxis(gpu, 'sum', small, big, 10, 10), /reduce_last_axis: buffer 'x' holds 16 bytes, needs 400/);
     throws(() => reduceLastAxis(gpu, 'sum', big, big, 3, 0), /reduce_last_axis: 'cols' must be a positive integer, got 0/);
     throws(() => reduceLastAxis(gpu, 'median' as ReduceOp, big, big, 1, 1), /reduce_last_axis: unknown op 'median'/);
-    throws(() => reduceLastAxisBackward(gpu, 'max', big, big, big, small, 2, 8), /reduce_last_axis_backward: buffer 'dx' holds 16 bytes, needs 64/);
+    throws(
+      () => reduceLastAxisBackward(gpu, 'max', big, big, big, small, 2, 8),
+      /reduce_last_axis_backward: buffer 'dx' holds 16 bytes, needs 64/,
+    );
     throws(() => sumAll(gpu, small, big, 5), /sum_all: buffer 'x' holds 16 bytes, needs 20/);
     throws(() => sumAll(gpu, big, big, 0), /sum_all: 'n' must be a positive integer, got 0/);
     throws(() => sumColumns(gpu, big, small, 2, 5), /sum_columns: buffer 'out' holds 16 bytes, needs 20/);

@@ -48,7 +48,14 @@ export function reduceLastAxis(gpu: Gpu, op: ReduceOp, x: BufferArg, out: Buffer
  * dout·x/‖x‖ (0 where ‖x‖ = 0); max dout to the first argmax only; logsumexp dout·softmax(x).
  */
 export function reduceLastAxisBackward(
-  gpu: Gpu, op: ReduceOp, x: BufferArg, out: BufferArg, dout: BufferArg, dx: BufferArg, rows: number, cols: number,
+  gpu: Gpu,
+  op: ReduceOp,
+  x: BufferArg,
+  out: BufferArg,
+  dout: BufferArg,
+  dx: BufferArg,
+  rows: number,
+  cols: number,
 ): void {
   const kernel = programs.backward.name;
   const OP = opCode(kernel, op);

@@ -1,6 +1,11 @@
 // Plain float64 references for softmax and log-softmax over the last axis, x [rows, cols].
 
-function perRow(x: ArrayLike<number>, rows: number, cols: number, f: (off: number, m: number, sum: number, y: Float64Array) => void): Float64Array {
+function perRow(
+  x: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  f: (off: number, m: number, sum: number, y: Float64Array) => void,
+): Float64Array {
   const y = new Float64Array(rows * cols);
   for (let r = 0; r < rows; r++) {
     const off = r * cols;

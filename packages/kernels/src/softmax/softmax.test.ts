@@ -28,8 +28,12 @@ function termSizes(y: ArrayLike<number>, dy: ArrayLike<number>, rows: number, co
 
 async function check(rows: number, cols: number, x: Float32Array, dy: Float32Array, seed: number): Promise<void> {
   const n = rows * cols;
-  const X = gpu.upload(x), DY = gpu.upload(dy);
-  const Y = poisoned(gpu, n), DX = poisoned(gpu, n), LY = poisoned(gpu, n), LDX = poisoned(gpu, n);
+  const X = gpu.upload(x),
+    DY = gpu.upload(dy);
+  const Y = poisoned(gpu, n),
+    DX = poisoned(gpu, n),
+    LY = poisoned(gpu, n),
+    LDX = poisoned(gpu, n);
   softmax(gpu, X, Y, rows, cols);
   softmaxBackward(gpu, Y, DY, DX, rows, cols);
   logSoftmax(gpu, X, LY, rows, cols);
@@ -40,20 +44,47 @@ async function check(rows: number, cols: number, x: Float32Array, dy: Float32Arr
   const gotY = await gpu.readF32(Y, n);
   const gotLy = await gpu.readF32(LY, n);
   expectClose('softmax y', gotY, softmaxRef(x, rows, cols), TOL.forward, seed);
-  expectCloseScaled('softmax dx', await gpu.readF32(DX, n), softmaxBackwardRef(gotY, dy, rows, cols), termSizes(gotY, dy, rows, cols), TOL.backward, seed);
+  expectCloseScaled(
+    'softmax dx',
+    await gpu.readF32(DX, n),
+    softmaxBackwardRef(gotY, dy, rows, cols),
+    termSizes(gotY, dy, rows, cols),
+    TOL.backward,
+    seed,
+  );
   // masked (−∞) inputs give −∞ log-probabilities: compare those exactly, the rest by relative L2
   const finite = [...ly.keys()].filter((i) => Number.isFinite(ly[i]));
   for (let i = 0; i < n; i++) if (!Number.isFinite(ly[i])) expect(gotLy[i], `log-softmax at masked ${i}; seed ${seed}`).toBe(-Infinity);
-  expectClose('log-softmax y', finite.map((i) => gotLy[i]), finite.map((i) => ly[i]), TOL.forward, seed);
+  expectClose(
+    'log-softmax y',
+    finite.map((i) => gotLy[i]),
+    finite.map((i) => ly[i]),
+    TOL.forward,
+    seed,
+  );
   expectClose('log-softmax dx', await gpu.readF32(LDX, n), logSoftmaxBackwardRef(gotLy, dy, rows, cols), TOL.logBackward, seed);
   free(X, DY, Y, DX, LY, LDX);
 }
 
 describe('softmax and logSoftmax', () => {
   // tiny odd shapes; attention over 50, 77 and 257 tokens (rows = heads·tokens); a long row
-  const SHAPES: [number, number][] = [[1, 1], [5, 3], [1, 7], [400, 50], [924, 77], [257, 257], [3, 5003]];
+  const SHAPES: [number, number][] = [
+    [1, 1],
+    [5, 3],
+    [1, 7],
+    [400, 50],
+    [924, 77],
+    [257, 257],
+    [3, 5003],
+  ];
   // the adapter's own row layout, and the hardware one (256 invocations per row) whatever the adapter
-  for (const [[rows, cols], maxPerRow] of SHAPES.flatMap((s) => [[s, undefined], [s, 256]] as const)) {
+  for (const [[rows, cols], maxPerRow] of SHAPES.flatMap(
+    (s) =>
+      [
+        [s, undefined],
+        [s, 256],
+      ] as const,
+  )) {
     it(`forward and backward, ${rows}×${cols}${maxPerRow ? `, ≤ ${maxPerRow} invocations per row` : ''}`, async () => {
       rowTuning.maxPerRow = maxPerRow;
       onTestFinished(() => {
@@ -87,9 +118,21 @@ describe('softmax and logSoftmax', () => {
     const x = randn(rows * cols, r, 2);
     const w = randn(rows * cols, r);
     const ds = softmaxBackwardRef(softmaxRef(x, rows, cols), w, rows, cols);
-    expectClose('softmax', ds, finiteDifferences((p) => dot(softmaxRef(p, rows, cols), w), x), TOLERANCE.finiteDifference, seed);
+    expectClose(
+      'softmax',
+      ds,
+      finiteDifferences((p) => dot(softmaxRef(p, rows, cols), w), x),
+      TOLERANCE.finiteDifference,
+      seed,
+    );
     const dl = logSoftmaxBackwardRef(logSoftmaxRef(x, rows, cols), w, rows, cols);
-    expectClose('log-softmax', dl, finiteDifferences((p) => dot(logSoftmaxRef(p, rows, cols), w), x), TOLERANCE.finiteDifference, seed);
+    expectClose(
+      'log-softmax',
+      dl,
+      finiteDifferences((p) => dot(logSoftmaxRef(p, rows, cols), w), x),
+      TOLERANCE.finiteDifference,
+      seed,
+    );
   });
 });
 

@@ -8,13 +8,23 @@ import { mulberry32, type Random } from '@clipgpu/clip-runtime';
 
 /** Evaluation shades: close to the training colours but not the same values. */
 const EVAL_RGB: Record<ColorName, [number, number, number]> = {
-  red: [205, 40, 45], green: [45, 160, 70], blue: [40, 75, 205], yellow: [230, 210, 60],
-  purple: [125, 50, 160], orange: [235, 125, 35], white: [235, 235, 230], black: [25, 25, 30],
+  red: [205, 40, 45],
+  green: [45, 160, 70],
+  blue: [40, 75, 205],
+  yellow: [230, 210, 60],
+  purple: [125, 50, 160],
+  orange: [235, 125, 35],
+  white: [235, 235, 230],
+  black: [25, 25, 30],
 };
 
 /** Where each position puts the shape's centre, as fractions of the side (its own constants). */
 const CENTERS: Record<(typeof POSITIONS)[number], [number, number]> = {
-  'top left': [0.27, 0.27], 'top right': [0.73, 0.27], 'bottom left': [0.27, 0.73], 'bottom right': [0.73, 0.73], center: [0.5, 0.5],
+  'top left': [0.27, 0.27],
+  'top right': [0.73, 0.27],
+  'bottom left': [0.27, 0.73],
+  'bottom right': [0.73, 0.73],
+  center: [0.5, 0.5],
 };
 
 const length = (x: number, y: number) => Math.sqrt(x * x + y * y);
@@ -58,11 +68,16 @@ function sdStar(x: number, y: number, r: number, rf: number): number {
 
 function sdf(shape: ShapeName, x: number, y: number, r: number): number {
   switch (shape) {
-    case 'circle': return length(x, y) - r;
-    case 'square': return sdBox(x, y, r * 0.8);
-    case 'triangle': return sdTriangle(x, y + r * 0.15, r);
-    case 'star': return sdStar(x, y, r * 1.1, 0.45);
-    default: return Math.abs(length(x, y) - r * 0.78) - r * 0.22; // ring
+    case 'circle':
+      return length(x, y) - r;
+    case 'square':
+      return sdBox(x, y, r * 0.8);
+    case 'triangle':
+      return sdTriangle(x, y + r * 0.15, r);
+    case 'star':
+      return sdStar(x, y, r * 1.1, 0.45);
+    default:
+      return Math.abs(length(x, y) - r * 0.78) - r * 0.22; // ring
   }
 }
 
@@ -109,7 +124,13 @@ export function evalSet(n: number, seed = 12345, size = 32): { spec: ShapeSpec; 
     const shape = SHAPES[Math.floor(i / COLORS.length) % SHAPES.length]!;
     let background = COLORS[Math.floor(r() * COLORS.length)]!;
     while (background === color) background = COLORS[Math.floor(r() * COLORS.length)]!;
-    const spec: ShapeSpec = { shape, color, background, size: SIZES[Math.floor(r() * 2)]!, position: POSITIONS[Math.floor(r() * POSITIONS.length)]! };
+    const spec: ShapeSpec = {
+      shape,
+      color,
+      background,
+      size: SIZES[Math.floor(r() * 2)]!,
+      position: POSITIONS[Math.floor(r() * POSITIONS.length)]!,
+    };
     out.push({ spec, rgb: rasterizeEval(spec, r, size) });
   }
   return out;

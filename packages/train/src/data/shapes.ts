@@ -30,13 +30,34 @@ export interface ShapeSpec {
 
 /** Nominal sRGB of each colour (the training rasterizer jitters around these). */
 export const RGB: Record<ColorName, [number, number, number]> = {
-  red: [220, 30, 30], green: [30, 170, 50], blue: [30, 60, 220], yellow: [240, 220, 40],
-  purple: [140, 40, 170], orange: [245, 140, 20], white: [245, 245, 245], black: [15, 15, 15],
+  red: [220, 30, 30],
+  green: [30, 170, 50],
+  blue: [30, 60, 220],
+  yellow: [240, 220, 40],
+  purple: [140, 40, 170],
+  orange: [245, 140, 20],
+  white: [245, 245, 245],
+  black: [15, 15, 15],
 };
 
 /** Every word the captions use (the tiny CLIP's vocabulary is built from these). */
 export const WORDS = [
-  'a', 'an', 'small', 'large', ...COLORS, ...SHAPES, 'on', 'background', 'at', 'the', 'top', 'bottom', 'left', 'right', 'in', 'center',
+  'a',
+  'an',
+  'small',
+  'large',
+  ...COLORS,
+  ...SHAPES,
+  'on',
+  'background',
+  'at',
+  'the',
+  'top',
+  'bottom',
+  'left',
+  'right',
+  'in',
+  'center',
 ];
 
 const pick = <T>(xs: readonly T[], r: Random): T => xs[Math.floor(r() * xs.length)]!;
@@ -85,17 +106,24 @@ export function randomCaption(spec: ShapeSpec, r: Random, say?: keyof ShapeSpec)
 /** Whether a caption is true of an image (an unsaid background means a neutral one). */
 export function captionMatches(p: CaptionParts, s: ShapeSpec): boolean {
   const background = p.background ? p.background === s.background : isNeutral(s.background);
-  return p.shape === s.shape && p.color === s.color && (!p.size || p.size === s.size) && (!p.position || p.position === s.position) && background;
+  return (
+    p.shape === s.shape && p.color === s.color && (!p.size || p.size === s.size) && (!p.position || p.position === s.position) && background
+  );
 }
 
 /** Centre of a position as fractions of the image side. */
 export function positionCenter(p: PositionName): [number, number] {
   switch (p) {
-    case 'top left': return [0.28, 0.28];
-    case 'top right': return [0.72, 0.28];
-    case 'bottom left': return [0.28, 0.72];
-    case 'bottom right': return [0.72, 0.72];
-    default: return [0.5, 0.5];
+    case 'top left':
+      return [0.28, 0.28];
+    case 'top right':
+      return [0.72, 0.28];
+    case 'bottom left':
+      return [0.28, 0.72];
+    case 'bottom right':
+      return [0.72, 0.72];
+    default:
+      return [0.5, 0.5];
   }
 }
 
@@ -118,7 +146,11 @@ function polygon(shape: ShapeName, rot: number, starInner = STAR_INNER): [number
 /** Whether (u, v), in units of the circumradius around the shape's centre, lies inside it. */
 export function shapeMask(shape: ShapeName, rot: number, starInner = STAR_INNER): (u: number, v: number) => boolean {
   if (shape === 'circle') return (u, v) => Math.hypot(u, v) <= 1;
-  if (shape === 'ring') return (u, v) => { const d = Math.hypot(u, v); return d <= 1 && d >= 0.55; };
+  if (shape === 'ring')
+    return (u, v) => {
+      const d = Math.hypot(u, v);
+      return d <= 1 && d >= 0.55;
+    };
   const pts = polygon(shape, rot, starInner);
   return (u, v) => inPolygon(u, v, pts);
 }
@@ -204,7 +236,8 @@ export function contrastiveBatch(seed: number, n: number, size = 32, group = 4, 
   while (out.length < n) {
     const base = randomSpec(r);
     const vary = pick(varied, r);
-    const values: readonly string[] = vary === 'shape' ? SHAPES : vary === 'position' ? POSITIONS : vary === 'size' ? SIZES : COLORS.filter((c) => c !== base.color);
+    const values: readonly string[] =
+      vary === 'shape' ? SHAPES : vary === 'position' ? POSITIONS : vary === 'size' ? SIZES : COLORS.filter((c) => c !== base.color);
     const order = [...values];
     for (let i = order.length - 1; i > 0; i--) {
       const j = Math.floor(r() * (i + 1));

@@ -33,7 +33,16 @@
 //   colors.bias                [6]
 //   to_alpha.weight            [1, P(last)]
 //   to_alpha.bias              [1]
-import { bytesSource, f32ToF16Bits, fileSource, readHeader, readTensorF32, urlSource, writeSafetensors, type ByteSource } from '../../io/safetensors.js';
+import {
+  bytesSource,
+  f32ToF16Bits,
+  fileSource,
+  readHeader,
+  readTensorF32,
+  urlSource,
+  writeSafetensors,
+  type ByteSource,
+} from '../../io/safetensors.js';
 import { randn, stream } from '../random.js';
 
 interface DecoderCommon {
@@ -130,11 +139,9 @@ export function decoderTensorShapes(a: DecoderArchitecture): [string, number[]][
   const [h0, w0] = a.base_size;
   const c = a.channels;
   const k = a.coords ? 2 : 0;
-  out.push(
-    ['dense.weight', [c[0] * h0 * w0, width]],
-    ['dense.bias', [c[0] * h0 * w0]],
-  );
-  for (let i = 0; i + 1 < c.length; i++) out.push([`blocks.${i}.conv.weight`, [c[i + 1], c[i] + k, 3, 3]], [`blocks.${i}.conv.bias`, [c[i + 1]]]);
+  out.push(['dense.weight', [c[0] * h0 * w0, width]], ['dense.bias', [c[0] * h0 * w0]]);
+  for (let i = 0; i + 1 < c.length; i++)
+    out.push([`blocks.${i}.conv.weight`, [c[i + 1], c[i] + k, 3, 3]], [`blocks.${i}.conv.bias`, [c[i + 1]]]);
   out.push(['to_rgb.weight', [3, c[c.length - 1] + k, 3, 3]], ['to_rgb.bias', [3]]);
   return out;
 }
@@ -148,20 +155,24 @@ export function checkArchitecture(a: unknown, where = 'decoder'): DecoderArchite
   const posInt = (v: unknown) => Number.isInteger(v) && (v as number) >= 1;
   const widths = (v: unknown) => Array.isArray(v) && v.length >= 1 && v.every(posInt);
   if (!posInt(x.latent_dim)) bad(`'latent_dim' must be an integer ≥ 1, got ${JSON.stringify(x.latent_dim)}`);
-  if (x.activation !== 'leaky_relu' || x.negative_slope !== 0.2) bad(`must use activation 'leaky_relu' with negative_slope 0.2, got '${x.activation}' ${x.negative_slope}`);
+  if (x.activation !== 'leaky_relu' || x.negative_slope !== 0.2)
+    bad(`must use activation 'leaky_relu' with negative_slope 0.2, got '${x.activation}' ${x.negative_slope}`);
   if (x.output !== 'sigmoid') bad(`'output' must be 'sigmoid', got '${x.output}'`);
-  if (x.mapping !== undefined && !(Array.isArray(x.mapping) && x.mapping.every(posInt))) bad(`'mapping' must be a list of positive integers, got ${JSON.stringify(x.mapping)}`);
+  if (x.mapping !== undefined && !(Array.isArray(x.mapping) && x.mapping.every(posInt)))
+    bad(`'mapping' must be a list of positive integers, got ${JSON.stringify(x.mapping)}`);
   if (x.kind === 'pixel') {
     if (!Array.isArray(x.size) || x.size.length !== 2 || !x.size.every(posInt)) bad(`'size' must be [H, W], got ${JSON.stringify(x.size)}`);
     if (!widths(x.pixel)) bad(`'pixel' must be a non-empty list of positive integers, got ${JSON.stringify(x.pixel)}`);
     if (!x.mapping?.length) bad(`of kind 'pixel' needs a 'mapping' MLP`);
-    if (x.fourier !== undefined && !(Number.isInteger(x.fourier) && x.fourier >= 0 && x.fourier <= 8)) bad(`'fourier' must be an integer 0 … 8, got ${JSON.stringify(x.fourier)}`);
+    if (x.fourier !== undefined && !(Number.isInteger(x.fourier) && x.fourier >= 0 && x.fourier <= 8))
+      bad(`'fourier' must be an integer 0 … 8, got ${JSON.stringify(x.fourier)}`);
     for (const flag of ['frame', 'composite'] as const)
       if (x[flag] !== undefined && typeof x[flag] !== 'boolean') bad(`'${flag}' must be true or false, got ${JSON.stringify(x[flag])}`);
     return x;
   }
   if (x.kind !== undefined && x.kind !== 'conv') bad(`'kind' must be 'conv' or 'pixel', got ${JSON.stringify(x.kind)}`);
-  if (!Array.isArray(x.base_size) || x.base_size.length !== 2 || !x.base_size.every(posInt)) bad(`'base_size' must be [h0, w0], got ${JSON.stringify(x.base_size)}`);
+  if (!Array.isArray(x.base_size) || x.base_size.length !== 2 || !x.base_size.every(posInt))
+    bad(`'base_size' must be [h0, w0], got ${JSON.stringify(x.base_size)}`);
   if (!widths(x.channels)) bad(`'channels' must be a non-empty list of positive integers, got ${JSON.stringify(x.channels)}`);
   if (x.upsample !== 'nearest') bad(`'upsample' must be 'nearest', got '${x.upsample}'`);
   if (x.coords !== undefined && typeof x.coords !== 'boolean') bad(`'coords' must be true or false, got ${JSON.stringify(x.coords)}`);
@@ -172,15 +183,45 @@ export function checkArchitecture(a: unknown, where = 'decoder'): DecoderArchite
  * The architecture with defaults: a conv decoder with channels halving from 128 (at least 16) over
  * log2(size / base) blocks; or, given `pixel` widths, a pixel decoder (mapping default [64, 64]).
  */
-export function decoderArchitecture(opts: { latentDim?: number; size?: number; base?: number; channels?: number[]; coords?: boolean; mapping?: number[]; pixel?: number[]; frame?: boolean; composite?: boolean; fourier?: number } = {}): DecoderArchitecture {
+export function decoderArchitecture(
+  opts: {
+    latentDim?: number;
+    size?: number;
+    base?: number;
+    channels?: number[];
+    coords?: boolean;
+    mapping?: number[];
+    pixel?: number[];
+    frame?: boolean;
+    composite?: boolean;
+    fourier?: number;
+  } = {},
+): DecoderArchitecture {
   const common = { latent_dim: opts.latentDim ?? 64, activation: 'leaky_relu', negative_slope: 0.2, output: 'sigmoid' } as const;
-  if (opts.pixel) return checkArchitecture({ ...common, kind: 'pixel', size: [opts.size ?? 32, opts.size ?? 32], mapping: opts.mapping ?? [64, 64], pixel: opts.pixel, ...(opts.frame ? { frame: true } : {}), ...(opts.composite ? { composite: true } : {}), ...(opts.fourier ? { fourier: opts.fourier } : {}) });
+  if (opts.pixel)
+    return checkArchitecture({
+      ...common,
+      kind: 'pixel',
+      size: [opts.size ?? 32, opts.size ?? 32],
+      mapping: opts.mapping ?? [64, 64],
+      pixel: opts.pixel,
+      ...(opts.frame ? { frame: true } : {}),
+      ...(opts.composite ? { composite: true } : {}),
+      ...(opts.fourier ? { fourier: opts.fourier } : {}),
+    });
   const base = opts.base ?? 4;
   const size = opts.size ?? 32;
   const blocks = Math.log2(size / base);
   if (!opts.channels && !Number.isInteger(blocks)) throw new Error(`decoder: size ${size} is not ${base}·2^k`);
   const channels = opts.channels ?? Array.from({ length: blocks + 1 }, (_, i) => Math.max(16, 128 >> i));
-  return checkArchitecture({ ...common, base_size: [base, base], channels, upsample: 'nearest', ...(opts.coords ? { coords: true } : {}), ...(opts.mapping?.length ? { mapping: opts.mapping } : {}) });
+  return checkArchitecture({
+    ...common,
+    base_size: [base, base],
+    channels,
+    upsample: 'nearest',
+    ...(opts.coords ? { coords: true } : {}),
+    ...(opts.mapping?.length ? { mapping: opts.mapping } : {}),
+  });
 }
 
 /** Random weights (He-normal for leaky ReLU, zero biases) from a seed. */
@@ -192,7 +233,11 @@ export function randomDecoderWeights(arch: DecoderArchitecture, seed = 0): Decod
   for (const [name, shape] of decoderTensorShapes(arch)) {
     const n = shape.reduce((a, b) => a * b, 1);
     const fanIn = shape.slice(1).reduce((a, b) => a * b, 1);
-    const std = /^(to_rgb|to_alpha|colors)\.weight$/.test(name) ? 1 / Math.sqrt(fanIn) : name === 'frame.weight' ? 0.1 / Math.sqrt(fanIn) : gain / Math.sqrt(fanIn);
+    const std = /^(to_rgb|to_alpha|colors)\.weight$/.test(name)
+      ? 1 / Math.sqrt(fanIn)
+      : name === 'frame.weight'
+        ? 0.1 / Math.sqrt(fanIn)
+        : gain / Math.sqrt(fanIn);
     tensors[name] = { shape, data: name.endsWith('.bias') ? new Float32Array(n) : randn(n, random, std) };
   }
   return { architecture: arch, tensors };
@@ -231,7 +276,10 @@ export async function readDecoderWeights(source: Exclude<DecoderSource, DecoderW
   const { src, close } = await toByteSource(source);
   try {
     const header = await readHeader(src);
-    if (header.metadata.format !== FORMAT) throw new Error(`${src.label}: not a decoder weights file (__metadata__.format is '${header.metadata.format}', expected '${FORMAT}')`);
+    if (header.metadata.format !== FORMAT)
+      throw new Error(
+        `${src.label}: not a decoder weights file (__metadata__.format is '${header.metadata.format}', expected '${FORMAT}')`,
+      );
     let arch: unknown;
     try {
       arch = JSON.parse(header.metadata.architecture ?? '');
@@ -243,7 +291,8 @@ export async function readDecoderWeights(source: Exclude<DecoderSource, DecoderW
     for (const [name, shape] of decoderTensorShapes(a)) {
       const info = header.tensors.get(name);
       if (!info) throw new Error(`${src.label}: missing tensor '${name}'`);
-      if (info.shape.join(',') !== shape.join(',')) throw new Error(`${src.label}: '${name}' has shape [${info.shape.join(', ')}], the architecture needs [${shape.join(', ')}]`);
+      if (info.shape.join(',') !== shape.join(','))
+        throw new Error(`${src.label}: '${name}' has shape [${info.shape.join(', ')}], the architecture needs [${shape.join(', ')}]`);
       tensors[name] = { shape, data: await readTensorF32(src, header, name) };
     }
     return { architecture: a, tensors };

@@ -26,12 +26,16 @@ export function decoderReference(wts: DecoderWeights, z: Float32Array): Float64A
         const [x, y] = [(2 * j + 1) / W - 1, (2 * i + 1) / H - 1];
         const f = a.frame ? placementFrame(affine(h, 'frame')) : [1, 0, 0, 1, 0, 0]; // u = [x, y, 1] · frame [3, 2]
         const [u, w] = [x * f[0] + y * f[2] + f[4], x * f[1] + y * f[3] + f[5]];
-        const fourier = Array.from({ length: a.fourier ?? 0 }, (_, o) => [0, Math.PI / 2].flatMap((phase) => [u, w].map((c) => Math.sin(2 ** o * Math.PI * c + phase)))).flat();
+        const fourier = Array.from({ length: a.fourier ?? 0 }, (_, o) =>
+          [0, Math.PI / 2].flatMap((phase) => [u, w].map((c) => Math.sin(2 ** o * Math.PI * c + phase))),
+        ).flat();
         let v: ArrayLike<number> = [...(a.frame ? [u, w, u * u + w * w] : [u, w]), ...fourier];
         for (let l = 0; l < a.pixel.length; l++) v = linear([...Array.from(v), ...Array.from(h)], `pixel.${l}`);
         // composite: the coverage σ(α) blends the foreground (colours 0-2) over the background (3-5)
         const [cover, colors] = a.composite ? [sigmoid(affine(v, 'to_alpha')[0]!), affine(h, 'colors').map(sigmoid)] : [];
-        const rgb = a.composite ? [0, 1, 2].map((k) => colors![k + 3]! + cover! * (colors![k]! - colors![k + 3]!)) : affine(v, 'to_rgb').map(sigmoid);
+        const rgb = a.composite
+          ? [0, 1, 2].map((k) => colors![k + 3]! + cover! * (colors![k]! - colors![k + 3]!))
+          : affine(v, 'to_rgb').map(sigmoid);
         rgb.forEach((c, k) => (out[k * H * W + i * W + j] = c));
       }
     return out;
@@ -69,7 +73,9 @@ export function decoderReference(wts: DecoderWeights, z: Float32Array): Float64A
   };
   for (let i = 0; i + 1 < a.channels.length; i++) {
     const up = new Float64Array(C * 4 * H * W);
-    for (let c = 0; c < C; c++) for (let y = 0; y < 2 * H; y++) for (let xx = 0; xx < 2 * W; xx++) up[(c * 2 * H + y) * 2 * W + xx] = x[(c * H + (y >> 1)) * W + (xx >> 1)];
+    for (let c = 0; c < C; c++)
+      for (let y = 0; y < 2 * H; y++)
+        for (let xx = 0; xx < 2 * W; xx++) up[(c * 2 * H + y) * 2 * W + xx] = x[(c * H + (y >> 1)) * W + (xx >> 1)];
     [H, W] = [2 * H, 2 * W];
     x = conv(up, C, t[`blocks.${i}.conv.weight`].data, t[`blocks.${i}.conv.bias`].data, a.channels[i + 1]).map(leaky);
     C = a.channels[i + 1];

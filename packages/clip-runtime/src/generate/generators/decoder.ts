@@ -25,7 +25,19 @@
 import { embeddedModelFiles } from '../../io/embedded.js';
 import { ops, Tensor, tidy } from '../../tensor/index.js';
 import { randn, type Random } from '../random.js';
-import { checkArchitecture, decoderArchitecture, decoderOutputSize, decoderTensorShapes, randomDecoderWeights, readDecoderWeights, type ConvDecoderArchitecture, type DecoderArchitecture, type DecoderSource, type DecoderWeights, type PixelDecoderArchitecture } from './decoder-weights.js';
+import {
+  checkArchitecture,
+  decoderArchitecture,
+  decoderOutputSize,
+  decoderTensorShapes,
+  randomDecoderWeights,
+  readDecoderWeights,
+  type ConvDecoderArchitecture,
+  type DecoderArchitecture,
+  type DecoderSource,
+  type DecoderWeights,
+  type PixelDecoderArchitecture,
+} from './decoder-weights.js';
 import { disposeAll, type Generator, type GeneratorContext, type GeneratorFactory } from './types.js';
 
 export * from './decoder-weights.js';
@@ -55,16 +67,29 @@ export function appendCoordinates(x: Tensor): Tensor {
  * weights. A pixel decoder can draw just some `pixels` (row-major indices): [B, 3, 1, n], as its
  * training does, since each pixel is computed on its own. `logits`: the values before the sigmoid.
  */
-export function decodeLatents(a: DecoderArchitecture, t: (name: string) => Tensor, z: Tensor, opts: { pixels?: ArrayLike<number>; logits?: boolean } = {}): Tensor {
+export function decodeLatents(
+  a: DecoderArchitecture,
+  t: (name: string) => Tensor,
+  z: Tensor,
+  opts: { pixels?: ArrayLike<number>; logits?: boolean } = {},
+): Tensor {
   if (opts.pixels && a.kind !== 'pixel') throw new Error('decodeLatents: only a pixel decoder draws a subset of its pixels');
   return tidy(() => decodeStyles(a, t, decoderStyle(a, t, z), opts));
 }
 
 /** decodeLatents() from the mapping MLP's output (decoderStyle()), for a caller that needs the style too. */
-export function decodeStyles(a: DecoderArchitecture, t: (name: string) => Tensor, style: Tensor, opts: { pixels?: ArrayLike<number>; logits?: boolean } = {}): Tensor {
+export function decodeStyles(
+  a: DecoderArchitecture,
+  t: (name: string) => Tensor,
+  style: Tensor,
+  opts: { pixels?: ArrayLike<number>; logits?: boolean } = {},
+): Tensor {
   return tidy(() => {
     if (a.kind === 'pixel' && a.composite) {
-      if (opts.logits) throw new Error('decodeStyles: a composite decoder blends two colours, so its image has no logits; decoderLayers() gives its coverage logits');
+      if (opts.logits)
+        throw new Error(
+          'decodeStyles: a composite decoder blends two colours, so its image has no logits; decoderLayers() gives its coverage logits',
+        );
       return decoderLayers(a, t, style, opts).image;
     }
     const logits = a.kind === 'pixel' ? drawPixels(a, t, style, opts.pixels) : drawConv(a, t, style);
@@ -77,7 +102,8 @@ function drawConv(a: ConvDecoderArchitecture, t: (name: string) => Tensor, h: Te
   const coords = (x: Tensor) => (a.coords ? appendCoordinates(x) : x);
   return tidy(() => {
     let x = ops.reshape(ops.leakyRelu(ops.linear(h, t('dense.weight'), t('dense.bias'))), [h.shape[0]!, a.channels[0]!, h0, w0]);
-    for (let i = 0; i + 1 < a.channels.length; i++) x = ops.leakyRelu(ops.conv2d(coords(upsampleNearest2x(x)), t(`blocks.${i}.conv.weight`), t(`blocks.${i}.conv.bias`), { padding: 1 }));
+    for (let i = 0; i + 1 < a.channels.length; i++)
+      x = ops.leakyRelu(ops.conv2d(coords(upsampleNearest2x(x)), t(`blocks.${i}.conv.weight`), t(`blocks.${i}.conv.bias`), { padding: 1 }));
     return ops.conv2d(coords(x), t('to_rgb.weight'), t('to_rgb.bias'), { padding: 1 });
   });
 }
@@ -116,7 +142,13 @@ export function decoderStyle(a: DecoderArchitecture, t: (name: string) => Tensor
  * pixel part plus the style part once per image. Rows are pixel-major ([n, B, ·]) so that the
  * per-image part [B, P] broadcasts over the pixels in the plain binary kernel.
  */
-function pixelHidden(a: PixelDecoderArchitecture, t: (name: string) => Tensor, style: Tensor, pixels?: ArrayLike<number>, placements?: Tensor): Tensor {
+function pixelHidden(
+  a: PixelDecoderArchitecture,
+  t: (name: string) => Tensor,
+  style: Tensor,
+  pixels?: ArrayLike<number>,
+  placements?: Tensor,
+): Tensor {
   const [H, W] = a.size;
   const [B, m] = style.shape as [number, number];
   const n = pixels?.length ?? H * W;
@@ -173,7 +205,13 @@ function imageMajor(v: Tensor, a: PixelDecoderArchitecture, pixels?: ArrayLike<n
 /** A plain pixel decoder's RGB logits. */
 function drawPixels(a: PixelDecoderArchitecture, t: (name: string) => Tensor, style: Tensor, pixels?: ArrayLike<number>): Tensor {
   const n = pixels?.length ?? a.size[0] * a.size[1];
-  return tidy(() => imageMajor(ops.reshape(ops.linear(pixelHidden(a, t, style, pixels), t('to_rgb.weight'), t('to_rgb.bias')), [n, style.shape[0]!, 3]), a, pixels));
+  return tidy(() =>
+    imageMajor(
+      ops.reshape(ops.linear(pixelHidden(a, t, style, pixels), t('to_rgb.weight'), t('to_rgb.bias')), [n, style.shape[0]!, 3]),
+      a,
+      pixels,
+    ),
+  );
 }
 
 /**
@@ -183,7 +221,12 @@ function drawPixels(a: PixelDecoderArchitecture, t: (name: string) => Tensor, st
  * can hand it the true `placements` [B, 4] in place of the frame head's (teacher forcing), so that
  * the shape is learned in exact frames while the head learns to place them.
  */
-export function decoderLayers(a: PixelDecoderArchitecture, t: (name: string) => Tensor, style: Tensor, opts: { pixels?: ArrayLike<number>; placements?: Tensor } = {}): { alpha: Tensor; image: Tensor } {
+export function decoderLayers(
+  a: PixelDecoderArchitecture,
+  t: (name: string) => Tensor,
+  style: Tensor,
+  opts: { pixels?: ArrayLike<number>; placements?: Tensor } = {},
+): { alpha: Tensor; image: Tensor } {
   const B = style.shape[0]!;
   const n = opts.pixels?.length ?? a.size[0] * a.size[1];
   if (!a.composite) throw new Error('decoderLayers: the decoder is not composite');
@@ -192,7 +235,11 @@ export function decoderLayers(a: PixelDecoderArchitecture, t: (name: string) => 
     const colors = ops.sigmoid(ops.linear(style, t('colors.weight'), t('colors.bias'))); // [B, 6]
     const [foreground, background] = [ops.slice(colors, 1, 0, 3), ops.slice(colors, 1, 3, 6)];
     // σ(α) once per channel ([n·B, 1] · [3, 1]ᵀ), so the per-image colours broadcast over the pixels
-    const cover = ops.reshape(ops.linear(ops.sigmoid(alpha), Tensor.from(new Float32Array([1, 1, 1]), [3, 1], { runtime: style.rt })), [n, B, 3]);
+    const cover = ops.reshape(ops.linear(ops.sigmoid(alpha), Tensor.from(new Float32Array([1, 1, 1]), [3, 1], { runtime: style.rt })), [
+      n,
+      B,
+      3,
+    ]);
     const rgb = ops.add(ops.mul(cover, ops.sub(foreground, background)), background);
     return { alpha: imageMajor(ops.reshape(alpha, [n, B, 1]), a, opts.pixels), image: imageMajor(rgb, a, opts.pixels) };
   });
@@ -246,7 +293,12 @@ export function decoder(source?: DecoderSource, opts: DecoderOptions = {}): Gene
       },
     };
   }
-  const inMemory = source === undefined ? randomDecoderWeights(decoderArchitecture({ latentDim: opts.latentDim, size: opts.size }), opts.weightsSeed) : isWeights(source) ? source : undefined;
+  const inMemory =
+    source === undefined
+      ? randomDecoderWeights(decoderArchitecture({ latentDim: opts.latentDim, size: opts.size }), opts.weightsSeed)
+      : isWeights(source)
+        ? source
+        : undefined;
   if (inMemory) checkLatent(inMemory.architecture, opts);
   return {
     kind: 'decoder',
@@ -265,14 +317,18 @@ function isWeights(x: unknown): x is DecoderWeights {
 }
 
 function checkLatent(a: DecoderArchitecture, opts: DecoderOptions): void {
-  if (opts.latentDim !== undefined && opts.latentDim !== a.latent_dim) throw new Error(`decoder: latentDim ${opts.latentDim} does not match the weights' latent_dim ${a.latent_dim}`);
-  if (opts.latent && opts.latent.length !== a.latent_dim) throw new Error(`decoder: 'latent' has ${opts.latent.length} values, latent_dim is ${a.latent_dim}`);
+  if (opts.latentDim !== undefined && opts.latentDim !== a.latent_dim)
+    throw new Error(`decoder: latentDim ${opts.latentDim} does not match the weights' latent_dim ${a.latent_dim}`);
+  if (opts.latent && opts.latent.length !== a.latent_dim)
+    throw new Error(`decoder: 'latent' has ${opts.latent.length} values, latent_dim is ${a.latent_dim}`);
 }
 
 function buildDecoder(w: DecoderWeights, ctx: GeneratorContext, opts: DecoderOptions): Generator {
   const a = checkArchitecture(w.architecture);
   const rt = ctx.runtime;
-  const t = Object.fromEntries(decoderTensorShapes(a).map(([name, shape]) => [name, Tensor.from(w.tensors[name].data, shape, { runtime: rt })]));
+  const t = Object.fromEntries(
+    decoderTensorShapes(a).map(([name, shape]) => [name, Tensor.from(w.tensors[name].data, shape, { runtime: rt })]),
+  );
   const random: Random = ctx.random;
   const init = opts.latent ? Float32Array.from(opts.latent) : randn(a.latent_dim, random, opts.latentStd ?? 1);
   const z = Tensor.from(init, [1, a.latent_dim], { requiresGrad: true, runtime: rt });

@@ -89,7 +89,8 @@ export function fourier(opts: FourierOptions): GeneratorFactory {
   if (!Number.isFinite(decay)) throw new Error(`generators.fourier: 'decay' must be a finite number, got ${decay}`);
   const w2 = Math.floor(w / 2) + 1;
   const n = 3 * 2 * h * w2;
-  if (opts.init && opts.init.length !== n) throw new Error(`generators.fourier: 'init' has ${opts.init.length} values, a ${h}×${w} spectrum needs ${n} (3 × 2·${h} × ${w2})`);
+  if (opts.init && opts.init.length !== n)
+    throw new Error(`generators.fourier: 'init' has ${opts.init.length} values, a ${h}×${w} spectrum needs ${n} (3 × 2·${h} × ${w2})`);
   return {
     kind: 'fourier',
     size: [h, w],

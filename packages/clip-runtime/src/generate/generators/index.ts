@@ -41,7 +41,30 @@ export { pixels, type PixelsOptions } from './pixels.js';
 export { fourier, fourierBases, COLOR_CORRELATION_SVD_SQRT, type FourierOptions } from './fourier.js';
 export { siren, sirenCoordinates, type SirenOptions } from './siren.js';
 export {
-  DECODER_INIT_CANDIDATES, decoder, decoderArchitecture, decoderOutputSize, decoderTensorShapes, randomDecoderWeights, readDecoderWeights, writeDecoderWeights,
-  upsampleNearest2x, appendCoordinates, decodeLatents, decodeStyles, decoderLayers, decoderPlacements, decoderStyle, pixelInputs, placementFrame, checkArchitecture, pixelCoordinates, type ConvDecoderArchitecture, type PixelDecoderArchitecture, type DecoderArchitecture, type DecoderOptions, type DecoderSource, type DecoderWeights,
+  DECODER_INIT_CANDIDATES,
+  decoder,
+  decoderArchitecture,
+  decoderOutputSize,
+  decoderTensorShapes,
+  randomDecoderWeights,
+  readDecoderWeights,
+  writeDecoderWeights,
+  upsampleNearest2x,
+  appendCoordinates,
+  decodeLatents,
+  decodeStyles,
+  decoderLayers,
+  decoderPlacements,
+  decoderStyle,
+  pixelInputs,
+  placementFrame,
+  checkArchitecture,
+  pixelCoordinates,
+  type ConvDecoderArchitecture,
+  type PixelDecoderArchitecture,
+  type DecoderArchitecture,
+  type DecoderOptions,
+  type DecoderSource,
+  type DecoderWeights,
 } from './decoder.js';
 export { isGenerator, isGeneratorFactory, type Generator, type GeneratorContext, type GeneratorFactory } from './types.js';

@@ -16,7 +16,8 @@ export interface PixelsOptions {
 export function pixels(opts: PixelsOptions): GeneratorFactory {
   const [h, w] = sizeOf('pixels', opts.size);
   const n = 3 * h * w;
-  if (opts.init && opts.init.length !== n) throw new Error(`generators.pixels: 'init' has ${opts.init.length} values, a ${h}×${w} RGB image needs ${n}`);
+  if (opts.init && opts.init.length !== n)
+    throw new Error(`generators.pixels: 'init' has ${opts.init.length} values, a ${h}×${w} RGB image needs ${n}`);
   return {
     kind: 'pixels',
     size: [h, w],

@@ -33,7 +33,9 @@ export function isGenerator(x: unknown): x is Generator {
 }
 
 export function isGeneratorFactory(x: unknown): x is GeneratorFactory {
-  return !!x && typeof x === 'object' && typeof (x as GeneratorFactory).create === 'function' && typeof (x as GeneratorFactory).kind === 'string';
+  return (
+    !!x && typeof x === 'object' && typeof (x as GeneratorFactory).create === 'function' && typeof (x as GeneratorFactory).kind === 'string'
+  );
 }
 
 /** [H, W] from a size option (a number is a square). */
@@ -41,7 +43,9 @@ export function sizeOf(kind: string, size: number | readonly [number, number] | 
   const s = size ?? fallback;
   if (s === undefined) throw new Error(`generators.${kind}: 'size' is required`);
   const [h, w] = typeof s === 'number' ? [s, s] : s;
-  for (const d of [h, w]) if (!Number.isInteger(d) || d < 1) throw new Error(`generators.${kind}: 'size' must be a positive integer (or [height, width]), got ${JSON.stringify(s)}`);
+  for (const d of [h, w])
+    if (!Number.isInteger(d) || d < 1)
+      throw new Error(`generators.${kind}: 'size' must be a positive integer (or [height, width]), got ${JSON.stringify(s)}`);
   return [h, w];
 }
 

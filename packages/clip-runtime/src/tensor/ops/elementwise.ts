@@ -65,7 +65,11 @@ export const mul = (a: Tensor, b: Tensor) => binary('mul', a, b);
 export const div = (a: Tensor, b: Tensor) => binary('div', a, b);
 
 /** A constant tensor of x's shape filled with `value` (no gradient). */
-export function full(like: Tensor | { shape: readonly number[]; rt: Tensor['rt'] }, value: number, shape: readonly number[] = like.shape): Tensor {
+export function full(
+  like: Tensor | { shape: readonly number[]; rt: Tensor['rt'] },
+  value: number,
+  shape: readonly number[] = like.shape,
+): Tensor {
   const t = Tensor.empty(shape, 'f32', like.rt);
   K.fill(like.rt.gpu, t.buffer, t.size, value);
   return t;

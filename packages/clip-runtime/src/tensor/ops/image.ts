@@ -23,10 +23,20 @@ export function resize(x: Tensor, outH: number, outW: number, opts: ResizeOption
   const [batch, channels, inH, inW] = x.shape;
   const mode = opts.mode ?? 'bilinear';
   const outBatch = opts.boxes ? opts.boxes.length / 4 : batch;
-  if (opts.boxes && (batch !== 1 || !Number.isInteger(outBatch))) fail('resize', `boxes need one input image and 4 numbers per crop (got batch ${batch}, ${opts.boxes.length} numbers)`);
+  if (opts.boxes && (batch !== 1 || !Number.isInteger(outBatch)))
+    fail('resize', `boxes need one input image and 4 numbers per crop (got batch ${batch}, ${opts.boxes.length} numbers)`);
   const s: K.ResizeShape = {
-    batch: outBatch, inBatch: batch, channels, inH, inW, outH, outW, mode,
-    antialias: opts.antialias ?? mode === 'bicubic', box: opts.box, boxes: opts.boxes,
+    batch: outBatch,
+    inBatch: batch,
+    channels,
+    inH,
+    inW,
+    outH,
+    outW,
+    mode,
+    antialias: opts.antialias ?? mode === 'bicubic',
+    box: opts.box,
+    boxes: opts.boxes,
   };
   const y = emptyLike(x, [outBatch, channels, outH, outW]);
   K.resize(x.rt.gpu, x.buffer, y.buffer, s);
@@ -44,7 +54,8 @@ export function im2col(x: Tensor, kernel: number, stride: number, padding: numbe
   const [batch, channels, H, W] = x.shape;
   const s: K.ConvShape = { batch, channels, H, W, kernel, stride, padding };
   const { outH, outW } = K.convOutputSize(s);
-  if (outH < 1 || outW < 1) fail('im2col', `a ${kernel}×${kernel} kernel with stride ${stride} and padding ${padding} does not fit ${fmt(x.shape)}`);
+  if (outH < 1 || outW < 1)
+    fail('im2col', `a ${kernel}×${kernel} kernel with stride ${stride} and padding ${padding} does not fit ${fmt(x.shape)}`);
   const cols = emptyLike(x, [batch * outH * outW, channels * kernel * kernel]);
   K.im2col(x.rt.gpu, x.buffer, cols.buffer, s);
   return record('im2col', cols, [x], [], (g) => {
@@ -63,7 +74,8 @@ export interface Conv2dOptions {
 
 /** 2-D convolution with a square kernel: weight [O, C, k, k], optional bias [O]. */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor, opts: Conv2dOptions = {}): Tensor {
-  if (weight.shape.length !== 4 || weight.shape[2] !== weight.shape[3]) fail('conv2d', `weight must be [O, C, k, k], got ${fmt(weight.shape)}`);
+  if (weight.shape.length !== 4 || weight.shape[2] !== weight.shape[3])
+    fail('conv2d', `weight must be [O, C, k, k], got ${fmt(weight.shape)}`);
   const [O, C, k] = weight.shape;
   if (x.shape[1] !== C) fail('conv2d', `x ${fmt(x.shape)} has ${x.shape[1]} channels, weight ${fmt(weight.shape)} expects ${C}`);
   const stride = opts.stride ?? 1;

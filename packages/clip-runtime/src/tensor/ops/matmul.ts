@@ -22,7 +22,8 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const [br, bc] = b.shape.slice(-2);
   const [M, Ka] = opts.transA ? [ac, ar] : [ar, ac];
   const [Kb, N] = opts.transB ? [bc, br] : [br, bc];
-  if (Ka !== Kb) fail('matmul', `inner dimensions differ: a ${fmt(a.shape)}${opts.transA ? 'ᵀ' : ''} · b ${fmt(b.shape)}${opts.transB ? 'ᵀ' : ''}`);
+  if (Ka !== Kb)
+    fail('matmul', `inner dimensions differ: a ${fmt(a.shape)}${opts.transA ? 'ᵀ' : ''} · b ${fmt(b.shape)}${opts.transB ? 'ᵀ' : ''}`);
   const batchA = a.shape.slice(0, -2);
   const batchB = b.shape.slice(0, -2);
   const broadcastA = batchA.length === 0 && batchB.length > 0;
@@ -58,7 +59,8 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor, opts: LinearOpt
   if (inFeatures !== K_) fail('linear', `x ${fmt(x.shape)} has ${inFeatures} features, weight ${fmt(weight.shape)} expects ${K_}`);
   if (bias && (bias.size !== N || bias.dtype !== 'f32')) fail('linear', `bias must be f32 [${N}], got ${bias.dtype} ${fmt(bias.shape)}`);
   const outShape = [...x.shape.slice(0, -1), N];
-  if (opts.residual && fmt(opts.residual.shape) !== fmt(outShape)) fail('linear', `residual ${fmt(opts.residual.shape)} must match the output ${fmt(outShape)}`);
+  if (opts.residual && fmt(opts.residual.shape) !== fmt(outShape))
+    fail('linear', `residual ${fmt(opts.residual.shape)} must match the output ${fmt(outShape)}`);
   const M = x.size / K_;
   const shape: K.MatmulShape = { M, N, K: K_, transB: true };
   const activation = opts.activation ?? 'none';
@@ -86,7 +88,20 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor, opts: LinearOpt
       if (db) K.sumColumns(gpu, dz.buffer, db.buffer, M, N);
       if (dz !== g) dz.dispose();
     } else {
-      K.matmulBackward(gpu, { a: xs.buffer, b: ws.buffer, dc: g.buffer, preActivation: ps?.buffer, activation, da: dx?.buffer, db: dw?.buffer, dbias: db?.buffer }, shape);
+      K.matmulBackward(
+        gpu,
+        {
+          a: xs.buffer,
+          b: ws.buffer,
+          dc: g.buffer,
+          preActivation: ps?.buffer,
+          activation,
+          da: dx?.buffer,
+          db: dw?.buffer,
+          dbias: db?.buffer,
+        },
+        shape,
+      );
     }
     return [dx, dw, ...(bias ? [db] : []), ...(opts.residual ? [g.view(g.shape)] : [])];
   });

@@ -9,7 +9,8 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-5): T
   f32('layerNorm', 'x', x);
   sameRuntime('layerNorm', x, gamma, beta);
   const { rows, cols } = rowsCols(x);
-  if (gamma.size !== cols || beta.size !== cols) fail('layerNorm', `gamma ${fmt(gamma.shape)} and beta ${fmt(beta.shape)} must have ${cols} elements for x ${fmt(x.shape)}`);
+  if (gamma.size !== cols || beta.size !== cols)
+    fail('layerNorm', `gamma ${fmt(gamma.shape)} and beta ${fmt(beta.shape)} must have ${cols} elements for x ${fmt(x.shape)}`);
   const y = emptyLike(x);
   const mean = emptyLike(x, [rows]);
   const rstd = emptyLike(x, [rows]);
@@ -18,7 +19,21 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-5): T
     const dx = x.requiresGrad ? emptyLike(xs) : undefined;
     const dgamma = gamma.requiresGrad ? emptyLike(gs) : undefined;
     const dbeta = beta.requiresGrad ? emptyLike(gs) : undefined;
-    K.layerNormBackward(g.rt.gpu, { x: xs.buffer, gamma: gs.buffer, mean: ms.buffer, rstd: rs.buffer, dy: g.buffer, dx: dx?.buffer, dgamma: dgamma?.buffer, dbeta: dbeta?.buffer }, rows, cols);
+    K.layerNormBackward(
+      g.rt.gpu,
+      {
+        x: xs.buffer,
+        gamma: gs.buffer,
+        mean: ms.buffer,
+        rstd: rs.buffer,
+        dy: g.buffer,
+        dx: dx?.buffer,
+        dgamma: dgamma?.buffer,
+        dbeta: dbeta?.buffer,
+      },
+      rows,
+      cols,
+    );
     return [dx, dgamma, dbeta];
   });
   mean.dispose();
@@ -37,13 +52,26 @@ export interface AttentionOptions {
  * q, k, v [B, T, heads·headDim] → [B, T, heads·headDim]. Fused (flash-style) on the GPU.
  */
 export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions): Tensor {
-  for (const [n, t] of [['q', q], ['k', k], ['v', v]] as const) {
+  for (const [n, t] of [
+    ['q', q],
+    ['k', k],
+    ['v', v],
+  ] as const) {
     f32('attention', n, t);
-    if (t.shape.length !== 3 || fmt(t.shape) !== fmt(q.shape)) fail('attention', `'${n}' must be [B, T, heads·headDim] like q ${fmt(q.shape)}, got ${fmt(t.shape)}`);
+    if (t.shape.length !== 3 || fmt(t.shape) !== fmt(q.shape))
+      fail('attention', `'${n}' must be [B, T, heads·headDim] like q ${fmt(q.shape)}, got ${fmt(t.shape)}`);
   }
   const [batch, T, width] = q.shape;
   if (width % opts.heads !== 0) fail('attention', `width ${width} is not divisible by ${opts.heads} heads`);
-  const shape: K.AttentionShape = { batch, heads: opts.heads, T, headDim: width / opts.heads, causal: opts.causal, scale: opts.scale, layout: 'bthd' };
+  const shape: K.AttentionShape = {
+    batch,
+    heads: opts.heads,
+    T,
+    headDim: width / opts.heads,
+    causal: opts.causal,
+    scale: opts.scale,
+    layout: 'bthd',
+  };
   const o = emptyLike(q);
   const lse = emptyLike(q, [batch, opts.heads, T]);
   K.attention(q.rt.gpu, q.buffer, k.buffer, v.buffer, o.buffer, lse.buffer, shape);
@@ -51,7 +79,11 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
     const dq = emptyLike(qs);
     const dk = emptyLike(ks);
     const dv = emptyLike(vs);
-    K.attentionBackward(g.rt.gpu, { q: qs.buffer, k: ks.buffer, v: vs.buffer, o: os.buffer, lse: ls.buffer, dO: g.buffer, dq: dq.buffer, dk: dk.buffer, dv: dv.buffer }, shape);
+    K.attentionBackward(
+      g.rt.gpu,
+      { q: qs.buffer, k: ks.buffer, v: vs.buffer, o: os.buffer, lse: ls.buffer, dO: g.buffer, dq: dq.buffer, dk: dk.buffer, dv: dv.buffer },
+      shape,
+    );
     return [dq, dk, dv];
   });
   lse.dispose();

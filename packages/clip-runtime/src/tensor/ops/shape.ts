@@ -12,8 +12,12 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 
 export function permute(x: Tensor, perm: readonly number[]): Tensor {
   f32('permute', 'x', x);
-  if (perm.length !== x.shape.length || [...perm].sort().some((p, i) => p !== i)) fail('permute', `${fmt(perm)} is not a permutation of the ${x.shape.length} axes of ${fmt(x.shape)}`);
-  const y = emptyLike(x, perm.map((p) => x.shape[p]));
+  if (perm.length !== x.shape.length || [...perm].sort().some((p, i) => p !== i))
+    fail('permute', `${fmt(perm)} is not a permutation of the ${x.shape.length} axes of ${fmt(x.shape)}`);
+  const y = emptyLike(
+    x,
+    perm.map((p) => x.shape[p]),
+  );
   K.permute(x.rt.gpu, x.buffer, y.buffer, x.shape, perm);
   return record('permute', y, [x], [], (g) => {
     const dx = emptyLike(g, x.shape);
@@ -37,15 +41,32 @@ export function slice(x: Tensor, axis: number, start: number, end: number): Tens
   f32('slice', 'x', x);
   const a = axisOf('slice', x, axis);
   const dim = x.shape[a];
-  if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= dim)) fail('slice', `range [${start}, ${end}) out of bounds for axis ${a} of ${fmt(x.shape)}`);
+  if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= dim))
+    fail('slice', `range [${start}, ${end}) out of bounds for axis ${a} of ${fmt(x.shape)}`);
   const shape = x.shape.map((d, i) => (i === a ? end - start : d));
   const { outer, inner } = around(x.shape, a);
   const y = emptyLike(x, shape);
-  K.copyAxisRange(x.rt.gpu, x.buffer, y.buffer, { outer, srcDim: dim, dstDim: end - start, inner, srcStart: start, dstStart: 0, len: end - start });
+  K.copyAxisRange(x.rt.gpu, x.buffer, y.buffer, {
+    outer,
+    srcDim: dim,
+    dstDim: end - start,
+    inner,
+    srcStart: start,
+    dstStart: 0,
+    len: end - start,
+  });
   return record('slice', y, [x], [], (g) => {
     const dx = emptyLike(g, x.shape);
     K.fill(g.rt.gpu, dx.buffer, dx.size, 0);
-    K.copyAxisRange(g.rt.gpu, g.buffer, dx.buffer, { outer, srcDim: end - start, dstDim: dim, inner, srcStart: 0, dstStart: start, len: end - start });
+    K.copyAxisRange(g.rt.gpu, g.buffer, dx.buffer, {
+      outer,
+      srcDim: end - start,
+      dstDim: dim,
+      inner,
+      srcStart: 0,
+      dstStart: start,
+      len: end - start,
+    });
     return [dx];
   });
 }
@@ -67,14 +88,30 @@ export function concat(xs: readonly Tensor[], axis: number): Tensor {
   let at = 0;
   for (const t of xs) {
     starts.push(at);
-    K.copyAxisRange(t.rt.gpu, t.buffer, y.buffer, { outer, srcDim: t.shape[a], dstDim: total, inner, srcStart: 0, dstStart: at, len: t.shape[a] });
+    K.copyAxisRange(t.rt.gpu, t.buffer, y.buffer, {
+      outer,
+      srcDim: t.shape[a],
+      dstDim: total,
+      inner,
+      srcStart: 0,
+      dstStart: at,
+      len: t.shape[a],
+    });
     at += t.shape[a];
   }
   return record('concat', y, xs, [], (g) =>
     xs.map((t, i) => {
       if (!t.requiresGrad) return null;
       const dx = emptyLike(g, t.shape);
-      K.copyAxisRange(g.rt.gpu, g.buffer, dx.buffer, { outer, srcDim: total, dstDim: t.shape[a], inner, srcStart: starts[i], dstStart: 0, len: t.shape[a] });
+      K.copyAxisRange(g.rt.gpu, g.buffer, dx.buffer, {
+        outer,
+        srcDim: total,
+        dstDim: t.shape[a],
+        inner,
+        srcStart: starts[i],
+        dstStart: 0,
+        len: t.shape[a],
+      });
       return dx;
     }),
   );
@@ -88,7 +125,8 @@ export function embedding(table: Tensor, ids: Tensor, idValues?: ArrayLike<numbe
   const [vocab, dim] = table.shape;
   if (idValues) {
     for (let i = 0; i < idValues.length; i++)
-      if (!(idValues[i] >= 0 && idValues[i] < vocab)) fail('embedding', `id ${idValues[i]} at position ${i} is outside the vocabulary of ${vocab}`);
+      if (!(idValues[i] >= 0 && idValues[i] < vocab))
+        fail('embedding', `id ${idValues[i]} at position ${i} is outside the vocabulary of ${vocab}`);
   }
   const y = emptyLike(table, [...ids.shape, dim]);
   K.embedding(table.rt.gpu, table.buffer, ids.buffer, y.buffer, ids.size, dim, vocab);

@@ -35,7 +35,8 @@ export function rowsCols(t: Tensor): { rows: number; cols: number } {
  * a viewed as [outer, nb, inner] reads b[(i / inner) % nb]. null when it does not.
  */
 export function broadcastOf(a: readonly number[], b: readonly number[]): { nb: number; inner: number } | null {
-  if (b.length > a.length) return sizeOf(b) === sizeOf(a) && sizeOf(b.slice(0, b.length - a.length)) === 1 ? broadcastOf(a, b.slice(b.length - a.length)) : null;
+  if (b.length > a.length)
+    return sizeOf(b) === sizeOf(a) && sizeOf(b.slice(0, b.length - a.length)) === 1 ? broadcastOf(a, b.slice(b.length - a.length)) : null;
   const bb = [...new Array(a.length - b.length).fill(1), ...b];
   const axes = bb.map((d, i) => (d !== 1 ? i : -1)).filter((i) => i >= 0);
   if (!axes.length) return { nb: 1, inner: 1 };
