@@ -7,6 +7,7 @@
 // memory twice: tensors are decoded chunk by chunk. Assumes a little-endian host (every WebGPU one).
 // Also home to the format's types, error and f16/bf16 conversions, which the writer
 // (safetensors-write.ts) imports; safetensors.ts re-exports both.
+import { bf16BitsToF32, f16BitsToF32, f32ToF16Bits } from '@clipgpu/kernels';
 
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16' | 'I32' | 'I64';
 /** begin/end: byte offsets into the data section. */
@@ -357,58 +358,5 @@ export async function readTensorF16Bits(src: ByteSource, h: SafetensorsHeader, n
     else if (t.dtype === 'BF16') out.set(f32ToF16Bits(bf16BitsToF32(u16(b))), first);
     else out.set(f32ToF16Bits(view(b, 4, (buf, o, n) => new Float32Array(buf, o, n))), first);
   });
-  return out;
-}
-
-// ---------------------------------------------------------------- conversions
-
-export function f16BitsToF32(bits: Uint16Array): Float32Array {
-  const out = new Float32Array(bits.length);
-  const o32 = new Uint32Array(out.buffer);
-  for (let i = 0; i < bits.length; i++) {
-    const h = bits[i];
-    const sign = (h & 0x8000) << 16;
-    const exp = (h >> 10) & 0x1f;
-    const man = h & 0x3ff;
-    if (exp === 0)
-      out[i] = (sign ? -man : man) * 2 ** -24; // zero, subnormal (exact; keeps -0)
-    else if (exp === 31)
-      o32[i] = sign | 0x7f800000 | (man << 13); // inf, NaN (payload kept)
-    else o32[i] = sign | ((exp + 112) << 23) | (man << 13);
-  }
-  return out;
-}
-
-export function f32ToF16Bits(x: Float32Array): Uint16Array {
-  const out = new Uint16Array(x.length);
-  const x32 = new Uint32Array(x.buffer, x.byteOffset, x.length);
-  for (let i = 0; i < x.length; i++) {
-    const u = x32[i];
-    const sign = (u >>> 16) & 0x8000;
-    const a = u & 0x7fffffff;
-    let h: number;
-    if (a > 0x7f800000)
-      h = 0x7e00 | ((a >>> 13) & 0x3ff); // NaN stays NaN (quiet)
-    else if (a >= 0x477ff000)
-      h = 0x7c00; // >= 65520 rounds to inf
-    else if (a >= 0x38800000) {
-      const r = a - 0x38000000; // rebias the exponent 127 -> 15
-      h = (r + 0xfff + ((r >>> 13) & 1)) >>> 13;
-    } else {
-      const v = Math.abs(x[i]) * 2 ** 24; // subnormal count, exact in f64
-      let m = Math.floor(v);
-      const frac = v - m;
-      if (frac > 0.5 || (frac === 0.5 && m & 1)) m++;
-      h = m;
-    }
-    out[i] = sign | h;
-  }
-  return out;
-}
-
-export function bf16BitsToF32(bits: Uint16Array): Float32Array {
-  const out = new Float32Array(bits.length);
-  const o32 = new Uint32Array(out.buffer);
-  for (let i = 0; i < bits.length; i++) o32[i] = bits[i] << 16;
   return out;
 }

@@ -12,9 +12,6 @@ export {
   readHeader,
   readTensorF32,
   readTensorF16Bits,
-  f16BitsToF32,
-  f32ToF16Bits,
-  bf16BitsToF32,
   type SafetensorsDtype,
   type TensorInfo,
   type SafetensorsHeader,
@@ -23,3 +20,5 @@ export {
 } from './safetensors-read.js';
 export { writeSafetensors, type WritableTensor } from './safetensors-write.js';
 export { fileSource } from './local.node.js';
+// the half-precision conversions are the kernels' (one implementation for packing and reading)
+export { bf16BitsToF32, f16BitsToF32, f32ToF16Bits } from '@clipgpu/kernels';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { packF16, roundToF16 } from '../f16.js';
 import { TOLERANCE } from '../tolerances.js';
 import { dot, expectClose, finiteDifferences, freshSeed, poisoned, randn, rng, testGpu } from '../testing.js';
 import {
@@ -8,8 +9,6 @@ import {
   matmul,
   matmulBackward,
   matmulF16,
-  packF16,
-  roundToF16,
   type MatmulActivation,
   type MatmulConfig,
   type MatmulShape,

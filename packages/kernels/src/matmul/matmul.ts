@@ -405,57 +405,7 @@ export function matmulBackward(
   if (scratch) gpu.destroyBuffer(scratch);
 }
 
-// ---- f16 packing and napkin math ---------------------------------------------------------------
-
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-/** IEEE half bits of f32 `v`, rounded to nearest even (overflow → ±Inf, NaN stays NaN). */
-function f16Bits(v: number): number {
-  f32[0] = v;
-  const x = u32[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  const mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  const e = exp - 112; // rebias 127 → 15
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    const shift = 14 - e;
-    const full = mant | 0x800000;
-    let m = full >>> shift;
-    const rem = full & ((1 << shift) - 1);
-    const half = 1 << (shift - 1);
-    if (rem > half || (rem === half && m & 1)) m++;
-    return sign | m;
-  }
-  let h = sign | (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++; // a carry rolls into the exponent, up to Inf
-  return h;
-}
-
-function f16Value(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >>> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 0x1f) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
-}
-
-/** f32 → f16 pairs, element i in the low half of word i/2 when i is even (odd lengths padded with 0). */
-export function packF16(data: Float32Array): Uint32Array {
-  const out = new Uint32Array(Math.ceil(data.length / 2));
-  for (let i = 0; i < data.length; i++) out[i >> 1] |= f16Bits(data[i]) << ((i & 1) * 16);
-  return out;
-}
-
-/** The values packF16 stores, back as f32 (for references). */
-export function roundToF16(data: Float32Array): Float32Array {
-  return Float32Array.from(data, (v) => f16Value(f16Bits(v)));
-}
+// ---- napkin math ------------------------------------------------------------------------------
 
 /** 2·batch·M·N·K */
 export function matmulFlops(s: MatmulShape): number {
