@@ -16,3 +16,22 @@ export function mulberry32(seed: number): Random {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** n samples of Normal(0, std) (Box-Muller, both values of each pair), as f32. */
+export function randn(n: number, random: Random, std = 1): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const r = Math.sqrt(-2 * Math.log(1 - random()));
+    const a = 2 * Math.PI * random();
+    out[i] = std * r * Math.cos(a);
+    if (i + 1 < n) out[i + 1] = std * r * Math.sin(a);
+  }
+  return out;
+}
+
+/** n samples of Uniform[lo, hi), as f32. */
+export function randu(n: number, random: Random, lo = -1, hi = 1): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * random();
+  return out;
+}

@@ -1,7 +1,9 @@
 // Helpers for kernel tests in Node and the browser: one device per test process, fresh random
 // inputs (seed reported on failure), relative L2 error, NaN poisoning and finite differences.
 import { Gpu } from './gpu.js';
-import { mulberry32 } from './random.js';
+import { mulberry32, randn } from './random.js';
+
+export { randn, randu } from './random.js';
 
 let shared: Promise<Gpu> | undefined;
 
@@ -29,23 +31,6 @@ export function freshSeed(): number {
   if (fromEnv) return Number(fromEnv);
   seedCounter++;
   return (Math.imul(seedCounter, 0x9e3779b1) >>> 1) + 1;
-}
-
-/** Normal(0, scale) samples (Box-Muller), as f32. */
-export function randn(n: number, random: () => number, scale = 1): Float32Array {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const u = 1 - random();
-    out[i] = scale * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-  }
-  return out;
-}
-
-/** Uniform samples in [lo, hi). */
-export function randu(n: number, random: () => number, lo = -1, hi = 1): Float32Array {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * random();
-  return out;
 }
 
 /** ‖actual − expected‖₂ / ‖expected‖₂ (absolute when the reference is all zeros); NaN anywhere gives Infinity. */
