@@ -1,7 +1,8 @@
-// Adam on the GPU (the kernels' fused adam step, PyTorch's formulation) over a list of parameter
-// tensors, with m and v kept per parameter, and learning-rate schedules.
+// Adam / AdamW on the GPU (the kernels' fused adam step, PyTorch's formulation) over a list of
+// parameter tensors, with m and v kept per parameter, and learning-rate schedules. Guided
+// generation and the training of the embedded models both use it.
 import * as K from '@clipgpu/kernels';
-import { Tensor } from '../tensor/index.js';
+import { Tensor } from './tensor/index.js';
 
 /** 'constant', 'cosine' (from lr down to 0 over the run), or lr as a function of the 0-based step. */
 export type LrSchedule = 'constant' | 'cosine' | ((step: number, totalSteps: number) => number);
@@ -18,6 +19,13 @@ export function learningRate(schedule: LrSchedule, lr: number, step: number, tot
   return lr;
 }
 
+/** Linear warm-up over `warmup` steps, then cosine decay to `floor`·lr at `total`. */
+export function warmupCosine(step: number, total: number, lr: number, warmup: number, floor = 0.05): number {
+  if (step < warmup) return (lr * (step + 1)) / warmup;
+  const p = Math.min(1, (step - warmup) / Math.max(1, total - warmup));
+  return lr * (floor + (1 - floor) * 0.5 * (1 + Math.cos(Math.PI * p)));
+}
+
 export function checkSchedule(schedule: unknown): LrSchedule {
   if (schedule === 'constant' || schedule === 'cosine' || typeof schedule === 'function') return schedule as LrSchedule;
   throw new Error(`generate: unknown schedule '${String(schedule)}' (constant, cosine, or a function of the step)`);
@@ -27,7 +35,10 @@ export interface AdamOptions {
   beta1?: number;
   beta2?: number;
   eps?: number;
+  /** decoupled weight decay (AdamW) */
   weightDecay?: number;
+  /** which parameters decay (default: all); AdamW for transformers decays matrices only */
+  decays?: (param: Tensor) => boolean;
 }
 
 export class Adam {
@@ -54,11 +65,13 @@ export class Adam {
   /** One update of every parameter that has a gradient, in place. */
   step(lr: number): void {
     this.t++;
+    const { decays, ...kernelOptions } = this.opts;
+    // only the options given: adamDefaults() spreads them over its defaults
+    const given = Object.fromEntries(Object.entries(kernelOptions).filter(([, x]) => x !== undefined));
     this.params.forEach((p, i) => {
       if (!p.grad) return;
-      // only the options given: adamDefaults() spreads them over its defaults
-      const given = Object.fromEntries(Object.entries(this.opts).filter(([, x]) => x !== undefined));
-      K.adam(p.rt.gpu, p.buffer, p.grad.buffer, this.m[i].buffer, this.v[i].buffer, p.size, { ...given, lr, step: this.t });
+      const decay = decays && !decays(p) ? { weightDecay: 0 } : {};
+      K.adam(p.rt.gpu, p.buffer, p.grad.buffer, this.m[i].buffer, this.v[i].buffer, p.size, { ...given, ...decay, lr, step: this.t });
     });
   }
 

@@ -19,7 +19,8 @@ import { trainingBatch } from './data/shapes.js';
 import { toChw } from './data.js';
 import { RENDER_LATENT_DIM, renderTargets } from './decoder-targets.js';
 import { sigmoidCrossEntropyPerImage, squaredErrorPerImage, vaeLoss } from './losses.js';
-import { AdamW, logProfile, startStepProfile, ParamSet, warmupCosine } from './params.js';
+import { matricesOnly, ParamSet } from './params.js';
+import { logProfile, startStepProfile } from './profile.js';
 import {
   decoderArchitecture,
   decoderOutputSize,
@@ -44,6 +45,8 @@ import {
   Tensor,
   tidy,
   type Runtime,
+  Adam,
+  warmupCosine,
 } from '@clipgpu/clip-runtime';
 
 /** The encoder: three stride-2 3×3 convolutions (size → size/8) and two Linear heads. */
@@ -271,7 +274,7 @@ export async function trainDecoder(o: TrainDecoderOptions): Promise<{ seconds: n
   const from = o.init === undefined ? undefined : await readDecoderWeights(o.init);
   const params = o.objective === 'vae' ? initVae(arch, size, rt, o.seed, from) : initDecoder(arch, rt, o.seed, from);
   if (o.init) log(`continuing from ${o.init}`);
-  const opt = new AdamW(params, { weightDecay: 1e-4, beta2: 0.99 });
+  const opt = new Adam(params.list, { beta1: 0.9, beta2: 0.99, weightDecay: 1e-4, decays: matricesOnly });
   const noise = stream(o.seed, 'vae-noise');
   const pixelNoise = stream(o.seed, 'decoder-pixels');
   const composite = arch.kind === 'pixel' && !!arch.composite && o.objective === 'render';
@@ -333,7 +336,8 @@ export async function trainDecoder(o: TrainDecoderOptions): Promise<{ seconds: n
     await losses.total.backward();
     const progress = Math.max(step / o.steps, (performance.now() - t0) / budget);
     stop = progress >= 1;
-    await opt.step(warmupCosine(Math.min(progress, 1) * o.steps, o.steps, o.lr, Math.min(50, o.steps / 20)));
+    opt.step(warmupCosine(Math.min(progress, 1) * o.steps, o.steps, o.lr, Math.min(50, o.steps / 20)));
+    params.zeroGrad();
     if (profiling) logProfile(await rt.gpu.profileReport(), log);
     if (step % 10 === 0 || stop || step === o.steps - 1) {
       const named = await Promise.all(

@@ -7,7 +7,7 @@ import { noGrad, ops, tidy, type Tensor } from '../tensor/index.js';
 import { Cutouts, defaultMinCutSize, resolveAugment, type AugmentOptions } from './cutouts.js';
 import { fourier, pixels, siren, isGenerator, isGeneratorFactory, type Generator, type GeneratorFactory } from './generators/index.js';
 import { promptLosses, tvLoss, type GuidanceLossKind, type Target } from './losses.js';
-import { Adam, checkSchedule, learningRate, type AdamOptions, type LrSchedule } from './optim.js';
+import { Adam, checkSchedule, learningRate, type AdamOptions, type LrSchedule } from '../optim.js';
 import { checkPrompts, encodePrompts, type PromptInput } from './prompts.js';
 import { stream, type Random } from './random.js';
 

@@ -14,7 +14,7 @@ export {
   type AugmentOptions,
   type CutoutOptions,
 } from './cutouts.js';
-export { Adam, learningRate, type AdamOptions, type LrSchedule } from './optim.js';
+export { Adam, learningRate, warmupCosine, type AdamOptions, type LrSchedule } from '../optim.js';
 export { mulberry32, stream, randn, randu, type Random } from './random.js';
 export * from './generators/index.js';
 
