@@ -74,4 +74,3 @@ describe('f16 and bf16 conversions', () => {
       if (got[i] !== want[i]) throw new Error(`f32 ${mids[i]} -> 0x${got[i].toString(16)}, want 0x${want[i].toString(16)}`);
   });
 });
-
