@@ -11,30 +11,15 @@
 //   pnpm test:demo        (CHROMIUM_PATH, CLIPGPU_DEMO_HEADFUL=1, CLIPGPU_DEMO_TIMEOUT_S=300,
 //                          CLIPGPU_DEMO_VERBOSE=1; to test files not in weights/ yet: CLIPGPU_DEMO_MODEL=dir,
 //                          CLIPGPU_DEMO_DECODER=decoder.safetensors)
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import puppeteer from 'puppeteer-core';
 import { buildDemo, DIST } from '../../packages/demo/scripts/build.mjs';
-import { serveFolder } from '../../packages/demo/scripts/server.mjs';
+import { CHROMIUM, launchChromium, serveFolder } from '../../packages/browser-harness/index.mjs';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 const ARTIFACTS = join(ROOT, 'test-artifacts/demo');
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-vulkan=swiftshader',
-  '--use-webgpu-adapter=swiftshader',
-  '--disable-vulkan-surface',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const TIMEOUT_MS = Number(process.env.CLIPGPU_DEMO_TIMEOUT_S || 300) * 1000;
 const STEP_MS = 120_000; // one wait (model load, a generation) on a busy 2-core machine
 const STEPS = 8; // generation steps (seeded: the same losses on every run on one adapter)
@@ -137,12 +122,8 @@ async function main() {
 
   mkdirSync(ARTIFACTS, { recursive: true });
   const server = await serveFolder(DIST);
-  const profile = mkdtempSync(join(tmpdir(), 'clipgpu-demo-chromium-'));
-  const browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
+  const browser = await launchChromium({
     headless: process.env.CLIPGPU_DEMO_HEADFUL !== '1',
-    args: CHROMIUM_ARGS,
-    userDataDir: profile,
     defaultViewport: { width: 1100, height: 900, deviceScaleFactor: 1 },
   });
   const consoleErrors = [];
@@ -349,7 +330,6 @@ async function main() {
     clearTimeout(killer);
     await browser.close().catch(() => {});
     await server.close();
-    rmSync(profile, { recursive: true, force: true });
   }
 }
 

@@ -20,12 +20,10 @@
 // environment, default 1800).
 import { execFileSync, spawn } from 'node:child_process';
 import { build } from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import puppeteer from 'puppeteer-core';
-import { serve } from '../../../test/browser/server.mjs';
+import { launchChromium, serve } from '@clipgpu/browser-harness';
 import { markdown, peerRatios, svg } from './report.mjs';
 
 const HERE = resolve(fileURLToPath(import.meta.url), '..');
@@ -33,20 +31,6 @@ const PKG = resolve(HERE, '..');
 const ROOT = resolve(PKG, '../..');
 const OUT = join(PKG, '.out');
 const RESULTS = join(PKG, 'results');
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  ...(process.env.CLIPGPU_BENCH_CHROMIUM_FLAGS ? process.env.CLIPGPU_BENCH_CHROMIUM_FLAGS.split(' ') : []),
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-vulkan=swiftshader',
-  '--use-webgpu-adapter=swiftshader',
-  '--disable-vulkan-surface',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const TIMEOUT_MS = Number(process.env.CLIPGPU_BENCH_TIMEOUT_S || 1800) * 1000;
 
 // ---- options ---------------------------------------------------------------------------------------
@@ -154,17 +138,10 @@ async function runChromium() {
     ['/favicon.ico', new Uint8Array(0)],
   ];
   if (options.onnx && options.e2e) files.push(...onnxFiles());
-  const server = await serve(new Map(files));
-  const profile = mkdtempSync(join(tmpdir(), 'clipgpu-bench-'));
+  const server = await serve({ files: new Map(files) });
   let browser;
   try {
-    browser = await puppeteer.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      userDataDir: profile,
-      protocolTimeout: TIMEOUT_MS,
-    });
+    browser = await launchChromium({ protocolTimeout: TIMEOUT_MS });
     const page = await browser.newPage();
     let done;
     const finished = new Promise((r) => (done = r));
@@ -182,7 +159,6 @@ async function runChromium() {
   } finally {
     await browser?.close().catch(() => {});
     await server.close();
-    rmSync(profile, { recursive: true, force: true });
   }
 }
 
