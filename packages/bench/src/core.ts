@@ -117,6 +117,8 @@ export interface Results {
   errors: string[];
   /** the run was stopped before its end */
   stopped?: boolean;
+  /** what else ran on the machine, as the person who started the run said (pnpm bench --note) */
+  note?: string;
 }
 
 export interface TuneResult {

@@ -87,6 +87,7 @@ function header(results: Results): string[] {
   const o = results.options;
   const L = [`# clipgpu benchmarks: ${results.adapter} (${results.env})`, ''];
   L.push(`- date: ${results.date}; ${results.userAgent}`);
+  if (results.note) L.push(`- conditions: ${results.note}`);
   if (results.adapterInfo)
     L.push(
       `- adapter: ${

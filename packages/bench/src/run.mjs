@@ -8,7 +8,7 @@
 //   pnpm bench [--quick|--full] [--e2e [--onnx] [--no-gen]] [--tune|--retune] [--no-peers] [--no-probes]
 //              [--env node|chromium|both] [--runs N] [--warmup N] [--only matmul,attention,layernorm,softmax,e2e,tune]
 //              [--towers ViT-B/32,text,ViT-L/14] [--batches 1,16] [--variants f32,f16] [--directions forward,backward]
-//              [--match 'ViT-B/32'] [--gpu]   (--gpu: Chromium on the machine's GPU, not SwiftShader)
+//              [--match 'ViT-B/32'] [--gpu] [--note 'what else ran']   (--gpu: Chromium on the GPU, not SwiftShader)
 //   node packages/bench/src/run.mjs --report   (rewrite results/*.{md,svg}, ratios.json, latest.md from the JSON)
 //
 // The packages are used as built (dist/, as a user's bundler would); a stale or missing build is
@@ -249,6 +249,7 @@ for (const env of envs) {
     .join('+')
     .replace(/[^a-zA-Z0-9+]+/g, '-');
   const base = join(RESULTS, `${results.adapterSlug}-${env}${part ? `-${part}` : ''}`);
+  if (value('note')) results.note = value('note');
   writeRun(out, results, base);
   writeRatios(out, results);
   if (results.tuned)
