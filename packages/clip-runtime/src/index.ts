@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 // @clipgpu/clip-runtime: tensors with autograd on @clipgpu/kernels, CLIP loading and inference.
 export * from './tensor/index.js';
 export { Clip, loadClip, type ClipSource, type LoadClipOptions } from './clip.js';
