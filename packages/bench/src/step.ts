@@ -65,7 +65,7 @@ async function replay(gpu: Gpu, list: Recorded[], m: MeasureOptions): Promise<nu
 export async function benchStep(clip: Clip, software: boolean, m: MeasureOptions, log: Log): Promise<Row> {
   const rt = clip.runtime;
   const gpu = rt.gpu;
-  const runs = Math.max(1, Math.min(m.runs, software ? 2 : 5));
+  const runs = Math.max(1, Math.min(m.runs, software ? 1 : 5));
   const profile = gpu.hasTimestamps;
   const steps = 1 + runs + (profile ? 1 : 0);
   const run = generate(clip, { prompts: [{ embedding: filled(512, 17, 1) }], ...STEP, steps });
