@@ -44,16 +44,19 @@ const count = (n) => {
 };
 const list = (n) => (value(n) ? value(n).split(',').filter(Boolean) : undefined);
 const only = list('only') ?? [];
+const FAMILIES = ['matmul', 'attention', 'layernorm', 'softmax'];
+// everything unless narrowed: the page's own defaults are a first look, the driver's are the whole
+// suite; batch sizes and quick are left to the page, which knows the adapter (software: batch 1)
 const options = Object.fromEntries(
   Object.entries({
     quick: flag('quick') ? true : flag('full') ? false : undefined,
     runs: count('runs'),
     warmup: count('warmup'),
-    only,
-    towers: list('towers'),
-    batches: list('batches')?.map(Number),
-    variants: list('variants'),
-    directions: list('directions'),
+    only: only.length ? only : [...FAMILIES, ...(flag('e2e') ? ['e2e'] : [])],
+    towers: list('towers') ?? ['ViT-B/32', 'text', 'ViT-L/14'],
+    batches: list('batches')?.map(Number) ?? (flag('full') ? [1, 16] : flag('quick') ? [1] : undefined),
+    variants: list('variants') ?? ['f32', 'f16'],
+    directions: list('directions') ?? ['forward', 'backward'],
     peers: !flag('no-peers'),
     probes: !flag('no-probes'),
     e2e: flag('e2e') || only.includes('e2e'),
@@ -177,7 +180,7 @@ async function runChromium(encodeSettings) {
 // ---- files -----------------------------------------------------------------------------------------
 const wholeRuns = () =>
   readdirSync(RESULTS)
-    .filter((f) => /-(node|chromium|browser)\.json$/.test(f))
+    .filter((f) => /-(node|chromium|browser)\.json$/.test(f) && !f.startsWith('tuned-'))
     .map((f) => JSON.parse(readFileSync(join(RESULTS, f), 'utf8')));
 
 /** results/ratios.json: every case and peer; a new run replaces its environment's and adapter's entries for the same case. */
@@ -244,7 +247,7 @@ for (const env of envs) {
     continue;
   }
   // a partial run (--only, --match, --towers, …) gets its own files, so it never overwrites a whole one
-  const part = [...only, options.match ?? '', ...(options.towers ?? []), ...(options.batches ?? []).map((b) => `b${b}`)]
+  const part = [...only, value('match') ?? '', ...(list('towers') ?? []), ...(list('batches') ?? []).map((b) => `b${b}`)]
     .filter(Boolean)
     .join('+')
     .replace(/[^a-zA-Z0-9+]+/g, '-');

@@ -2,7 +2,8 @@
 // which the benchmark reports every kernel (% of peak FLOPs, % of peak bandwidth, a roofline).
 //   fmaProbe        8 independent vec4 fma chains per invocation: FLOPs = 64·invocations·iterations,
 //                   bytes 4·invocations (one f32 out each): compute-bound by construction.
-//   bandwidthProbe  a streaming read-reduce of `bytes`: bytes = bytes + 4·invocations, FLOPs = bytes/4
+//   bandwidthProbe  a streaming read-reduce of `bytes`, a contiguous block per workgroup:
+//                   bytes = bytes + 4·invocations, FLOPs = bytes/4
 //                   (one add per f32 read): memory-bound by construction.
 // Each returns a launcher that records one dispatch and the napkin numbers of one launch; the
 // timing (and the sizing to a measurable launch) is the benchmark's.
@@ -82,9 +83,9 @@ export function bandwidthProbe(gpu: Gpu, o: BandwidthProbeOptions): Probe & { sr
   const src = o.fill ? gpu.upload(o.fill, 'probe_bandwidth src') : gpu.createBuffer(16 * n4, 'probe_bandwidth src');
   if (src.size < 16 * n4) throw new RangeError(`probe_bandwidth: fill holds ${src.size} bytes, needs ${16 * n4}`);
   const out = gpu.createBuffer(invocations * 4, 'probe_bandwidth out');
+  const uniforms = { n4, per: Math.ceil(n4 / groups) }; // per: vec4s of each workgroup's block
   return {
-    launch: () =>
-      gpu.run(programs.bandwidth, { buffers: { src, out }, uniforms: { n4 }, workgroups: [groups], minBytes: { src: 16 * n4 } }),
+    launch: () => gpu.run(programs.bandwidth, { buffers: { src, out }, uniforms, workgroups: [groups], minBytes: { src: 16 * n4 } }),
     out,
     src,
     invocations,
