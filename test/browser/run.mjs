@@ -12,15 +12,12 @@
 // CLIPGPU_BROWSER_HEADFUL=1 (show the window, for debugging); CLIPGPU_TEST_SEED (as in Node: the
 // seed a failure printed, to reproduce it).
 import { build } from 'esbuild';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { SourceMap } from 'node:module';
-import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import puppeteer from 'puppeteer-core';
 import { browserTwins } from '../../scripts/browser-twins.mjs';
-import { CHROMIUM, CHROMIUM_ARGS } from './chromium.mjs';
-import { serve } from './server.mjs';
+import { CHROMIUM, launchChromium, serve } from '../../packages/browser-harness/index.mjs';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 const HERE = join(ROOT, 'test/browser');
@@ -210,16 +207,10 @@ async function main() {
     harnessFailure('esbuild could not bundle the test files', e.message);
     finish();
   }
-  const server = await serve(served);
-  const profile = mkdtempSync(join(tmpdir(), 'clipgpu-chromium-'));
+  const server = await serve({ files: served });
   let browser;
   try {
-    browser = await puppeteer.launch({
-      executablePath: CHROMIUM,
-      headless: process.env.CLIPGPU_BROWSER_HEADFUL !== '1',
-      args: CHROMIUM_ARGS,
-      userDataDir: profile,
-    });
+    browser = await launchChromium({ headless: process.env.CLIPGPU_BROWSER_HEADFUL !== '1' });
     const page = await browser.newPage();
     page.setDefaultTimeout(TIMEOUT_MS);
     let resolveDone;
@@ -260,7 +251,6 @@ async function main() {
   } finally {
     await browser?.close().catch(() => {});
     await server.close();
-    rmSync(profile, { recursive: true, force: true });
   }
   finish();
 }

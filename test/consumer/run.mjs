@@ -16,8 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { build as esbuild } from 'esbuild';
 import { build as viteBuild } from 'vite';
 import webpack from 'webpack';
-import { launchChromium } from '../browser/chromium.mjs';
-import { serve } from '../browser/server.mjs';
+import { launchChromium, serve } from '../../packages/browser-harness/index.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
@@ -163,7 +162,8 @@ const builds = {
   },
 };
 
-const { browser, close } = await launchChromium();
+const browser = await launchChromium({ headless: process.env.CLIPGPU_BROWSER_HEADFUL !== '1' });
+const close = () => browser.close().catch(() => {});
 try {
   for (const [name, make] of Object.entries(builds)) {
     const out = join(work, `dist-${name}`);
@@ -185,7 +185,7 @@ try {
           .filter((f) => statSync(join(out, f)).isFile())
           .map((f) => [`/${f}`, readFileSync(join(out, f))]),
       );
-      const server = await serve(files);
+      const server = await serve({ files });
       const tab = await browser.newPage();
       try {
         await tab.goto(server.url);

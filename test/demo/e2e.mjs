@@ -1,41 +1,29 @@
 #!/usr/bin/env node
 // End-to-end test of the web demo (packages/demo) in headless Chromium with WebGPU on SwiftShader:
 // builds the demo, serves it on 127.0.0.1, and drives the page as a user would: the embedded model
-// loads, a sample is classified (top label checked; the repeat comes from the embedding cache), a
-// short guided generation runs with pause/resume (the canvas changes, the loss falls), a Hugging
-// Face download is served from the Cache API on the second visit, and the messages for a missing
-// WebGPU and a lost device show. Any console error fails the run. Screenshots go to
-// test-artifacts/demo/ (git-ignored); one is copied to docs/demo.png for the README.
+// loads, a sample is classified (top label checked; the repeat comes from the embedding cache),
+// generation starts with the decoder and one click on "a red circle" draws one that CLIP reads as
+// such, a short fourier generation runs with pause/resume (the canvas changes, the loss falls), a
+// Hugging Face download is served from the Cache API on the second visit, the benchmark page runs a
+// few rows with a peer (bench-page.mjs), and the messages for a missing WebGPU and a lost device
+// show. Any console error fails the run. Screenshots go to test-artifacts/demo/ (git-ignored); two
+// are copied to docs/ (demo.png, bench-page.png) for the README.
 // The last line is "N passed, N failed"; exit 0 only when all passed.
 //
-//   pnpm test:demo        (CHROMIUM_PATH, CLIPGPU_DEMO_HEADFUL=1, CLIPGPU_DEMO_TIMEOUT_S=300,
+//   pnpm test:demo        (CHROMIUM_PATH, CLIPGPU_DEMO_HEADFUL=1, CLIPGPU_DEMO_TIMEOUT_S=900,
 //                          CLIPGPU_DEMO_VERBOSE=1; to test files not in weights/ yet: CLIPGPU_DEMO_MODEL=dir,
 //                          CLIPGPU_DEMO_DECODER=decoder.safetensors)
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import puppeteer from 'puppeteer-core';
 import { buildDemo, DIST } from '../../packages/demo/scripts/build.mjs';
-import { serveFolder } from '../../packages/demo/scripts/server.mjs';
+import { CHROMIUM, launchChromium, serveFolder } from '../../packages/browser-harness/index.mjs';
+import { checkBenchPage } from './bench-page.mjs';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 const ARTIFACTS = join(ROOT, 'test-artifacts/demo');
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-vulkan=swiftshader',
-  '--use-webgpu-adapter=swiftshader',
-  '--disable-vulkan-surface',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-const TIMEOUT_MS = Number(process.env.CLIPGPU_DEMO_TIMEOUT_S || 300) * 1000;
+const TIMEOUT_MS = Number(process.env.CLIPGPU_DEMO_TIMEOUT_S || 900) * 1000;
 const STEP_MS = 120_000; // one wait (model load, a generation) on a busy 2-core machine
 const STEPS = 8; // generation steps (seeded: the same losses on every run on one adapter)
 const t0 = Date.now();
@@ -137,12 +125,8 @@ async function main() {
 
   mkdirSync(ARTIFACTS, { recursive: true });
   const server = await serveFolder(DIST);
-  const profile = mkdtempSync(join(tmpdir(), 'clipgpu-demo-chromium-'));
-  const browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
+  const browser = await launchChromium({
     headless: process.env.CLIPGPU_DEMO_HEADFUL !== '1',
-    args: CHROMIUM_ARGS,
-    userDataDir: profile,
     defaultViewport: { width: 1100, height: 900, deviceScaleFactor: 1 },
   });
   const consoleErrors = [];
@@ -206,6 +190,31 @@ async function main() {
         assert(/(\d+) of \1 label embeddings and the image embedding from the cache/.test(status), `status: ${status}`);
       });
 
+      if (manifest.decoder)
+        await check('generation starts with the decoder; one click on "a red circle" draws one, and CLIP reads it so', async () => {
+          const form = await page.evaluate(() => ['generator', 'prompts', 'steps', 'cutn'].map((id) => document.getElementById(id).value));
+          assert(form[0] === 'decoder' && form[1] === 'a red circle', `the form starts at ${form.join(', ')}`);
+          await page.click('#examples button[data-prompt="a red circle"]');
+          await page.waitForSelector('body[data-gen="done"], body[data-gen="error"], body[data-gen="stopped"]', { timeout: 300_000 });
+          const state = await page.$eval('body', (b) => b.dataset.gen);
+          assert(state === 'done', `generation ended '${state}': ${await page.$eval('#error', (e) => e.textContent)}`);
+          await page.waitForSelector('body[data-reads="done"]');
+          const reads = await page.$$eval('#reads .bar', (rows) =>
+            rows.map((r) => ({ label: r.dataset.label, score: Number(r.dataset.score) })),
+          );
+          assert(reads.length === 5, `${reads.length} labels read`);
+          if (trained) assert(reads[0].label === 'a red circle', `CLIP reads ${JSON.stringify(reads)}`);
+          const red = await page.$eval('#gen-canvas', (c) => {
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            let n = 0;
+            for (let i = 0; i < d.length; i += 4) if (d[i] > 150 && d[i + 1] < 90 && d[i + 2] < 110) n++;
+            return n / (d.length / 4);
+          });
+          if (trained) assert(red > 0.03, `only ${(100 * red).toFixed(1)}% of the pixels are red`);
+          await page.screenshot({ path: join(ARTIFACTS, 'demo-decoder.png'), fullPage: true });
+          return `: ${form[2]} steps, cutn ${form[3]}; CLIP reads '${reads[0].label}' ${(100 * reads[0].score).toFixed(1)}%; ${(100 * red).toFixed(0)}% red pixels`;
+        });
+
       await check('guided generation: the canvas changes, the loss falls, pause and resume work', async () => {
         // fourier: its loss falls step by step; the decoder's few-step losses are dominated by the
         // random cutouts (its latent moves slowly), so "the loss falls" would test noise
@@ -256,19 +265,6 @@ async function main() {
         return `: ${gen}, mean loss of the first 2 steps ${a.toFixed(4)} → last 2 ${b.toFixed(4)}; ${perStep.toFixed(0)} ms/step after the first`;
       });
 
-      if (manifest.decoder)
-        await check('guided generation through the embedded decoder, loaded from its URL', async () => {
-          await page.select('#generator', 'decoder');
-          await page.$eval('#steps', (e) => (e.value = '2'));
-          await page.click('#gen-start');
-          await page.waitForSelector('body[data-gen="done"], body[data-gen="error"], body[data-gen="stopped"]');
-          const state = await page.$eval('body', (b) => b.dataset.gen);
-          assert(state === 'done', `generation ended '${state}': ${await page.$eval('#error', (e) => e.textContent)}`);
-          const losses = await page.$eval('#loss', (s) => JSON.parse(s.dataset.losses));
-          assert(losses.length === 2 && losses.every(Number.isFinite), `losses ${JSON.stringify(losses)}`);
-          return `: losses ${losses.map((l) => l.toFixed(3)).join(' ')}`;
-        });
-
       await check('a Hugging Face model downloads with progress and loads from the Cache API on the next visit', async () => {
         // huggingface.co answered from the embedded model's files (no network here)
         const hub = await browser.newPage();
@@ -315,6 +311,9 @@ async function main() {
       });
     }
 
+    if (manifest.bench) await checkBenchPage({ browser, server, check, assert, watch, artifacts: ARTIFACTS, root: ROOT });
+    else await check('the benchmark page is built', async () => assert(false, 'the demo build has no benchmark page (see its warning)'));
+
     await check('no console errors', async () => {
       assert(consoleErrors.length === 0, consoleErrors.join('\n'));
     });
@@ -349,7 +348,6 @@ async function main() {
     clearTimeout(killer);
     await browser.close().catch(() => {});
     await server.close();
-    rmSync(profile, { recursive: true, force: true });
   }
 }
 

@@ -1,14 +1,14 @@
 // End to end on a ViT-B/32 CLIP with random weights (built in memory with writeSafetensors, loaded
-// with loadClip(memoryFiles(...))): cold start (load → first image embedding), image encode, text
-// encode (77 tokens), and one CLIP-guided generation step (fourier generator, 224 px, cutn 16 on
-// a GPU, 2 on a software adapter), batch 1. The generation step counts its dispatches per kernel
-// and its matmul FLOPs (gpu.run wrapped while it runs): the breakdown is by dispatch count, since
-// per-dispatch GPU time needs timestamp queries inside the runtime's own passes.
+// with loadClip(memoryFiles(...))), batch 1: cold start (load → first image embedding), image
+// encode (interleaved with onnxruntime-web's two WebGPU EPs when asked: ort.ts), text encode
+// (77 tokens), and one CLIP-guided generation step (step.ts). Each row says the peak GPU memory
+// its work held (storage buffers made through the Gpu, the runtime's pool and the weights
+// included) and how much of it the work itself added.
 // Timing: wall clock around each call and its read-back (the runtime's calls sync themselves).
-import { generate, loadClip, memoryFiles, Tensor, writeSafetensors, type Clip, type WritableTensor } from '@clipgpu/clip-runtime';
+import { type Clip, loadClip, memoryFiles, Tensor, type WritableTensor, writeSafetensors } from '@clipgpu/clip-runtime';
 import { f32ToF16Bits } from '@clipgpu/clip-runtime/internals';
-import type { Gpu } from '@clipgpu/kernels';
-import { filled, median, round, type BenchOptions, type Log, type Row } from './core.js';
+import { type BenchOptions, type Contender, errorText, filled, type Log, measureInterleaved, type Row, round, Stopped } from './core.js';
+import { countFlops, e2eRow, memoryNote, watchMemory } from './e2e-measure.js';
 
 /** openai/clip-vit-base-patch32's shapes (Hugging Face's CLIPConfig defaults, spelled out). */
 export const VIT_B32_CONFIG = {
@@ -90,47 +90,16 @@ export function randomVitB32(): Uint8Array {
   return writeSafetensors(tensors);
 }
 
-function counting(gpu: Gpu) {
-  const byKernel = new Map<string, number>();
-  let matmulFlops = 0;
-  const orig = gpu.run;
-  gpu.run = function (program, args) {
-    byKernel.set(program.name, (byKernel.get(program.name) ?? 0) + 1);
-    if (program.name.startsWith('matmul')) {
-      const u = args.uniforms ?? {};
-      matmulFlops += 2 * Number(u.M) * Number(u.N) * Number(u.K) * (args.workgroups[2] ?? 1);
-    }
-    return orig.call(this, program, args);
-  };
-  return { byKernel, flops: () => matmulFlops, stop: () => void (gpu.run = orig) };
-}
-
-const e2eRow = (name: string, shape: string, ms: number[], firstMs: number, flops: number, notes: string): Row => {
-  const med = median(ms);
-  return {
-    family: 'e2e',
-    name,
-    shape,
-    variant: 'f16 weights',
-    direction: 'e2e',
-    impl: 'clipgpu',
-    flops,
-    bytes: 0,
-    firstMs: round(firstMs),
-    medianMs: round(med),
-    minMs: round(Math.min(...ms)),
-    runs: ms.length,
-    reps: 1,
-    timing: 'wall-clock+readback',
-    gflops: round(flops / med / 1e6),
-    gbps: 0,
-    notes,
-  };
-};
-
-export async function benchE2e(opts: BenchOptions, software: boolean, log: Log, errors: string[]): Promise<Row[]> {
-  const rows: Row[] = [];
-  const runs = opts.quick ? 1 : Math.min(opts.runs, 10);
+export async function benchE2e(
+  opts: BenchOptions,
+  software: boolean,
+  log: Log,
+  errors: string[],
+  emit: (r: Row) => void,
+  check: () => void,
+): Promise<void> {
+  const runs = Math.min(opts.runs, 10);
+  const m = { runs, warmup: 0, check };
   let clip: Clip | undefined;
   try {
     log('e2e: ViT-B/32 with random f16 weights, built in memory');
@@ -140,137 +109,71 @@ export async function benchE2e(opts: BenchOptions, software: boolean, log: Log, 
     const t0 = performance.now();
     clip = await loadClip(memoryFiles(files, 'vit-b32-random'), { dtype: 'f16' });
     const loadMs = performance.now() - t0;
-    const gpu = clip.runtime.gpu;
-    const encodeImage = async (): Promise<{ ms: number; flops: number }> => {
-      const c = counting(gpu);
+    const rt = clip.runtime;
+    const encode = async (ids?: Int32Array): Promise<{ ms: number; flops: number }> => {
+      const c = countFlops(rt.gpu);
       const t = performance.now();
-      const x = Tensor.from(pixels, [1, 3, 224, 224], { runtime: clip!.runtime });
-      const e = await clip!.encodeImage(x);
+      const x = ids ? Tensor.from(ids, [1, 77], { runtime: rt }) : Tensor.from(pixels, [1, 3, 224, 224], { runtime: rt });
+      const e = ids ? await clip!.encodeText(x) : await clip!.encodeImage(x);
       await e.toArray();
       [x, e].forEach((z) => z.dispose());
       c.stop();
       return { ms: performance.now() - t, flops: c.flops() };
     };
-    const first = await encodeImage();
+    let mem = watchMemory(rt);
+    const first = await encode();
+    const firstMem = mem.stop();
     log(`  cold start: load ${round(loadMs)} ms + first image embedding ${round(first.ms)} ms`);
-    rows.push(
+    const cold = { firstMs: loadMs + first.ms, medianMs: loadMs + first.ms, minMs: loadMs + first.ms };
+    emit(
       e2eRow(
         'cold start (load → first image embedding)',
         `${(bytes.length / 1e6).toFixed(0)} MB f16`,
-        [loadMs + first.ms],
-        loadMs + first.ms,
+        cold,
+        1,
         first.flops,
         `load ${round(loadMs)} ms, first encode ${round(first.ms)} ms`,
       ),
     );
-    const img: number[] = [];
-    for (let i = 0; i < runs; i++) img.push((await encodeImage()).ms);
-    rows.push(e2eRow('image encode ViT-B/32', '1×3×224×224', img, first.ms, first.flops, 'FLOPs = matmul FLOPs counted at dispatch'));
-    log(`  image encode: ${round(median(img))} ms`);
+
+    // image encode, interleaved with onnxruntime-web's EPs when asked
+    const ours: Contender = { first: async () => first.ms, sample: async () => (await encode()).ms };
+    const peers = opts.onnx ? await (await import('./ort.js')).ortContenders(pixels, log, errors) : [];
+    mem = watchMemory(rt);
+    const measured = await measureInterleaved([ours, ...peers.map((p) => p.contender)], m);
+    const imgMem = mem.stop();
+    emit(
+      e2eRow(
+        'image encode ViT-B/32',
+        '1×3×224×224',
+        measured[0],
+        runs,
+        first.flops,
+        `FLOPs = matmul FLOPs counted at dispatch; ${memoryNote(imgMem)}; first-run ${memoryNote(firstMem)}`,
+      ),
+    );
+    peers.forEach((p, i) =>
+      emit({
+        ...e2eRow('image encode ViT-B/32', '1×3×224×224', measured[i + 1], runs, first.flops, p.notes),
+        impl: 'onnxruntime-web',
+        config: p.config,
+        variant: 'f32 weights',
+      }),
+    );
+    await Promise.all(peers.map((p) => p.release()));
 
     const ids = new Int32Array(77).map((_, i) => (i === 76 ? 49407 : 1 + ((i * 7919) % 49000)));
-    const encodeText = async (): Promise<{ ms: number; flops: number }> => {
-      const c = counting(gpu);
-      const t = performance.now();
-      const x = Tensor.from(ids, [1, 77], { runtime: clip!.runtime });
-      const e = await clip!.encodeText(x);
-      await e.toArray();
-      [x, e].forEach((z) => z.dispose());
-      c.stop();
-      return { ms: performance.now() - t, flops: c.flops() };
-    };
-    const tfirst = await encodeText();
-    const txt: number[] = [];
-    for (let i = 0; i < runs; i++) txt.push((await encodeText()).ms);
-    rows.push(e2eRow('text encode (77 tokens)', '1×77', txt, tfirst.ms, tfirst.flops, 'FLOPs = matmul FLOPs counted at dispatch'));
-    log(`  text encode: ${round(median(txt))} ms`);
+    const tfirst = await encode(ids);
+    const text = (await measureInterleaved([{ first: async () => tfirst.ms, sample: async () => (await encode(ids)).ms }], m))[0];
+    emit(e2eRow('text encode (77 tokens)', '1×77', text, runs, tfirst.flops, 'FLOPs = matmul FLOPs counted at dispatch'));
 
-    if (opts.onnx) rows.push(...(await benchOrt(pixels, first.flops, log, errors)));
-    if (opts.gen === false) return rows;
-    const cutn = software ? 2 : 16;
-    const run = generate(clip, { prompts: [{ embedding: filled(512, 17, 1) }], generator: 'fourier', size: 224, steps: 2, cutn });
-    let prev = performance.now();
-    let firstStep = 0;
-    let c = counting(gpu);
-    for await (const s of run) {
-      const now = performance.now();
-      if (s.step === 1) {
-        firstStep = now - prev;
-        c.stop();
-        c = counting(gpu);
-        prev = performance.now();
-        continue;
-      }
-      c.stop();
-      const ms = now - prev;
-      const top = [...c.byKernel].sort((a, b) => b[1] - a[1]);
-      const total = top.reduce((a, [, n]) => a + n, 0);
-      const breakdown = top
-        .slice(0, 8)
-        .map(([k, n]) => `${k} ${n}`)
-        .join(', ');
-      rows.push(
-        e2eRow(
-          `guided generation step (fourier, cutn ${cutn})`,
-          `224 px, cutn ${cutn}`,
-          [ms],
-          firstStep,
-          c.flops(),
-          `${total} dispatches: ${breakdown}${top.length > 8 ? ', …' : ''}`,
-        ),
-      );
-      log(`  generation step: ${round(ms)} ms (first ${round(firstStep)} ms), ${total} dispatches`);
-    }
-    run.dispose();
+    if (opts.gen !== false) emit(await (await import('./step.js')).benchStep(clip, software, m, log));
   } catch (e) {
-    const msg = `e2e: ${String((e as Error).message ?? e).split('\n')[0]}`;
+    if (e instanceof Stopped) throw e;
+    const msg = `e2e: ${errorText(e)}`;
     errors.push(msg);
     log(`  ERROR ${msg}`);
   } finally {
     clip?.dispose();
-  }
-  return rows;
-}
-
-/**
- * onnxruntime-web's WebGPU execution provider on the same encoder exported to ONNX (f32 weights,
- * onnx/export_vit_b32.py), in a page only: the driver serves its files under ./ort/ and the model
- * under ./onnx/. 1 image: session create, first run (its shader compile), one timed run; outputs
- * come back to the CPU (ORT's default), as ours do.
- */
-async function benchOrt(pixels: Float32Array, flops: number, log: Log, errors: string[]): Promise<Row[]> {
-  try {
-    const url = './ort/ort.webgpu.bundle.min.js';
-    const ort = await import(/* @vite-ignore */ url);
-    ort.env.wasm.wasmPaths = { wasm: new URL('./ort/ort-wasm-simd-threaded.jsep.wasm', location.href).href };
-    ort.env.wasm.numThreads = 1;
-    const t0 = performance.now();
-    const session = await ort.InferenceSession.create('./onnx/vit-b32-random.onnx', { executionProviders: ['webgpu'] });
-    const createMs = performance.now() - t0;
-    const feeds = { pixels: new ort.Tensor('float32', pixels, [1, 3, 224, 224]) };
-    const t1 = performance.now();
-    await session.run(feeds);
-    const firstMs = performance.now() - t1;
-    const t2 = performance.now();
-    const out = await session.run(feeds);
-    const ms = performance.now() - t2;
-    log(
-      `  onnxruntime-web ${ort.env.versions?.web ?? ''} webgpu: create ${round(createMs)} ms, first run ${round(firstMs)} ms, run ${round(ms)} ms (output ${out.image_embeds?.dims})`,
-    );
-    await session.release();
-    const row = e2eRow(
-      'image encode ViT-B/32',
-      '1×3×224×224',
-      [ms],
-      firstMs,
-      flops,
-      `session create ${round(createMs)} ms; f32 weights; FLOPs: ours, counted`,
-    );
-    return [{ ...row, impl: 'onnxruntime-web-webgpu', variant: 'f32 weights' }];
-  } catch (e) {
-    const msg = `onnxruntime-web: ${String((e as Error).message ?? e).split('\n')[0]}`;
-    errors.push(msg);
-    log(`  ERROR ${msg}`);
-    return [];
   }
 }

@@ -1,52 +1,32 @@
 #!/usr/bin/env node
-// The benchmark driver: bundles the one benchmark core (src/*.ts) with esbuild for Node and for a
-// page, runs it in Node (Dawn) and in headless Chromium (the flags of test/browser/run.mjs), and
-// writes results/<adapter-slug>-<node|chromium>.{json,md,svg} (and results/latest.svg); a run
-// with --only or --match writes results/<adapter-slug>-<env>-<what>.{json,md,svg} instead.
+// The benchmark driver: runs the one benchmark core in Node (Dawn) and in headless Chromium (the
+// benchmark page, driven as a user would: its settings in the URL, then a click on Run), and writes
+// results/<adapter-slug>-<node|chromium>.{json,md,svg}, results/ratios.json (ours against each
+// peer at its best) and results/latest.md (the tables of every whole run's file). A run with
+// --only or --match writes results/<adapter-slug>-<env>-<what>.* instead.
 //
-//   pnpm bench [--quick|--full] [--e2e [--onnx] [--no-gen]] [--tune|--retune] [--no-peers] [--env node|chromium|both]
-//              [--runs N] [--warmup N] [--only matmul,attention,layernorm,softmax,e2e,tune]
-//              [--match 'ViT-B/32']   (only the cases whose name contains it)
-//   node packages/bench/src/run.mjs --report   (rewrite results/*.{md,svg} from the JSON)
-//   pnpm bench:tune          (the matmul autotuner alone, both environments: --only tune --retune)
+//   pnpm bench [--quick|--full] [--e2e [--onnx] [--no-gen]] [--tune|--retune] [--no-peers] [--no-probes]
+//              [--env node|chromium|both] [--runs N] [--warmup N] [--only matmul,attention,layernorm,softmax,e2e,tune]
+//              [--towers ViT-B/32,text,ViT-L/14] [--batches 1,16] [--variants f32,f16] [--directions forward,backward]
+//              [--match 'ViT-B/32'] [--gpu] [--note 'what else ran']   (--gpu: Chromium on the GPU, not SwiftShader)
+//   node packages/bench/src/run.mjs --report   (rewrite results/*.{md,svg}, ratios.json, latest.md from the JSON)
 //
-// --onnx (with --e2e, in Chromium): onnxruntime-web's WebGPU EP on the same ViT-B/32 encoder,
-// exported by onnx/export_vit_b32.py into the ignored .onnx/ (python3-torch) when missing.
-// --tune times MATMUL_CONFIGS on this device unless a winner is cached (~/.cache/clipgpu in Node,
-// IndexedDB in the page); --retune always does; without either a cached winner is still applied.
-//
-// Defaults on a software adapter (SwiftShader): --quick (batch 1), 3 runs, 1 warm-up; on a GPU:
-// full (batch 1 and 16), 20 runs, 3 warm-up. Env: CHROMIUM_PATH, CLIPGPU_BENCH_TIMEOUT_S (per
-// environment, default 1800).
+// The packages are used as built (dist/, as a user's bundler would); a stale or missing build is
+// rebuilt first. --onnx exports the ViT-B/32 encoder with onnx/export_vit_b32.py (python3-torch)
+// into the ignored .onnx/ when it is missing. Env: CHROMIUM_PATH, CLIPGPU_CHROMIUM_FLAGS,
+// CLIPGPU_BENCH_TIMEOUT_S (per environment, default 1800).
 import { execFileSync, spawn } from 'node:child_process';
-import { build } from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import puppeteer from 'puppeteer-core';
-import { serve } from '../../../test/browser/server.mjs';
-import { markdown, peerRatios, svg } from './report.mjs';
+import { launchChromium, serve } from '@clipgpu/browser-harness';
+import { build } from 'esbuild';
+import { buildBenchPage } from '../scripts/build-page.mjs';
 
-const HERE = resolve(fileURLToPath(import.meta.url), '..');
-const PKG = resolve(HERE, '..');
+const PKG = resolve(fileURLToPath(import.meta.url), '../..');
 const ROOT = resolve(PKG, '../..');
 const OUT = join(PKG, '.out');
 const RESULTS = join(PKG, 'results');
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  ...(process.env.CLIPGPU_BENCH_CHROMIUM_FLAGS ? process.env.CLIPGPU_BENCH_CHROMIUM_FLAGS.split(' ') : []),
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-vulkan=swiftshader',
-  '--use-webgpu-adapter=swiftshader',
-  '--disable-vulkan-surface',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const TIMEOUT_MS = Number(process.env.CLIPGPU_BENCH_TIMEOUT_S || 1800) * 1000;
 
 // ---- options ---------------------------------------------------------------------------------------
@@ -59,55 +39,93 @@ const value = (n) => {
 const count = (n) => {
   const v = value(n);
   if (v === undefined) return undefined;
-  if (!/^[1-9]\d*$/.test(v)) throw new Error(`--${n} must be a positive integer, got '${v}'`);
+  if (!/^\d+$/.test(v)) throw new Error(`--${n} must be a whole number, got '${v}'`);
   return Number(v);
 };
-const options = {
-  ...(flag('quick') ? { quick: true } : flag('full') ? { quick: false } : {}),
-  ...(count('runs') ? { runs: count('runs') } : {}),
-  ...(count('warmup') ? { warmup: count('warmup') } : {}),
-  only: value('only') ? value('only').split(',') : [],
-  peers: !flag('no-peers'),
-  e2e: flag('e2e') || (value('only') ?? '').includes('e2e'),
-  tune: flag('tune') || (value('only') ?? '').includes('tune'),
-  retune: flag('retune'),
-  onnx: flag('onnx'),
-  gen: !flag('no-gen'),
-  ...(value('match') ? { match: value('match') } : {}),
-};
+const list = (n) => (value(n) ? value(n).split(',').filter(Boolean) : undefined);
+const only = list('only') ?? [];
+const FAMILIES = ['matmul', 'attention', 'layernorm', 'softmax'];
+// everything unless narrowed: the page's own defaults are a first look, the driver's are the whole
+// suite; batch sizes and quick are left to the page, which knows the adapter (software: batch 1)
+const options = Object.fromEntries(
+  Object.entries({
+    quick: flag('quick') ? true : flag('full') ? false : undefined,
+    runs: count('runs'),
+    warmup: count('warmup'),
+    only: only.length ? only : [...FAMILIES, ...(flag('e2e') ? ['e2e'] : [])],
+    towers: list('towers') ?? ['ViT-B/32', 'text', 'ViT-L/14'],
+    batches: list('batches')?.map(Number) ?? (flag('full') ? [1, 16] : flag('quick') ? [1] : undefined),
+    variants: list('variants') ?? ['f32', 'f16'],
+    directions: list('directions') ?? ['forward', 'backward'],
+    peers: !flag('no-peers'),
+    probes: !flag('no-probes'),
+    e2e: flag('e2e') || only.includes('e2e'),
+    tune: flag('tune') || only.includes('tune'),
+    retune: flag('retune'),
+    onnx: flag('onnx'),
+    gen: !flag('no-gen'),
+    match: value('match'),
+  }).filter(([, v]) => v !== undefined),
+);
 const envs = (value('env') ?? 'both') === 'both' ? ['node', 'chromium'] : [value('env')];
-if (!envs.every((e) => e === 'node' || e === 'chromium')) throw new Error(`--env must be node, chromium or both`);
+if (!envs.every((e) => e === 'node' || e === 'chromium')) throw new Error('--env must be node, chromium or both');
 
-// ---- bundles ---------------------------------------------------------------------------------------
-const common = {
-  absWorkingDir: ROOT,
-  bundle: true,
-  format: 'esm',
-  target: 'es2022',
-  loader: { '.wgsl': 'text' },
-  // the sources, one copy: the autotuner's registry is the one the runtime reads
-  alias: { '@clipgpu/kernels': './packages/kernels/src/index.ts', '@clipgpu/clip-runtime': './packages/clip-runtime/src/index.ts' },
-  logLevel: 'warning',
-};
+// ---- builds ----------------------------------------------------------------------------------------
+const newest = (dir) =>
+  readdirSync(dir, { withFileTypes: true }).reduce((t, e) => {
+    const p = join(dir, e.name);
+    return Math.max(t, e.isDirectory() ? newest(p) : /\.test\.ts$/.test(e.name) ? 0 : statSync(p).mtimeMs);
+  }, 0);
+
+/** Rebuilds @clipgpu/kernels and @clipgpu/clip-runtime when dist/ is missing or older than src/. */
+function ensureBuilt() {
+  for (const name of ['kernels', 'clip-runtime']) {
+    const dir = join(ROOT, 'packages', name);
+    const stamp = join(dir, 'dist/browser/index.js');
+    if (existsSync(stamp) && statSync(stamp).mtimeMs >= newest(join(dir, 'src'))) continue;
+    console.log(`building @clipgpu/${name} (its dist/ is missing or older than src/)…`);
+    execFileSync(process.execPath, [join(ROOT, 'scripts/build-package.mjs')], { cwd: dir, stdio: 'inherit' });
+  }
+}
+
 async function bundle() {
   mkdirSync(OUT, { recursive: true });
+  const node = {
+    absWorkingDir: ROOT,
+    bundle: true,
+    format: 'esm',
+    target: 'es2022',
+    platform: 'node',
+    tsconfigRaw: {},
+    logLevel: 'warning',
+  };
   await build({
-    ...common,
+    ...node,
     entryPoints: ['packages/bench/src/node-entry.ts'],
     outfile: join(OUT, 'node.mjs'),
-    platform: 'node',
     external: ['webgpu'],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
-  const page = await build({
-    ...common,
-    entryPoints: ['packages/bench/src/page-entry.ts'],
-    outfile: join(OUT, 'bench.js'),
-    platform: 'browser',
-    external: ['node:*', 'webgpu'],
-    write: false,
-  });
-  writeFileSync(join(OUT, 'bench.js'), page.outputFiles[0].contents);
+  await build({ ...node, entryPoints: ['packages/bench/src/outputs.ts'], outfile: join(OUT, 'outputs.mjs') });
+  rmSync(join(OUT, 'page'), { recursive: true, force: true });
+  await buildBenchPage({ outdir: join(OUT, 'page') });
+}
+
+/** onnxruntime-web's two bundles and wasm files, and the exported encoder, linked into the page. */
+function linkOnnx() {
+  const model = join(PKG, '.onnx', 'vit-b32-random.onnx');
+  if (!existsSync(model)) {
+    console.log(`exporting ${relative(ROOT, model)} (python3-torch)…`);
+    execFileSync('/usr/bin/python3', [join(PKG, 'onnx', 'export_vit_b32.py'), model], { stdio: 'inherit' });
+  }
+  const dist = join(PKG, 'node_modules', 'onnxruntime-web', 'dist');
+  mkdirSync(join(OUT, 'page/ort'), { recursive: true });
+  mkdirSync(join(OUT, 'page/onnx'), { recursive: true });
+  symlinkSync(model, join(OUT, 'page/onnx/vit-b32-random.onnx'));
+  for (const f of readdirSync(dist).filter((f) =>
+    /^ort(\.webgpu)?\.bundle\.min\.mjs$|^ort-wasm-simd-threaded\.(asyncify|jsep)\.(wasm|mjs)$/.test(f),
+  ))
+    symlinkSync(join(dist, f), join(OUT, 'page/ort', f));
 }
 
 // ---- environments --------------------------------------------------------------------------------
@@ -118,7 +136,7 @@ function runNode() {
     const child = spawn(process.execPath, [join(OUT, 'node.mjs')], {
       cwd: ROOT,
       stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, CLIPGPU_BENCH_OPTIONS: JSON.stringify(options), CLIPGPU_BENCH_OUT: out },
+      env: { ...process.env, CLIPGPU_BENCH_OPTIONS: JSON.stringify({ ...options, onnx: false }), CLIPGPU_BENCH_OUT: out },
     });
     const timer = setTimeout(() => child.kill('SIGTERM'), TIMEOUT_MS);
     child.on('exit', (code, signal) => {
@@ -132,101 +150,119 @@ function runNode() {
   });
 }
 
-/** onnxruntime-web's files and the exported encoder (exported first when missing), for --onnx. */
-function onnxFiles() {
-  const model = join(PKG, '.onnx', 'vit-b32-random.onnx');
-  if (!existsSync(model)) {
-    console.log(`exporting ${relative(ROOT, model)} (python3-torch)…`);
-    execFileSync('/usr/bin/python3', [join(PKG, 'onnx', 'export_vit_b32.py'), model], { stdio: 'inherit' });
-  }
-  const dist = join(PKG, 'node_modules', 'onnxruntime-web', 'dist');
-  const files = [['/onnx/vit-b32-random.onnx', readFileSync(model)]];
-  // the bundle (its wasm glue inlined) as .js: the shared server has no .mjs MIME type
-  files.push(['/ort/ort.webgpu.bundle.min.js', readFileSync(join(dist, 'ort.webgpu.bundle.min.mjs'))]);
-  files.push(['/ort/ort-wasm-simd-threaded.jsep.wasm', readFileSync(join(dist, 'ort-wasm-simd-threaded.jsep.wasm'))]);
-  return files;
-}
-
-async function runChromium() {
-  const files = [
-    ['/index.html', readFileSync(join(HERE, 'page.html'))],
-    ['/bench.js', readFileSync(join(OUT, 'bench.js'))],
-    ['/favicon.ico', new Uint8Array(0)],
-  ];
-  if (options.onnx && options.e2e) files.push(...onnxFiles());
-  const server = await serve(new Map(files));
-  const profile = mkdtempSync(join(tmpdir(), 'clipgpu-bench-'));
+/** The benchmark page in headless Chromium: settings in the URL, a click on Run, the results read back. */
+async function runChromium(encodeSettings) {
+  if (options.onnx && options.e2e) linkOnnx();
+  const server = await serve({ dir: join(OUT, 'page') });
   let browser;
   try {
-    browser = await puppeteer.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      userDataDir: profile,
-      protocolTimeout: TIMEOUT_MS,
-    });
+    browser = await launchChromium({ gpu: flag('gpu'), protocolTimeout: TIMEOUT_MS });
     const page = await browser.newPage();
-    let done;
-    const finished = new Promise((r) => (done = r));
-    await page.exposeFunction('__clipgpuBenchDone', (r) => done(r));
+    page.setDefaultTimeout(TIMEOUT_MS);
     page.on('console', (m) => console.log(m.type() === 'error' || m.type() === 'warn' ? `  [page ${m.type()}] ${m.text()}` : m.text()));
-    page.on('pageerror', (e) => done({ error: e?.stack || String(e) }));
-    browser.on('disconnected', () => done({ error: 'Chromium exited (crash?)' }));
-    let timer;
-    const timeout = new Promise((r) => (timer = setTimeout(() => r({ error: `no results within ${TIMEOUT_MS / 1000} s` }), TIMEOUT_MS)));
-    await page.goto(`${server.url}#${encodeURIComponent(JSON.stringify(options))}`, { waitUntil: 'load' });
-    const r = await Promise.race([finished, timeout]);
-    clearTimeout(timer);
-    if (r.error) throw new Error(`Chromium: ${r.error}`);
-    return r;
+    let crashed;
+    page.on('pageerror', (e) => (crashed = e?.stack || String(e)));
+    await page.goto(`${server.url}?${encodeSettings(options)}`, { waitUntil: 'load' });
+    await page.waitForSelector('body[data-bench="idle"], body[data-bench="unavailable"]');
+    if ((await page.$eval('body', (b) => b.dataset.bench)) !== 'idle')
+      throw new Error(`Chromium: ${await page.$eval('#fatal', (e) => e.textContent)}`);
+    await page.click('#run');
+    await page.waitForSelector('body[data-bench="done"], body[data-bench="stopped"], body[data-bench="error"]');
+    const results = await page.evaluate(() => window.__clipgpuBench.results);
+    if (!results) throw new Error(`Chromium: no results (${crashed ?? (await page.$eval('#status', (e) => e.textContent))})`);
+    return results;
   } finally {
     await browser?.close().catch(() => {});
     await server.close();
-    rmSync(profile, { recursive: true, force: true });
   }
 }
 
+// ---- files -----------------------------------------------------------------------------------------
+const wholeRuns = () =>
+  readdirSync(RESULTS)
+    .filter((f) => /-(node|chromium|browser)\.json$/.test(f) && !f.startsWith('tuned-'))
+    .map((f) => JSON.parse(readFileSync(join(RESULTS, f), 'utf8')));
+
+/** results/ratios.json: every case and peer; a new run replaces its environment's and adapter's entries for the same case. */
+function writeRatios(out, results) {
+  const path = join(RESULTS, 'ratios.json');
+  const fresh = out.ratioEntries(results);
+  const key = (e) => `${e.env}|${e.adapter}|${e.case}|${e.peer}`;
+  const keep = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')).ratios.filter((e) => !fresh.some((f) => key(f) === key(e))) : [];
+  const ratios = [...keep, ...fresh].sort((a, b) => key(a).localeCompare(key(b)));
+  writeFileSync(
+    path,
+    `${JSON.stringify({ about: 'ratio = peer ms at its fastest config / ours (> 1: ours is faster); written by pnpm bench', ratios }, null, 2)}\n`,
+  );
+}
+
+/** results/latest.md: the summary and peer table of each whole run on file (the README links it). */
+function writeLatest(out) {
+  const parts = [
+    '# Latest benchmark results',
+    '',
+    'Generated by `pnpm bench` from the whole runs in this folder (`*-node.json`, `*-chromium.json`).',
+    '',
+  ];
+  for (const r of wholeRuns()) {
+    const md = out.markdown(r).split('\n## All rows')[0].replace(/^# /, '## ');
+    parts.push(md.trim(), '', `Every row: [${r.adapterSlug}-${r.env}.md](${r.adapterSlug}-${r.env}.md).`, '');
+  }
+  writeFileSync(join(RESULTS, 'latest.md'), `${parts.join('\n')}\n`);
+}
+
+function writeRun(out, results, base) {
+  writeFileSync(`${base}.json`, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(`${base}.md`, out.markdown(results));
+  writeFileSync(
+    `${base}.svg`,
+    out.rooflineSvg(results.rows, results.peaks, { title: `${results.adapter} (${results.env}): roofline, ${results.date.slice(0, 10)}` }),
+  );
+}
+
 // ---- main ----------------------------------------------------------------------------------------
+mkdirSync(RESULTS, { recursive: true });
+ensureBuilt();
+await bundle();
+const out = await import(join(OUT, 'outputs.mjs'));
 if (flag('report')) {
-  // rewrite the .md and .svg of every results/*.json (after a change to report.mjs)
-  for (const f of readdirSync(RESULTS).filter((n) => n.endsWith('.json') && !n.startsWith('tuned-'))) {
+  for (const f of readdirSync(RESULTS).filter((n) => n.endsWith('.json') && !n.startsWith('tuned-') && n !== 'ratios.json')) {
     const results = JSON.parse(readFileSync(join(RESULTS, f), 'utf8'));
-    writeFileSync(join(RESULTS, f.replace(/\.json$/, '.md')), markdown(results));
-    writeFileSync(join(RESULTS, f.replace(/\.json$/, '.svg')), svg(results));
+    writeRun(out, results, join(RESULTS, f.replace(/\.json$/, '')));
+    writeRatios(out, results);
     console.log(`rewrote ${f.replace(/\.json$/, '')}.{md,svg}`);
   }
+  writeLatest(out);
   process.exit(0);
 }
-await bundle();
-mkdirSync(RESULTS, { recursive: true });
 let failed = false;
-let lastSvg;
 for (const env of envs) {
   console.log(`\n=== ${env} ===`);
   let results;
   try {
-    results = await (env === 'node' ? runNode() : runChromium());
+    results = await (env === 'node' ? runNode() : runChromium(out.encodeSettings));
   } catch (e) {
     console.error(`${env}: ${e.message}`);
     failed = true;
     continue;
   }
-  // a partial run (--only, --match) gets its own files, so it never overwrites a whole one
-  const part = [...options.only, options.match ?? '']
+  // a partial run (--only, --match, --towers, …) gets its own files, so it never overwrites a whole one
+  const part = [...only, value('match') ?? '', ...(list('towers') ?? []), ...(list('batches') ?? []).map((b) => `b${b}`)]
     .filter(Boolean)
     .join('+')
     .replace(/[^a-zA-Z0-9+]+/g, '-');
   const base = join(RESULTS, `${results.adapterSlug}-${env}${part ? `-${part}` : ''}`);
-  writeFileSync(`${base}.json`, `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(`${base}.md`, markdown(results));
-  writeFileSync(`${base}.svg`, svg(results));
+  if (value('note')) results.note = value('note');
+  writeRun(out, results, base);
+  writeRatios(out, results);
   if (results.tuned)
     writeFileSync(join(RESULTS, `tuned-${results.adapterSlug}-${env}.json`), `${JSON.stringify(results.tuned, null, 2)}\n`);
-  if (!part) lastSvg = `${base}.svg`;
-  console.log(`wrote ${base}.{json,md,svg}`);
-  for (const r of peerRatios(results))
-    console.log(`  vs ${r.peer}: ${r.family} ${r.name} ${r.shape}: ${r.ratio.toFixed(2)}× (f16 ${r.ratio16?.toFixed(2) ?? '–'}×)`);
+  console.log(`wrote ${relative(ROOT, base)}.{json,md,svg} and results/ratios.json`);
+  for (const r of out.peerRatios(results))
+    console.log(
+      `  vs ${r.peer} (${r.peerConfig}): ${r.family} ${r.name} ${r.shape}: ${r.ratio.toFixed(2)}× (f16 ${r.ratio16?.toFixed(2) ?? '–'}×)`,
+    );
   if (results.errors.length) console.log(`  ${results.errors.length} error(s):\n    ${results.errors.join('\n    ')}`);
 }
-if (lastSvg) copyFileSync(lastSvg, join(RESULTS, 'latest.svg'));
+writeLatest(out);
 process.exit(failed ? 1 : 0);

@@ -17,21 +17,26 @@ export const TOWERS: Tower[] = [
   { name: 'ViT-L/14', T: 257, width: 1024, heads: 16, mlp: 4096, causal: false },
 ];
 
-export interface MatmulCase {
+/** Where a case comes from, for the page's tower and batch controls. */
+interface Origin {
+  tower: string;
+  batch: number;
+}
+
+export interface MatmulCase extends Origin {
   name: string;
   /** M = batch·T tokens, K in-features, N out-features: x[M,K]·W[N,K]ᵀ + b */
   M: number;
   K: number;
   N: number;
 }
-export interface RowsCase {
+export interface RowsCase extends Origin {
   name: string;
   rows: number;
   cols: number;
 }
-export interface AttentionCase {
+export interface AttentionCase extends Origin {
   name: string;
-  batch: number;
   heads: number;
   T: number;
   headDim: number;
@@ -49,27 +54,41 @@ export interface CaseSet {
  * quick (the default on a software adapter): batch 1 only, and of ViT-L/14 only the out-proj
  * product (its bigger products take seconds each on SwiftShader). Otherwise batch 1 and 16, all.
  */
-export function caseSet(quick: boolean): CaseSet {
+export function caseSet(quick: boolean, batches: number[] = quick ? [1] : [1, 16]): CaseSet {
   const out: CaseSet = { matmul: [], attention: [], layernorm: [], softmax: [] };
-  for (const batch of quick ? [1] : [1, 16]) {
+  for (const batch of batches) {
     for (const t of TOWERS) {
       const M = batch * t.T;
       const tag = `${t.name} b${batch}`;
+      const o = { tower: t.name, batch };
       const light = quick && t.name === 'ViT-L/14';
       const mm: MatmulCase[] = [
-        { name: `${tag} qkv`, M, K: t.width, N: 3 * t.width },
-        { name: `${tag} out-proj`, M, K: t.width, N: t.width },
-        { name: `${tag} fc1`, M, K: t.width, N: t.mlp },
-        { name: `${tag} fc2`, M, K: t.mlp, N: t.width },
+        { ...o, name: `${tag} qkv`, M, K: t.width, N: 3 * t.width },
+        { ...o, name: `${tag} out-proj`, M, K: t.width, N: t.width },
+        { ...o, name: `${tag} fc1`, M, K: t.width, N: t.mlp },
+        { ...o, name: `${tag} fc2`, M, K: t.mlp, N: t.width },
       ];
       out.matmul.push(...(light ? mm.filter((c) => c.name.endsWith('out-proj')) : mm));
-      out.attention.push({ name: tag, batch, heads: t.heads, T: t.T, headDim: t.width / t.heads, causal: t.causal });
-      out.layernorm.push({ name: tag, rows: M, cols: t.width });
+      out.attention.push({ ...o, name: tag, heads: t.heads, T: t.T, headDim: t.width / t.heads, causal: t.causal });
+      out.layernorm.push({ ...o, name: tag, rows: M, cols: t.width });
       // the attention probabilities an unfused implementation would softmax: [batch·heads·T, T]
-      out.softmax.push({ name: `${tag} scores`, rows: batch * t.heads * t.T, cols: t.T });
+      out.softmax.push({ ...o, name: `${tag} scores`, rows: batch * t.heads * t.T, cols: t.T });
     }
   }
   return out;
 }
 
 export const FAMILIES = ['matmul', 'attention', 'layernorm', 'softmax'] as const;
+
+/** The cases the options select: families, towers, batches and a name filter. */
+export function selectCases(o: { quick: boolean; only: string[]; towers: string[]; batches: number[]; match?: string }): CaseSet {
+  const set = caseSet(o.quick, o.batches.length ? o.batches : undefined);
+  const families = o.only.filter((f) => (FAMILIES as readonly string[]).includes(f));
+  const keep = (c: { name: string; tower: string }) =>
+    (!o.towers.length || o.towers.includes(c.tower)) && (!o.match || c.name.includes(o.match));
+  for (const k of FAMILIES) {
+    const wanted = families.length ? families.includes(k) : !o.only.length;
+    (set[k] as { name: string; tower: string }[]) = wanted ? set[k].filter(keep) : [];
+  }
+  return set;
+}

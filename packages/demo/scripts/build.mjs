@@ -58,29 +58,13 @@ export function sampleCaption(file) {
 }
 
 /**
- * The kernel benchmark page into dist/bench/: a built one (packages/bench/{dist,page}/index.html),
- * else packages/bench/src/page.html with its entry bundled here. Null when there is none (or it
- * does not bundle): the demo then shows a placeholder link.
+ * The benchmark page into dist/bench/, built by packages/bench/scripts/build-page.mjs (the same
+ * files `pnpm bench` serves). Null when it does not build: the demo then shows a placeholder link.
  */
 async function benchPage(common) {
-  for (const d of ['dist', 'page']) {
-    const dir = join(ROOT, 'packages/bench', d);
-    if (existsSync(join(dir, 'index.html'))) {
-      cpSync(dir, join(DIST, 'bench'), { recursive: true });
-      return './bench/';
-    }
-  }
-  const src = join(ROOT, 'packages/bench/src');
-  if (!existsSync(join(src, 'page.html')) || !existsSync(join(src, 'page-entry.ts'))) return null;
   try {
-    await build({
-      ...common,
-      entryPoints: { bench: join(src, 'page-entry.ts') },
-      outdir: join(DIST, 'bench'),
-      sourcemap: false,
-      logLevel: 'silent',
-    });
-    cpSync(join(src, 'page.html'), join(DIST, 'bench/index.html'));
+    const { buildBenchPage } = await import('../../bench/scripts/build-page.mjs');
+    await buildBenchPage({ outdir: join(DIST, 'bench'), esbuild: { ...common, sourcemap: false } });
     return './bench/';
   } catch (e) {
     console.warn(`the benchmark page did not bundle (a placeholder link instead): ${e.message.split('\n')[0]}`);

@@ -2,7 +2,7 @@
 // `pnpm demo`: builds the demo and serves it on http://127.0.0.1:PORT/ until Ctrl-C.
 //   PORT=8080 pnpm demo    (default 5173; 0 for any free port)
 import { buildDemo, DIST } from './build.mjs';
-import { serveFolder } from './server.mjs';
+import { serveFolder } from '@clipgpu/browser-harness';
 
 await buildDemo();
 const port = Number(process.env.PORT ?? 5173);

@@ -15,7 +15,7 @@ export const intOf = (id: string, min: number) => {
 /** Lets the browser handle input and paint before the next piece of GPU work. */
 export const yieldToBrowser = () => new Promise<void>((r) => setTimeout(r, 0));
 /** Page state for tests and curious users: <body data-model="ready" data-gen="running" …>. */
-export const setState = (key: 'gpu' | 'model' | 'classify' | 'gen', value: string) => (document.body.dataset[key] = value);
+export const setState = (key: 'gpu' | 'model' | 'classify' | 'gen' | 'reads', value: string) => (document.body.dataset[key] = value);
 
 export function showError(e: unknown): void {
   const msg = e instanceof Error ? e.message : String(e);

@@ -11,7 +11,7 @@
 import { init, loadClip, type ModelFiles, type Runtime } from '@clipgpu/clip-runtime';
 import { classify, wireImageInput } from './classify-panel.js';
 import { $, fatal, input, setState, showError } from './dom.js';
-import { downloadPng, runGeneration, stopGeneration, togglePause } from './generate-panel.js';
+import { applyGeneratorDefaults, downloadPng, runGeneration, stopGeneration, togglePause } from './generate-panel.js';
 import { clearModelCache, huggingFaceFiles } from './hf.js';
 import { app, setBusy, updateButtons } from './state.js';
 
@@ -103,8 +103,10 @@ async function loadModel(
     app.modelKey = source.kind === 'embedded' ? `embedded:${source.id}` : `hub:${source.repo}${source.f16 ? ':f16' : ''}`;
     const { vision_config: v, projection_dim } = app.clip.config;
     status.textContent = `${name}: ${v.image_size}×${v.image_size} input, ${projection_dim}-d embeddings, ${v.num_hidden_layers}-layer vision transformer.`;
-    // a sensible default canvas: the model's input size (twice it for tiny models)
+    // a sensible default canvas: the model's input size (twice it for tiny models); then the
+    // generator's own defaults, which know what the embedded model needs
     input('size').value = String(v.image_size >= 128 ? v.image_size : 2 * v.image_size);
+    if (app.manifest.models.some((m) => app.modelKey === `embedded:${m.id}`)) applyGeneratorDefaults();
     setState('model', 'ready');
   } catch (e) {
     setState('model', 'error');
@@ -153,7 +155,16 @@ async function main(): Promise<void> {
   $('gen-pause').onclick = togglePause;
   $('gen-stop').onclick = stopGeneration;
   $('gen-download').onclick = downloadPng;
-  $('generator').onchange = updateButtons;
+  $('generator').onchange = () => {
+    applyGeneratorDefaults();
+    updateButtons();
+  };
+  // example prompts: one click puts one in the prompt box
+  for (const b of Array.from(document.querySelectorAll<HTMLButtonElement>('#examples button')))
+    b.onclick = () => {
+      input('prompts').value = b.dataset.prompt!;
+      if (!app.run && !$<HTMLButtonElement>('gen-start').disabled) void runGeneration();
+    };
   $('model-load').onclick = () => {
     const m = app.manifest.models.find((x) => x.id === select.value);
     if (m) void loadModel({ kind: 'embedded', id: m.id, url: m.url });

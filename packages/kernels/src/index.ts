@@ -19,3 +19,4 @@ export * from './softmax/softmax.js';
 export * from './reduce/reduce.js';
 export * from './matmul/matmul.js';
 export * from './attention/attention.js';
+export * from './probe/probe.js';
