@@ -8,7 +8,7 @@
 //   pnpm bench [--quick|--full] [--e2e [--onnx] [--no-gen]] [--tune|--retune] [--no-peers] [--no-probes]
 //              [--env node|chromium|both] [--runs N] [--warmup N] [--only matmul,attention,layernorm,softmax,e2e,tune]
 //              [--towers ViT-B/32,text,ViT-L/14] [--batches 1,16] [--variants f32,f16] [--directions forward,backward]
-//              [--match 'ViT-B/32'] [--gpu] [--note 'what else ran']   (--gpu: Chromium on the GPU, not SwiftShader)
+//              [--match 'ViT-B/32'] [--gpu] [--note 'what else ran'] [--out DIR]   (--gpu: Chromium on the GPU, not SwiftShader)
 //   node packages/bench/src/run.mjs --report   (rewrite results/*.{md,svg}, ratios.json, latest.md from the JSON)
 //
 // The packages are used as built (dist/, as a user's bundler would); a stale or missing build is
@@ -26,7 +26,7 @@ import { buildBenchPage } from '../scripts/build-page.mjs';
 const PKG = resolve(fileURLToPath(import.meta.url), '../..');
 const ROOT = resolve(PKG, '../..');
 const OUT = join(PKG, '.out');
-const RESULTS = join(PKG, 'results');
+
 const TIMEOUT_MS = Number(process.env.CLIPGPU_BENCH_TIMEOUT_S || 1800) * 1000;
 
 // ---- options ---------------------------------------------------------------------------------------
@@ -67,6 +67,8 @@ const options = Object.fromEntries(
     match: value('match'),
   }).filter(([, v]) => v !== undefined),
 );
+// --out DIR: write the results there instead of results/ (a dry run keeps the committed ones)
+const RESULTS = resolve(value('out') ?? join(PKG, 'results'));
 const envs = (value('env') ?? 'both') === 'both' ? ['node', 'chromium'] : [value('env')];
 if (!envs.every((e) => e === 'node' || e === 'chromium')) throw new Error('--env must be node, chromium or both');
 
@@ -257,7 +259,7 @@ for (const env of envs) {
   writeRatios(out, results);
   if (results.tuned)
     writeFileSync(join(RESULTS, `tuned-${results.adapterSlug}-${env}.json`), `${JSON.stringify(results.tuned, null, 2)}\n`);
-  console.log(`wrote ${relative(ROOT, base)}.{json,md,svg} and results/ratios.json`);
+  console.log(`wrote ${relative(ROOT, base)}.{json,md,svg} and ${relative(ROOT, join(RESULTS, 'ratios.json'))}`);
   for (const r of out.peerRatios(results))
     console.log(
       `  vs ${r.peer} (${r.peerConfig}): ${r.family} ${r.name} ${r.shape}: ${r.ratio.toFixed(2)}× (f16 ${r.ratio16?.toFixed(2) ?? '–'}×)`,
