@@ -5,18 +5,10 @@
 // its work held (storage buffers made through the Gpu, the runtime's pool and the weights
 // included) and how much of it the work itself added.
 // Timing: wall clock around each call and its read-back (the runtime's calls sync themselves).
-import {
-  type Clip,
-  f32ToF16Bits,
-  loadClip,
-  memoryFiles,
-  type Runtime,
-  Tensor,
-  type WritableTensor,
-  writeSafetensors,
-} from '@clipgpu/clip-runtime';
-import type { Gpu } from '@clipgpu/kernels';
+import { type Clip, loadClip, memoryFiles, Tensor, type WritableTensor, writeSafetensors } from '@clipgpu/clip-runtime';
+import { f32ToF16Bits } from '@clipgpu/clip-runtime/internals';
 import { type BenchOptions, type Contender, errorText, filled, type Log, measureInterleaved, type Row, round, Stopped } from './core.js';
+import { countFlops, e2eRow, memoryNote, watchMemory } from './e2e-measure.js';
 
 /** openai/clip-vit-base-patch32's shapes (Hugging Face's CLIPConfig defaults, spelled out). */
 export const VIT_B32_CONFIG = {
@@ -97,71 +89,6 @@ export function randomVitB32(): Uint8Array {
   tensors.logit_scale = { dtype: 'F32', shape: [], data: new Float32Array([Math.log(100)]) };
   return writeSafetensors(tensors);
 }
-
-/** Counts the matmul FLOPs of every dispatch while on (gpu.run wrapped). */
-export function countFlops(gpu: Gpu) {
-  let flops = 0;
-  const orig = gpu.run;
-  gpu.run = function (program, args) {
-    if (program.name.startsWith('matmul')) {
-      const u = args.uniforms ?? {};
-      flops += 2 * Number(u.M) * Number(u.N) * Number(u.K) * (args.workgroups[2] ?? 1);
-    }
-    return orig.call(this, program, args);
-  };
-  return { flops: () => flops, stop: () => void (gpu.run = orig) };
-}
-
-/** The peak of the GPU memory held while on, and the share added since it started. */
-export function watchMemory(rt: Runtime) {
-  const gpu = rt.gpu;
-  rt.trim();
-  const base = gpu.allocatedBytes;
-  let peak = base;
-  const orig = gpu.createBuffer;
-  gpu.createBuffer = function (bytes, label) {
-    const b = orig.call(this, bytes, label);
-    peak = Math.max(peak, gpu.allocatedBytes);
-    return b;
-  };
-  return {
-    stop: () => {
-      gpu.createBuffer = orig;
-      return { peakBytes: peak, addedBytes: peak - base };
-    },
-  };
-}
-
-export const mib = (b: number) => `${(b / 2 ** 20).toFixed(b < 10 * 2 ** 20 ? 1 : 0)} MiB`;
-export const memoryNote = (m: { peakBytes: number; addedBytes: number }) =>
-  `peak GPU memory ${mib(m.peakBytes)} (the work's own ${mib(m.addedBytes)}, the rest weights)`;
-
-export const e2eRow = (
-  name: string,
-  shape: string,
-  m: { firstMs: number; medianMs: number; minMs: number },
-  runs: number,
-  flops: number,
-  notes: string,
-): Row => ({
-  family: 'e2e',
-  name,
-  shape,
-  variant: 'f16 weights',
-  direction: 'e2e',
-  impl: 'clipgpu',
-  flops,
-  bytes: 0,
-  firstMs: round(m.firstMs),
-  medianMs: round(m.medianMs),
-  minMs: round(m.minMs),
-  runs,
-  reps: 1,
-  timing: 'wall-clock+readback',
-  gflops: round(flops / m.medianMs / 1e6),
-  gbps: 0,
-  notes,
-});
 
 export async function benchE2e(
   opts: BenchOptions,

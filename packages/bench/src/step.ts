@@ -8,7 +8,7 @@
 import { type Clip, generate } from '@clipgpu/clip-runtime';
 import type { BufferArg, Gpu, Program, RunArgs } from '@clipgpu/kernels';
 import { filled, type Log, type MeasureOptions, measureGpu, median, type Row, round } from './core.js';
-import { countFlops, e2eRow, memoryNote, watchMemory } from './e2e.js';
+import { countFlops, e2eRow, memoryNote, watchMemory } from './e2e-measure.js';
 
 export const STEP = { generator: 'fourier', size: 224, cutn: 8 } as const;
 
