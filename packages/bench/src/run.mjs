@@ -182,7 +182,7 @@ async function runChromium(encodeSettings) {
 // ---- files -----------------------------------------------------------------------------------------
 const wholeRuns = () =>
   readdirSync(RESULTS)
-    .filter((f) => /-(node|chromium|browser)\.json$/.test(f) && !f.startsWith('tuned-'))
+    .filter((f) => /-(node|chromium|browser)(-e2e)?\.json$/.test(f) && !f.startsWith('tuned-'))
     .map((f) => JSON.parse(readFileSync(join(RESULTS, f), 'utf8')));
 
 /** results/ratios.json: every case and peer; a new run replaces its environment's and adapter's entries for the same case. */
@@ -198,7 +198,7 @@ function writeRatios(out, results) {
   );
 }
 
-/** results/latest.md: the summary and peer table of each whole run on file (the README links it). */
+/** results/latest.md: the header and peer table of each whole run and end-to-end run on file (the README links it). */
 function writeLatest(out) {
   const parts = [
     '# Latest benchmark results',
@@ -208,7 +208,17 @@ function writeLatest(out) {
   ];
   for (const r of wholeRuns()) {
     const md = out.markdown(r).split('\n## All rows')[0].replace(/^# /, '## ');
-    parts.push(md.trim(), '', `Every row: [${r.adapterSlug}-${r.env}.md](${r.adapterSlug}-${r.env}.md).`, '');
+    const e2e = r.rows.filter((x) => x.family === 'e2e' && x.impl === 'clipgpu' && !x.error);
+    const table = e2e.length
+      ? [
+          '',
+          '| end to end (ours) | median ms | first ms | notes |',
+          '|---|--:|--:|---|',
+          ...e2e.map((x) => `| ${x.name} | ${x.medianMs} | ${x.firstMs} | ${x.notes ?? ''} |`),
+        ]
+      : [];
+    const file = `${r.adapterSlug}-${r.env}${r.options.only?.join() === 'e2e' ? '-e2e' : ''}.md`;
+    parts.push(md.trim(), ...table, '', `Every row: [${file}](${file}).`, '');
   }
   writeFileSync(join(RESULTS, 'latest.md'), `${parts.join('\n')}\n`);
 }
