@@ -1,9 +1,9 @@
 // Builds the benchmark page into a folder: bench.js (src/page/main.ts bundled with the built
 // @clipgpu/kernels and @clipgpu/clip-runtime, resolved through their package.json exports as a
-// user's bundler resolves them), index.html and bench.css. The demo's build puts it at
+// user's bundler resolves them), index.html, bench.css and the runtime's clip-bpe asset. The demo's build puts it at
 // dist/bench/; `pnpm bench` (src/run.mjs) serves the same files to headless Chromium.
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,5 +31,8 @@ export async function buildBenchPage({ outdir, esbuild = {} }) {
   });
   copyFileSync(join(PKG, 'src/page/page.html'), join(outdir, 'index.html'));
   copyFileSync(join(PKG, 'src/page/bench.css'), join(outdir, 'bench.css'));
+  // the runtime finds OpenAI's vocabulary at new URL('./assets/clip-bpe/…', the bundle), as a
+  // bundler that follows those URLs would copy it (esbuild does not): the e2e model has no tokenizer
+  cpSync(join(ROOT, 'packages/clip-runtime/assets/clip-bpe'), join(outdir, 'assets/clip-bpe'), { recursive: true });
   return outdir;
 }

@@ -8,7 +8,7 @@
 //   pnpm bench [--quick|--full] [--e2e [--onnx] [--no-gen]] [--tune|--retune] [--no-peers] [--no-probes]
 //              [--env node|chromium|both] [--runs N] [--warmup N] [--only matmul,attention,layernorm,softmax,e2e,tune]
 //              [--towers ViT-B/32,text,ViT-L/14] [--batches 1,16] [--variants f32,f16] [--directions forward,backward]
-//              [--match 'ViT-B/32'] [--gpu] [--note 'what else ran']   (--gpu: Chromium on the GPU, not SwiftShader)
+//              [--match 'ViT-B/32'] [--gpu] [--note 'what else ran'] [--out DIR]   (--gpu: Chromium on the GPU, not SwiftShader)
 //   node packages/bench/src/run.mjs --report   (rewrite results/*.{md,svg}, ratios.json, latest.md from the JSON)
 //
 // The packages are used as built (dist/, as a user's bundler would); a stale or missing build is
@@ -26,7 +26,7 @@ import { buildBenchPage } from '../scripts/build-page.mjs';
 const PKG = resolve(fileURLToPath(import.meta.url), '../..');
 const ROOT = resolve(PKG, '../..');
 const OUT = join(PKG, '.out');
-const RESULTS = join(PKG, 'results');
+
 const TIMEOUT_MS = Number(process.env.CLIPGPU_BENCH_TIMEOUT_S || 1800) * 1000;
 
 // ---- options ---------------------------------------------------------------------------------------
@@ -67,6 +67,8 @@ const options = Object.fromEntries(
     match: value('match'),
   }).filter(([, v]) => v !== undefined),
 );
+// --out DIR: write the results there instead of results/ (a dry run keeps the committed ones)
+const RESULTS = resolve(value('out') ?? join(PKG, 'results'));
 const envs = (value('env') ?? 'both') === 'both' ? ['node', 'chromium'] : [value('env')];
 if (!envs.every((e) => e === 'node' || e === 'chromium')) throw new Error('--env must be node, chromium or both');
 
@@ -180,7 +182,7 @@ async function runChromium(encodeSettings) {
 // ---- files -----------------------------------------------------------------------------------------
 const wholeRuns = () =>
   readdirSync(RESULTS)
-    .filter((f) => /-(node|chromium|browser)\.json$/.test(f) && !f.startsWith('tuned-'))
+    .filter((f) => /-(node|chromium|browser)(-e2e)?\.json$/.test(f) && !f.startsWith('tuned-'))
     .map((f) => JSON.parse(readFileSync(join(RESULTS, f), 'utf8')));
 
 /** results/ratios.json: every case and peer; a new run replaces its environment's and adapter's entries for the same case. */
@@ -196,7 +198,7 @@ function writeRatios(out, results) {
   );
 }
 
-/** results/latest.md: the summary and peer table of each whole run on file (the README links it). */
+/** results/latest.md: the header and peer table of each whole run and end-to-end run on file (the README links it). */
 function writeLatest(out) {
   const parts = [
     '# Latest benchmark results',
@@ -206,7 +208,17 @@ function writeLatest(out) {
   ];
   for (const r of wholeRuns()) {
     const md = out.markdown(r).split('\n## All rows')[0].replace(/^# /, '## ');
-    parts.push(md.trim(), '', `Every row: [${r.adapterSlug}-${r.env}.md](${r.adapterSlug}-${r.env}.md).`, '');
+    const e2e = r.rows.filter((x) => x.family === 'e2e' && x.impl === 'clipgpu' && !x.error);
+    const table = e2e.length
+      ? [
+          '',
+          '| end to end (ours) | median ms | first ms | notes |',
+          '|---|--:|--:|---|',
+          ...e2e.map((x) => `| ${x.name} | ${x.medianMs} | ${x.firstMs} | ${x.notes ?? ''} |`),
+        ]
+      : [];
+    const file = `${r.adapterSlug}-${r.env}${r.options.only?.join() === 'e2e' ? '-e2e' : ''}.md`;
+    parts.push(md.trim(), ...table, '', `Every row: [${file}](${file}).`, '');
   }
   writeFileSync(join(RESULTS, 'latest.md'), `${parts.join('\n')}\n`);
 }
@@ -257,7 +269,7 @@ for (const env of envs) {
   writeRatios(out, results);
   if (results.tuned)
     writeFileSync(join(RESULTS, `tuned-${results.adapterSlug}-${env}.json`), `${JSON.stringify(results.tuned, null, 2)}\n`);
-  console.log(`wrote ${relative(ROOT, base)}.{json,md,svg} and results/ratios.json`);
+  console.log(`wrote ${relative(ROOT, base)}.{json,md,svg} and ${relative(ROOT, join(RESULTS, 'ratios.json'))}`);
   for (const r of out.peerRatios(results))
     console.log(
       `  vs ${r.peer} (${r.peerConfig}): ${r.family} ${r.name} ${r.shape}: ${r.ratio.toFixed(2)}× (f16 ${r.ratio16?.toFixed(2) ?? '–'}×)`,

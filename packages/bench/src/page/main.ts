@@ -30,6 +30,10 @@ const logLine = (l: string) => {
 };
 
 // ---- settings ⇄ form ⇄ URL ------------------------------------------------------------------------
+/** settings a link may carry that have no control on the page (pnpm bench passes them): kept as given */
+const { gen, match, retune } = decodeSettings(location.search);
+const urlOnly = Object.fromEntries(Object.entries({ gen, match, retune }).filter(([, v]) => v !== undefined));
+
 function readForm(): Partial<BenchOptions> {
   const checked = (name: string) =>
     Array.from(form.querySelectorAll<HTMLInputElement>(`input[name="${name}"]:checked`)).map((i) => i.value);
@@ -53,6 +57,7 @@ function readForm(): Partial<BenchOptions> {
     tune: on('tune'),
     peers: on('peers'),
     onnx: on('onnx'),
+    ...urlOnly,
   };
 }
 
