@@ -1,6 +1,7 @@
 // Helpers for kernel tests in Node and the browser: one device per test process, fresh random
 // inputs (seed reported on failure), relative L2 error, NaN poisoning and finite differences.
 import { Gpu } from './gpu.js';
+import { KernelError } from './program.js';
 import { mulberry32, randn } from './random.js';
 
 export { randn, randu } from './random.js';
@@ -138,4 +139,35 @@ export function poisoned(gpu: Gpu, count: number, label = 'out'): GPUBuffer {
   const b = gpu.createBuffer(count * 4, label);
   gpu.poison(b);
   return b;
+}
+
+/** Throws unless `f` throws a KernelError whose message matches `message` (the kernel tests' wrong-call check). */
+export function expectKernelError(f: () => unknown, message: RegExp): void {
+  let thrown: unknown;
+  try {
+    f();
+  } catch (e) {
+    thrown = e;
+  }
+  if (!(thrown instanceof KernelError))
+    throw new Error(`expected a KernelError matching ${message}, got ${thrown === undefined ? 'no error' : String(thrown)}`);
+  if (!message.test(thrown.message)) throw new Error(`expected a KernelError matching ${message}, got '${thrown.message}'`);
+}
+
+/**
+ * A test of a kernel variant that needs an adapter feature ('subgroups', 'shader-f16'): runs
+ * `check` when the device has the feature; otherwise checks that `attempt` is refused with a
+ * KernelError naming the feature, and says on the console that the variant itself was not run.
+ * Never a silent pass, never a skip.
+ */
+export async function withFeature(
+  gpu: Gpu,
+  feature: string,
+  what: string,
+  check: () => Promise<void> | void,
+  attempt: () => unknown,
+): Promise<void> {
+  if (gpu.adapter.features.includes(feature)) return check();
+  expectKernelError(attempt, new RegExp(`'${feature}'`));
+  console.log(`${what}: NOT RUN, this adapter has no '${feature}' (checked that it is refused with a KernelError)`);
 }
