@@ -16,8 +16,8 @@ const NO_ADAPTER_HELP =
   '/usr/lib/chromium/vk_swiftshader_icd.json), or point VK_ICD_FILENAMES at a vk_swiftshader_icd.json.';
 
 // Vulkan's zero-initialise-workgroup-memory extension makes SwiftShader compile workgroup arrays
-// element by element (a matmul pipeline took 1.3 s instead of 0.2 s); without it Dawn still
-// zero-fills workgroup memory, with a loop in the shader.
+// element by element, several times slower to build a pipeline (docs/kernels/matmul.md); without
+// it Dawn still zero-fills workgroup memory, with a loop in the shader.
 const DAWN_FLAGS = ['disable-dawn-features=use_vulkan_zero_initialize_workgroup_memory_extension'];
 
 type DawnModule = { create: (flags: string[]) => GPU; globals: Record<string, unknown> };

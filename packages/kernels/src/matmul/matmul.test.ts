@@ -1,25 +1,51 @@
 import { describe, expect, it } from 'vitest';
 import { packF16, roundToF16 } from '../f16.js';
 import { TOLERANCE } from '../tolerances.js';
-import { dot, expectClose, finiteDifferences, freshSeed, poisoned, randn, rng, testGpu } from '../testing.js';
+import { Gpu } from '../gpu.js';
+import {
+  dot,
+  expectClose,
+  expectKernelError,
+  finiteDifferences,
+  freshSeed,
+  poisoned,
+  randn,
+  rng,
+  testGpu,
+  withFeature,
+} from '../testing.js';
 import {
   MATMUL_CONFIGS,
   NARROW_CONFIGS,
+  QUAD_CONFIGS,
+  TILED_CONFIGS,
   defaultMatmulConfig,
+  isQuad,
   matmul,
-  matmulBackward,
   matmulF16,
+  quad,
   type MatmulActivation,
   type MatmulConfig,
   type MatmulShape,
 } from './matmul.js';
+import { matmulBackward } from './matmul_backward.js';
 import { matmulBackwardRef, matmulPreActivationRef, matmulRef, type MatmulEpilogueValues } from './matmul.ref.js';
 
 const gpu = await testGpu();
-// Small and odd shapes run on 8×8 tiles, which compile in a fraction of the time of the default
-// config (SwiftShader compiles each variant on the CPU) and cross many tile edges; CLIP's shapes
-// run on the default config, and every candidate config runs once below.
+// Small and odd shapes run on small tiles of both kernels, which compile in a fraction of the time
+// of the default configs (SwiftShader compiles each variant on the CPU) and cross many tile edges;
+// CLIP's shapes run on the default config, and every candidate config runs once below.
 const SMALL: MatmulConfig = { name: 'test 4x4/2x2/k4', tm: 4, tn: 4, wgx: 2, wgy: 2, tk: 4 };
+const SMALL_QUAD = quad(4, 4, 1, 4);
+/** The configs a case runs on: its own (or the default), and the small quad one beside a small tiled one. */
+const configsOf = (config?: MatmulConfig): (MatmulConfig | undefined)[] => (config === SMALL ? [SMALL, SMALL_QUAD] : [config]);
+const label = (config?: MatmulConfig) => (config ? ` [${config.name}]` : '');
+
+/** Runs `check` on `config`; a quad config on an adapter without subgroups must be refused instead. */
+async function onConfig(config: MatmulConfig | undefined, what: string, check: () => Promise<void>, attempt: () => void) {
+  if (!config || !isQuad(config)) return check();
+  await withFeature(gpu, 'subgroups', `${what} on the quad kernel`, check, attempt);
+}
 
 interface Case {
   name: string;
@@ -102,35 +128,49 @@ const FORWARD: Case[] = [
 ];
 
 describe('matmul forward', () => {
-  for (const c of FORWARD) {
-    it(c.name, async () => {
-      const seed = freshSeed();
-      const x = operands(c, seed);
-      const n = sizes(c.shape);
-      const A = gpu.upload(x.a),
-        B = gpu.upload(x.b),
-        C = poisoned(gpu, n.c);
-      const BIAS = x.bias && gpu.upload(x.bias);
-      const PRE = c.pre ? poisoned(gpu, n.c) : undefined;
-      let RES: GPUBuffer | undefined;
-      if (c.residual === 'inplace') gpu.write(C, x.residual!);
-      else if (c.residual) RES = gpu.upload(x.residual!);
-      const ep = { bias: BIAS, activation: c.activation, residual: c.residual === 'inplace' ? C : RES, preActivation: PRE, alpha: c.alpha };
-      matmul(gpu, A, B, C, c.shape, ep, c.config);
-      const values: MatmulEpilogueValues = { bias: x.bias, activation: c.activation, residual: x.residual, alpha: c.alpha };
-      expectClose(`${c.name} c`, await gpu.readF32(C, n.c), matmulRef(x.a, x.b, c.shape, values), c.tol ?? TOLERANCE.f32, seed);
-      if (PRE)
-        expectClose(
-          `${c.name} preActivation`,
-          await gpu.readF32(PRE, n.c),
-          matmulPreActivationRef(x.a, x.b, c.shape, values),
-          TOLERANCE.f32,
-          seed,
-        );
-      [A, B, C, BIAS, PRE, RES].forEach((b) => b && gpu.destroyBuffer(b));
-    });
-  }
+  for (const c of FORWARD)
+    for (const config of configsOf(c.config))
+      it(c.name + label(config), () => onConfig(config, c.name, () => forward(c, config), attempt(c.shape, config)));
 });
+
+/** A call on `config` that must be refused before it records anything (buffers freed after). */
+const attempt = (s: MatmulShape, config?: MatmulConfig) => () => {
+  const n = sizes(s);
+  const [A, B, C] = [n.a, n.b, n.c].map((k) => gpu.createBuffer(k * 4));
+  try {
+    matmul(gpu, A, B, C, s, {}, config);
+  } finally {
+    [A, B, C].forEach((x) => gpu.destroyBuffer(x));
+  }
+};
+
+async function forward(c: Case, config: MatmulConfig | undefined): Promise<void> {
+  const seed = freshSeed();
+  const x = operands(c, seed);
+  const n = sizes(c.shape);
+  const A = gpu.upload(x.a),
+    B = gpu.upload(x.b),
+    C = poisoned(gpu, n.c);
+  const BIAS = x.bias && gpu.upload(x.bias);
+  const PRE = c.pre ? poisoned(gpu, n.c) : undefined;
+  let RES: GPUBuffer | undefined;
+  if (c.residual === 'inplace') gpu.write(C, x.residual!);
+  else if (c.residual) RES = gpu.upload(x.residual!);
+  const ep = { bias: BIAS, activation: c.activation, residual: c.residual === 'inplace' ? C : RES, preActivation: PRE, alpha: c.alpha };
+  matmul(gpu, A, B, C, c.shape, ep, config);
+  const values: MatmulEpilogueValues = { bias: x.bias, activation: c.activation, residual: x.residual, alpha: c.alpha };
+  const what = c.name + label(config);
+  expectClose(`${what} c`, await gpu.readF32(C, n.c), matmulRef(x.a, x.b, c.shape, values), c.tol ?? TOLERANCE.f32, seed);
+  if (PRE)
+    expectClose(
+      `${what} preActivation`,
+      await gpu.readF32(PRE, n.c),
+      matmulPreActivationRef(x.a, x.b, c.shape, values),
+      TOLERANCE.f32,
+      seed,
+    );
+  [A, B, C, BIAS, PRE, RES].forEach((b) => b && gpu.destroyBuffer(b));
+}
 
 describe('split-K', () => {
   it('runs a long-K product with few output tiles as chunks plus a column sum, and leaves no scratch', async () => {
@@ -151,38 +191,34 @@ describe('every candidate config', () => {
   // ragged in M, N and K against every tile size; vec4 loads of A and B, vec4 stores of C
   const shape: MatmulShape = { batch: 2, M: 37, N: 72, K: 44, transB: true, broadcastB: true };
   for (const config of [...MATMUL_CONFIGS, NARROW_CONFIGS.n, NARROW_CONFIGS.m]) {
-    it(config.name, async () => {
-      const seed = freshSeed();
-      const c: Case = { name: config.name, shape, bias: true, residual: true };
-      const x = operands(c, seed);
-      const n = sizes(shape);
-      const A = gpu.upload(x.a),
-        B = gpu.upload(x.b),
-        C = poisoned(gpu, n.c),
-        BIAS = gpu.upload(x.bias!),
-        RES = gpu.upload(x.residual!);
-      matmul(gpu, A, B, C, shape, { bias: BIAS, residual: RES }, config);
-      expectClose(
-        config.name,
-        await gpu.readF32(C, n.c),
-        matmulRef(x.a, x.b, shape, { bias: x.bias, residual: x.residual }),
-        TOLERANCE.f32,
-        seed,
-      );
-      [A, B, C, BIAS, RES].forEach((b) => gpu.destroyBuffer(b));
-    });
+    const c: Case = { name: 'ragged batch 2, bias, residual', shape, bias: true, residual: true };
+    it(config.name, () => onConfig(config, config.name, () => forward(c, config), attempt(shape, config)));
   }
 });
 
 describe('default config', () => {
   // the choice only matters for speed; every config is checked for correctness above
   const pick = (s: MatmulShape) => defaultMatmulConfig(gpu, s).name;
-  it('software: 32×32 tiles where the default 32×64 tile would be mostly padding; hardware: one config', () => {
-    if (!gpu.adapter.software) return expect(pick({ batch: 128, M: 65, N: 32, K: 65 })).toBe(MATMUL_CONFIGS[3]!.name);
-    expect(pick({ batch: 128, M: 65, N: 32, K: 65 })).toBe(MATMUL_CONFIGS[2]!.name); // attention's scores·V per head
-    expect(pick({ batch: 128, M: 17, N: 17, K: 32, transB: true })).toBe(MATMUL_CONFIGS[2]!.name);
-    expect(pick({ M: 1088, N: 256, K: 64 })).toBe(MATMUL_CONFIGS[0]!.name);
+  it('hardware: one tiled config; SwiftShader: 26×12 quad blocks (8×8 for small products), tiled without subgroups', () => {
+    if (!gpu.adapter.software) return expect(pick({ batch: 128, M: 65, N: 32, K: 65 })).toBe(TILED_CONFIGS[0]!.name);
     expect(pick({ M: 4096, N: 8, K: 144 })).toBe(NARROW_CONFIGS.n.name);
+    const noSubgroups = new Gpu(gpu.device, { ...gpu.adapter, features: gpu.adapter.features.filter((f) => f !== 'subgroups') });
+    expect(defaultMatmulConfig(noSubgroups, { M: 50, N: 3072, K: 768 }).name).toBe(TILED_CONFIGS[3]!.name);
+    if (!gpu.adapter.features.includes('subgroups')) return;
+    const [q26, , , q8] = QUAD_CONFIGS.map((q) => q.name);
+    expect(pick({ M: 50, N: 3072, K: 768, transB: true })).toBe(q26);
+    expect(pick({ M: 4112, N: 1024, K: 1024, transB: true })).toBe(q26);
+    expect(pick({ batch: 128, M: 17, N: 17, K: 32, transB: true })).toBe(q8); // attention's per-head products
+  });
+
+  it('refuses a quad config where the device has no subgroups, naming the feature', () => {
+    const noSubgroups = new Gpu(gpu.device, { ...gpu.adapter, features: gpu.adapter.features.filter((f) => f !== 'subgroups') });
+    const [A, B, C] = [1, 2, 3].map(() => gpu.createBuffer(256));
+    expectKernelError(
+      () => matmul(noSubgroups, A, B, C, { M: 4, N: 4, K: 4 }, {}, SMALL_QUAD),
+      /^matmul: config q4x4\/u1\/l4 needs the 'subgroups' feature/,
+    );
+    [A, B, C].forEach((b) => gpu.destroyBuffer(b));
   });
 });
 
@@ -192,21 +228,22 @@ describe('matmulF16', () => {
     { name: 'odd 5×7×9 f16, batch 2 (odd batch stride), gelu', config: SMALL, shape: { batch: 2, M: 5, N: 7, K: 9 }, activation: 'gelu' },
     { name: '6×10×12 f16 (vec4 along N), batch 2, broadcastB', config: SMALL, shape: { batch: 2, M: 6, N: 12, K: 10, broadcastB: true } },
   ];
-  for (const c of cases) {
-    it(c.name, async () => {
-      const seed = freshSeed();
-      const x = operands(c, seed);
-      const n = sizes(c.shape);
-      const A = gpu.upload(x.a),
-        B = gpu.upload(packF16(x.b)),
-        C = poisoned(gpu, n.c);
-      const BIAS = x.bias && gpu.upload(x.bias);
-      matmulF16(gpu, A, B, C, c.shape, { bias: BIAS, activation: c.activation }, c.config);
-      const ref = matmulRef(x.a, roundToF16(x.b), c.shape, { bias: x.bias, activation: c.activation });
-      expectClose(`${c.name} c`, await gpu.readF32(C, n.c), ref, TOLERANCE.f16Weights, seed);
-      [A, B, C, BIAS].forEach((b) => b && gpu.destroyBuffer(b));
-    });
-  }
+  const f16 = async (c: Case, config?: MatmulConfig) => {
+    const seed = freshSeed();
+    const x = operands(c, seed);
+    const n = sizes(c.shape);
+    const A = gpu.upload(x.a),
+      B = gpu.upload(packF16(x.b)),
+      C = poisoned(gpu, n.c);
+    const BIAS = x.bias && gpu.upload(x.bias);
+    matmulF16(gpu, A, B, C, c.shape, { bias: BIAS, activation: c.activation }, config);
+    const ref = matmulRef(x.a, roundToF16(x.b), c.shape, { bias: x.bias, activation: c.activation });
+    expectClose(`${c.name}${label(config)} c`, await gpu.readF32(C, n.c), ref, TOLERANCE.f16Weights, seed);
+    [A, B, C, BIAS].forEach((b) => b && gpu.destroyBuffer(b));
+  };
+  for (const c of cases)
+    for (const config of configsOf(c.config))
+      it(c.name + label(config), () => onConfig(config, c.name, () => f16(c, config), attempt(c.shape, config)));
 
   it('packF16 rounds to nearest even, pads odd lengths, saturates to Inf', () => {
     const v = new Float32Array([1, -2, 1 / 3, 65504, 65520, 2 ** -24, 2 ** -25, 3 * 2 ** -26, 1 + 2 ** -11, 1 + 3 * 2 ** -11, NaN]);
@@ -256,26 +293,28 @@ describe('matmulBackward', () => {
       grads: ['da', 'db', 'dbias'],
     },
   ];
-  for (const c of cases) {
-    it(c.name, async () => {
-      const seed = freshSeed();
-      const x = operands(c, seed);
-      const n = sizes(c.shape);
-      const dc = randn(n.c, rng(seed + 1));
-      const ep: MatmulEpilogueValues = { bias: x.bias, activation: c.activation, alpha: c.alpha };
-      const A = gpu.upload(x.a),
-        B = gpu.upload(x.b),
-        DC = gpu.upload(dc);
-      const PRE = c.activation ? gpu.upload(Float32Array.from(matmulPreActivationRef(x.a, x.b, c.shape, ep))) : undefined;
-      const out = { da: poisoned(gpu, n.a), db: poisoned(gpu, n.b), dbias: poisoned(gpu, c.shape.N) };
-      const grads = Object.fromEntries(c.grads.map((g) => [g, out[g]]));
-      matmulBackward(gpu, { a: A, b: B, dc: DC, preActivation: PRE, activation: c.activation, alpha: c.alpha, ...grads }, c.shape, SMALL);
-      const ref = matmulBackwardRef(x.a, x.b, dc, c.shape, ep);
-      for (const g of c.grads)
-        expectClose(`${c.name} ${g}`, await gpu.readF32(out[g], ref[g].length), ref[g], c.tol ?? TOLERANCE.f32Backward, seed);
-      if (!c.grads.includes('db')) expect(Number.isNaN((await gpu.readF32(out.db, 1))[0])).toBe(true);
-      [A, B, DC, PRE, out.da, out.db, out.dbias].forEach((b) => b && gpu.destroyBuffer(b));
-    });
+  for (const c of cases)
+    for (const config of configsOf(SMALL))
+      it(c.name + label(config), () => onConfig(config, c.name, () => backward(c, config), attempt(c.shape, config)));
+
+  async function backward(c: BackwardCase, config?: MatmulConfig) {
+    const seed = freshSeed();
+    const x = operands(c, seed);
+    const n = sizes(c.shape);
+    const dc = randn(n.c, rng(seed + 1));
+    const ep: MatmulEpilogueValues = { bias: x.bias, activation: c.activation, alpha: c.alpha };
+    const A = gpu.upload(x.a),
+      B = gpu.upload(x.b),
+      DC = gpu.upload(dc);
+    const PRE = c.activation ? gpu.upload(Float32Array.from(matmulPreActivationRef(x.a, x.b, c.shape, ep))) : undefined;
+    const out = { da: poisoned(gpu, n.a), db: poisoned(gpu, n.b), dbias: poisoned(gpu, c.shape.N) };
+    const grads = Object.fromEntries(c.grads.map((g) => [g, out[g]]));
+    matmulBackward(gpu, { a: A, b: B, dc: DC, preActivation: PRE, activation: c.activation, alpha: c.alpha, ...grads }, c.shape, config);
+    const ref = matmulBackwardRef(x.a, x.b, dc, c.shape, ep);
+    for (const g of c.grads)
+      expectClose(`${c.name}${label(config)} ${g}`, await gpu.readF32(out[g], ref[g].length), ref[g], c.tol ?? TOLERANCE.f32Backward, seed);
+    if (!c.grads.includes('db')) expect(Number.isNaN((await gpu.readF32(out.db, 1))[0])).toBe(true);
+    [A, B, DC, PRE, out.da, out.db, out.dbias].forEach((b) => b && gpu.destroyBuffer(b));
   }
 
   it('reference backward agrees with finite differences', () => {
