@@ -364,24 +364,32 @@ describe('wrong calls', () => {
     const small = gpu.createBuffer(16);
     const big = gpu.createBuffer(4096);
     const other = gpu.createBuffer(4096);
-    expect(() => matmul(gpu, big, small, other, { M: 10, N: 10, K: 10 })).toThrow(/^matmul: buffer 'b' holds 16 bytes, needs 400$/);
-    expect(() => matmul(gpu, big, big, other, { M: 0, N: 4, K: 4 })).toThrow(/matmul: invalid shape: M must be a positive integer, got 0/);
-    expect(() => matmul(gpu, big, big, other, { M: 4, N: 2.5, K: 4 })).toThrow(
+    expectKernelError(() => matmul(gpu, big, small, other, { M: 10, N: 10, K: 10 }), /^matmul: buffer 'b' holds 16 bytes, needs 400$/);
+    expectKernelError(
+      () => matmul(gpu, big, big, other, { M: 0, N: 4, K: 4 }),
+      /matmul: invalid shape: M must be a positive integer, got 0/,
+    );
+    expectKernelError(
+      () => matmul(gpu, big, big, other, { M: 4, N: 2.5, K: 4 }),
       /matmul: invalid shape: N must be a positive integer, got 2.5/,
     );
-    expect(() => matmul(gpu, big, big, other, { batch: 0, M: 4, N: 4, K: 4 })).toThrow(/matmul: invalid shape: batch/);
-    expect(() => matmul(gpu, big, big, other, { M: 8, N: 8, K: 8 }, { residual: small })).toThrow(
+    expectKernelError(() => matmul(gpu, big, big, other, { batch: 0, M: 4, N: 4, K: 4 }), /matmul: invalid shape: batch/);
+    expectKernelError(
+      () => matmul(gpu, big, big, other, { M: 8, N: 8, K: 8 }, { residual: small }),
       /matmul: buffer 'residual' holds 16 bytes, needs 256/,
     );
-    expect(() => matmul(gpu, big, big, other, { M: 8, N: 8, K: 8 }, { bias: small, activation: 'gelu' })).toThrow(
+    expectKernelError(
+      () => matmul(gpu, big, big, other, { M: 8, N: 8, K: 8 }, { bias: small, activation: 'gelu' }),
       /matmul: buffer 'bias' holds 16 bytes, needs 32/,
     );
-    expect(() => matmul(gpu, big, big, other, { M: 4, N: 4, K: 4 }, { activation: 'swish' as MatmulActivation })).toThrow(
+    expectKernelError(
+      () => matmul(gpu, big, big, other, { M: 4, N: 4, K: 4 }, { activation: 'swish' as MatmulActivation }),
       /matmul: unknown activation 'swish'/,
     );
-    expect(() => matmul(gpu, big, big, big, { M: 4, N: 4, K: 4 })).toThrow(/matmul: output 'c' shares a buffer with 'a'/);
-    expect(() => matmulF16(gpu, big, small, other, { M: 4, N: 4, K: 9 })).toThrow(/^matmul_f16: buffer 'b' holds 16 bytes, needs 72$/);
-    expect(() => matmulBackward(gpu, { a: big, b: big, dc: big, da: other, activation: 'gelu' }, { M: 4, N: 4, K: 4 })).toThrow(
+    expectKernelError(() => matmul(gpu, big, big, big, { M: 4, N: 4, K: 4 }), /matmul: output 'c' shares a buffer with 'a'/);
+    expectKernelError(() => matmulF16(gpu, big, small, other, { M: 4, N: 4, K: 9 }), /^matmul_f16: buffer 'b' holds 16 bytes, needs 72$/);
+    expectKernelError(
+      () => matmulBackward(gpu, { a: big, b: big, dc: big, da: other, activation: 'gelu' }, { M: 4, N: 4, K: 4 }),
       /matmul_backward: activation 'gelu' needs 'preActivation'/,
     );
     [small, big, other].forEach((b) => gpu.destroyBuffer(b));
