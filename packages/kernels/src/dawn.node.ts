@@ -34,7 +34,9 @@ async function loadDawn(): Promise<DawnModule> {
 }
 
 /** Node: a hardware adapter if Dawn finds one, else SwiftShader through Chromium's Vulkan ICD. */
-export async function nodeAdapter(options: RequestDeviceOptions): Promise<{ adapter: GPUAdapter; software: boolean }> {
+export async function nodeAdapter(
+  options: RequestDeviceOptions,
+): Promise<{ adapter: GPUAdapter; software: boolean; wgslFeatures?: ReadonlySet<string> }> {
   const dawn = await loadDawn();
   if (!process.env.XDG_RUNTIME_DIR) {
     // Vulkan's window-system probing prints "XDG_RUNTIME_DIR is invalid or not set" on headless
@@ -43,15 +45,17 @@ export async function nodeAdapter(options: RequestDeviceOptions): Promise<{ adap
     process.env.XDG_RUNTIME_DIR = dir;
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   }
+  let wgslFeatures: ReadonlySet<string> | undefined;
   const tryInstance = async (): Promise<GPUAdapter | null> => {
     const gpu = dawn.create(DAWN_FLAGS);
     dawnInstances.push(gpu);
+    wgslFeatures = gpu.wgslLanguageFeatures;
     return gpu.requestAdapter({ powerPreference: options.powerPreference });
   };
   const forced = options.swiftshaderIcd ?? process.env.CLIPGPU_SWIFTSHADER_ICD;
   if (!forced) {
     const adapter = await tryInstance();
-    if (adapter) return { adapter, software: false };
+    if (adapter) return { adapter, software: false, wgslFeatures };
   }
   const icd = forced ?? SWIFTSHADER_ICDS.find((p) => existsSync(p));
   if (!icd) throw new Error(`clipgpu: ${NO_ADAPTER_HELP}`);
@@ -60,5 +64,5 @@ export async function nodeAdapter(options: RequestDeviceOptions): Promise<{ adap
   process.env.VK_ICD_FILENAMES = icd;
   const adapter = await tryInstance();
   if (!adapter) throw new Error(`clipgpu: ${NO_ADAPTER_HELP} (tried ${icd}, which gave no adapter: is libvulkan1 installed?)`);
-  return { adapter, software: true };
+  return { adapter, software: true, wgslFeatures };
 }

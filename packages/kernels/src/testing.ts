@@ -3,6 +3,7 @@
 import { Gpu } from './gpu.js';
 import { KernelError } from './program.js';
 import { mulberry32, randn } from './random.js';
+import { rowSubgroupsSupported, rowTuning } from './reduce/rows.js';
 
 export { randn, randu } from './random.js';
 
@@ -170,4 +171,47 @@ export async function withFeature(
   if (gpu.adapter.features.includes(feature)) return check();
   expectKernelError(attempt, new RegExp(`'${feature}'`));
   console.log(`${what}: NOT RUN, this adapter has no '${feature}' (checked that it is refused with a KernelError)`);
+}
+
+/** A row layout of the row kernels (layernorm, softmax, reduce): which build, how many invocations per row. */
+export interface RowLayout {
+  /** appended to a test's name */
+  label: string;
+  maxPerRow?: number;
+  subgroups: boolean;
+}
+
+/**
+ * The layouts every row-kernel test runs in: the workgroup-memory build as this adapter would lay
+ * it out and as a GPU would (256 invocations per row), and the subgroup build (the default where
+ * the adapter can run it).
+ */
+export const ROW_LAYOUTS: readonly RowLayout[] = [
+  { label: ', workgroup memory', subgroups: false },
+  { label: ', workgroup memory, ≤ 256 invocations per row', subgroups: false, maxPerRow: 256 },
+  { label: ', subgroups', subgroups: true },
+];
+
+/**
+ * Runs `check` with the row kernels pinned to `layout` (and unpinned after). The subgroup build on
+ * an adapter that cannot run it must be refused instead: `attempt` (one launch) is checked to throw
+ * a KernelError naming 'subgroups', and the console says the build was not run.
+ */
+export async function inRowLayout(
+  gpu: Gpu,
+  layout: RowLayout,
+  what: string,
+  check: () => Promise<void>,
+  attempt: () => unknown,
+): Promise<void> {
+  rowTuning.maxPerRow = layout.maxPerRow;
+  rowTuning.subgroups = layout.subgroups;
+  try {
+    if (!layout.subgroups || rowSubgroupsSupported(gpu)) return await check();
+    expectKernelError(attempt, /'subgroups'/);
+    console.log(`${what}${layout.label}: NOT RUN, this adapter lacks 'subgroups' or 'subgroup_id' (checked that it is refused)`);
+  } finally {
+    rowTuning.maxPerRow = undefined;
+    rowTuning.subgroups = undefined;
+  }
 }

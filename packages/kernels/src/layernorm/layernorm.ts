@@ -7,16 +7,15 @@
 import type { BufferArg, Gpu } from '../gpu.js';
 import { grid, KernelError, Program } from '../program.js';
 import columnSlot from '../reduce/column_slot.wgsl';
-import rowReduce from '../reduce/row_reduce.wgsl';
-import { checkBytes, checkDims, columnBlock, rowLayout } from '../reduce/rows.js';
+import { checkBytes, checkDims, columnBlock, RowProgram, rowLayout } from '../reduce/rows.js';
 import { sumColumns } from '../reduce/sum_columns.js';
 import forwardSource from './layernorm.wgsl';
 import backwardSource from './layernorm_backward.wgsl';
 import paramsSource from './layernorm_backward_params.wgsl';
 
 const programs = {
-  forward: new Program('layernorm', rowReduce + forwardSource),
-  backward: new Program('layernorm_backward', rowReduce + backwardSource),
+  forward: new RowProgram('layernorm', forwardSource),
+  backward: new RowProgram('layernorm_backward', backwardSource),
   params: new Program('layernorm_backward_params', columnSlot + paramsSource),
 };
 
@@ -44,8 +43,8 @@ export function layerNorm(
   const kernel = programs.forward.name;
   checkDims(kernel, { rows, cols });
   if (!Number.isFinite(eps) || eps < 0) throw new KernelError(kernel, `'eps' must be a finite number ≥ 0, got ${eps}`);
-  const { constants, workgroups } = rowLayout(gpu, rows, cols);
-  gpu.run(programs.forward, {
+  const { program, constants, workgroups } = rowLayout(gpu, programs.forward, rows, cols);
+  gpu.run(program, {
     buffers: { x, gamma, beta, y, mean, rstd },
     uniforms: { rows, cols, eps },
     constants,
@@ -88,8 +87,8 @@ export function layerNormBackward(gpu: Gpu, args: LayerNormBackwardArgs, rows: n
     dbeta: [dbeta, cols * 4],
   });
   if (dx) {
-    const { constants, workgroups } = rowLayout(gpu, rows, cols);
-    gpu.run(programs.backward, {
+    const { program, constants, workgroups } = rowLayout(gpu, programs.backward, rows, cols);
+    gpu.run(program, {
       buffers: { x, gamma, mean, rstd, dy, dx },
       uniforms: { rows, cols },
       constants,
