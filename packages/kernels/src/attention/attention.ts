@@ -78,9 +78,9 @@ const dotProgram = new Program('attention_backward_dot', dotSource);
 
 /**
  * The fast path's source: each `let NAME = …;` line whose NAME is in `values` becomes
- * `const NAME = value;` and each loop `for (var i = 0u; i < NAME; i++) { … }` is unrolled into
- * blocks `{ const i = 0u; … }`, so private arrays are indexed by constants. Same semantics as the
- * generic source, which reads those sizes from uniforms.
+ * `const NAME = value;`, and each loop `for (var i = 0u; i < NAME; i++) { … }` preceded by the
+ * marker comment `unroll` (in block-comment slashes and stars) with NAME in `values` is unrolled
+ * into blocks `{ const i = 0u; … }`, so private arrays are indexed by constants. Same semantics as the generic source, which reads those sizes from uniforms.
  */
 export function specialise(source: string, values: Record<string, number>): string {
   let out = source;
@@ -88,7 +88,7 @@ export function specialise(source: string, values: Record<string, number>): stri
     const decl = new RegExp(`let ${name} = [^;]*;`);
     if (decl.test(out)) out = out.replace(decl, `const ${name} = ${value}u;`);
   }
-  const loop = /for \(var (\w+) = 0u; \1 < (\w+); \1\+\+\) \{/g;
+  const loop = /\/\* unroll \*\/ for \(var (\w+) = 0u; \1 < (\w+); \1\+\+\) \{/g;
   for (;;) {
     const m = [...out.matchAll(loop)].find((x) => x[2] in values);
     if (!m) return out;
