@@ -1,5 +1,6 @@
 // Helpers for kernel tests in Node and the browser: one device per test process, fresh random
 // inputs (seed reported on failure), relative L2 error, NaN poisoning and finite differences.
+import { writeGolden } from './golden.node.js';
 import { Gpu } from './gpu.js';
 import { KernelError } from './program.js';
 import { mulberry32, randn } from './random.js';
@@ -214,4 +215,25 @@ export async function inRowLayout(
     rowTuning.maxPerRow = undefined;
     rowTuning.subgroups = undefined;
   }
+}
+
+/**
+ * Compares generated source with its checked-in golden file (imported as text), so a reviewer
+ * reads what actually runs and a change to it shows in the diff. `path` is the golden file from
+ * the repository root; `CLIPGPU_UPDATE_GOLDEN=1` (Node) rewrites it instead.
+ */
+export function expectGolden(path: string, actual: string, golden: string): void {
+  if (actual === golden) return;
+  if (writeGolden(path, actual)) {
+    console.log(`rewrote ${path}`);
+    return;
+  }
+  const a = actual.split('\n');
+  const g = golden.split('\n');
+  let i = 0;
+  while (i < a.length && a[i] === g[i]) i++;
+  throw new Error(
+    `${path} differs from the generated source at line ${i + 1}:\n  golden:    ${g[i] ?? '(end)'}\n  generated: ${a[i] ?? '(end)'}\n` +
+      `if the change is intended, rewrite it: CLIPGPU_UPDATE_GOLDEN=1 npx vitest run <this test file>`,
+  );
 }

@@ -17,12 +17,14 @@ import {
   attentionBackward,
   attentionBytes,
   attentionFlops,
+  attentionSource,
   attentionTuning,
   specialise,
   type AttentionPlan,
   type AttentionShape,
 } from './attention.js';
 import { attentionBackwardRef, attentionRef } from './attention.ref.js';
+import goldenForward from './golden/attention_forward_d64_qpt4.wgsl';
 
 const gpu = await testGpu();
 
@@ -114,6 +116,11 @@ describe('attention plans', () => {
       }
     });
   }
+
+  it("the forward of SwiftShader's fast path (head dim 64, 4 rows per invocation) matches its golden file", () => {
+    const source = attentionSource('forward', { specialised: true, rowsPerInvocation: 4 }, 64);
+    expectGolden('packages/kernels/src/attention/golden/attention_forward_d64_qpt4.wgsl', source, goldenForward);
+  });
 
   it('specialise turns sizes into consts and unrolls the loops marked /* unroll */ only', () => {
     const src = `let HEAD_DIM4 = (x + 3u) / 4u; // specialised

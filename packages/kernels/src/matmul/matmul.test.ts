@@ -5,6 +5,7 @@ import { Gpu } from '../gpu.js';
 import {
   dot,
   expectClose,
+  expectGolden,
   expectKernelError,
   finiteDifferences,
   freshSeed,
@@ -23,11 +24,13 @@ import {
   isQuad,
   matmul,
   matmulF16,
+  matmulSource,
   quad,
   type MatmulActivation,
   type MatmulConfig,
   type MatmulShape,
 } from './matmul.js';
+import goldenQuad from './golden/matmul_quad_q4x4_x_wt_bias.wgsl';
 import { matmulBackward } from './matmul_backward.js';
 import { matmulBackwardRef, matmulPreActivationRef, matmulRef, type MatmulEpilogueValues } from './matmul.ref.js';
 
@@ -222,6 +225,13 @@ describe('default config', () => {
   });
 });
 
+describe('generated source', () => {
+  it('x·Wᵀ + bias on the quad kernel (4×4 blocks: the default config is the same code, 26×12) matches its golden file', () => {
+    const source = matmulSource(false, { M: 50, N: 3072, K: 768, transB: true }, { bias: {} as GPUBuffer }, SMALL_QUAD);
+    expectGolden('packages/kernels/src/matmul/golden/matmul_quad_q4x4_x_wt_bias.wgsl', source, goldenQuad);
+  });
+});
+
 describe('matmulF16', () => {
   const cases: Case[] = [
     { name: 'QKV 50×768 · [768,768]ᵀ f16 + bias', shape: { M: 50, N: 768, K: 768, transB: true }, bias: true },
@@ -244,13 +254,6 @@ describe('matmulF16', () => {
   for (const c of cases)
     for (const config of configsOf(c.config))
       it(c.name + label(config), () => onConfig(config, c.name, () => f16(c, config), attempt(c.shape, config)));
-
-  it('packF16 rounds to nearest even, pads odd lengths, saturates to Inf', () => {
-    const v = new Float32Array([1, -2, 1 / 3, 65504, 65520, 2 ** -24, 2 ** -25, 3 * 2 ** -26, 1 + 2 ** -11, 1 + 3 * 2 ** -11, NaN]);
-    expect(Array.from(roundToF16(v))).toEqual([1, -2, 0.333251953125, 65504, Infinity, 2 ** -24, 0, 2 ** -24, 1, 1 + 2 ** -9, NaN]);
-    const packed = packF16(v.subarray(0, 3));
-    expect(Array.from(packed)).toEqual([(0x3c00 | (0xc000 << 16)) >>> 0, 0x3555]);
-  });
 });
 
 interface BackwardCase extends Case {

@@ -57,27 +57,30 @@ export function bindingsSource(v: Variant, aType: string): string {
  */
 export function epilogueSource(v: Variant): string {
   const res = v.residual === 'separate' ? 'residual' : 'c';
-  const act = (z: string) => `if (ACT != 0u) { ${z} }`;
+  // the optional steps of z = act(alpha·acc + bias) + residual, as lines (absent ones dropped)
+  const steps = (bias: string, act: string) =>
+    [
+      v.bias && `z += ${bias};`,
+      v.pre && 'pre[i] = z;',
+      `if (ACT != 0u) { ${act} }`,
+      v.residual !== 'none' && `z += ${res}[i];`,
+      'c[i] = z;',
+    ]
+      .filter(Boolean)
+      .join('\n  ');
   if (v.vecC) {
+    const act = 'z = vec4<f32>(activate(ACT, z.x), activate(ACT, z.y), activate(ACT, z.z), activate(ACT, z.w));';
     return `fn store4(rowbase: u32, col: u32, acc: vec4<f32>) {
   if (col >= params.N) { return; }
   let i = (rowbase + col) / 4u;
   var z = params.alpha * acc;
-  ${v.bias ? 'z += bias[col / 4u];' : ''}
-  ${v.pre ? 'pre[i] = z;' : ''}
-  ${act('z = vec4<f32>(activate(ACT, z.x), activate(ACT, z.y), activate(ACT, z.z), activate(ACT, z.w));')}
-  ${v.residual !== 'none' ? `z += ${res}[i];` : ''}
-  c[i] = z;
+  ${steps('bias[col / 4u]', act)}
 }`;
   }
   const stores = range(4).map((q) => `  if (col + ${q}u < params.N) { store1(rowbase + col + ${q}u, col + ${q}u, acc.${XYZW[q]}); }`);
   return `fn store1(i: u32, col: u32, acc: f32) {
   var z = params.alpha * acc;
-  ${v.bias ? 'z += bias[col];' : ''}
-  ${v.pre ? 'pre[i] = z;' : ''}
-  ${act('z = activate(ACT, z);')}
-  ${v.residual !== 'none' ? `z += ${res}[i];` : ''}
-  c[i] = z;
+  ${steps('bias[col]', 'z = activate(ACT, z);')}
 }
 
 fn store4(rowbase: u32, col: u32, acc: vec4<f32>) {

@@ -134,5 +134,5 @@ const LANES = ${c.lanes}u;`;
   });
   // `enable` must come first
   const [enable, ...rest] = body.split(/(?<=^enable subgroups;)/m);
-  return `${enable}\n${activations}\n${header}\n${rest.join('')}`;
+  return `${enable}\n${activations}\n${header}\n${rest.join('').replace(/^\n+/, '\n')}`;
 }
