@@ -7,6 +7,7 @@ import { mulberry32, randn } from './random.js';
 import { rowSubgroupsSupported, rowTuning } from './reduce/rows.js';
 
 export { randn, randu } from './random.js';
+export * from './benchmark.js';
 
 let shared: Promise<Gpu> | undefined;
 

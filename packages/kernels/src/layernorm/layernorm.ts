@@ -24,6 +24,13 @@ export function layerNormBytes(rows: number, cols: number): number {
   return 4 * (2 * rows * cols + 2 * cols + 2 * rows);
 }
 
+/** FLOPs of the forward, ≈ 8 an element. */
+export const layerNormFlops = (rows: number, cols: number): number => 8 * rows * cols;
+/** FLOPs of the backward with all three gradients, ≈ 17 an element (dx 12, dgamma and dbeta 5). */
+export const layerNormBackwardFlops = (rows: number, cols: number): number => 17 * rows * cols;
+/** Bytes the backward moves at least with all three gradients: x, dy, dx, the dgamma/dbeta rows, mean, rstd. */
+export const layerNormBackwardBytes = (rows: number, cols: number): number => 4 * (5 * rows * cols + cols + 4 * rows);
+
 /**
  * y = (x − mean)/sqrt(var + eps)·gamma + beta over the last axis of x [rows, cols] (biased
  * variance, as PyTorch); saves mean [rows] and rstd = 1/sqrt(var + eps) [rows] for the backward.

@@ -92,3 +92,8 @@ export function matmulBackward(
   if (args.dbias) sumColumns(gpu, dz, args.dbias, batch * M, N);
   if (scratch) gpu.destroyBuffer(scratch);
 }
+
+/** FLOPs of the backward's dA and dB products: 2·2·batch·M·N·K. */
+export function matmulBackwardFlops(s: MatmulShape): number {
+  return 4 * (s.batch ?? 1) * s.M * s.N * s.K;
+}

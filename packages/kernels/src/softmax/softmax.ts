@@ -68,3 +68,12 @@ export function logSoftmax(gpu: Gpu, x: BufferArg, y: BufferArg, rows: number, c
 export function logSoftmaxBackward(gpu: Gpu, y: BufferArg, dy: BufferArg, dx: BufferArg, rows: number, cols: number): void {
   backward(gpu, programs.logSoftmaxBackward, true, y, dy, dx, rows, cols);
 }
+
+// ---- napkin math (forward ≈ 5 FLOPs an element + exp, backward ≈ 4; memory-bound) ---------------
+
+export const softmaxFlops = (rows: number, cols: number): number => 5 * rows * cols;
+/** x read once, y written once. */
+export const softmaxBytes = (rows: number, cols: number): number => 8 * rows * cols;
+export const softmaxBackwardFlops = (rows: number, cols: number): number => 4 * rows * cols;
+/** y and dy read, dx written. */
+export const softmaxBackwardBytes = (rows: number, cols: number): number => 12 * rows * cols;
