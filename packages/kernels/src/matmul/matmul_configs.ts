@@ -72,18 +72,35 @@ export function checkConfig(c: MatmulConfig): void {
  */
 export const QUAD_CONFIGS: readonly QuadConfig[] = [quad(26, 12), quad(16, 12), quad(16, 8), quad(8, 8), quad(32, 12)];
 
-/** Tiled candidates: hardware (GPUs) first, then the ones that served SwiftShader before the quad kernel. */
+/**
+ * Tiled candidates: the SwiftShader choices from before the quad kernel first (the default without
+ * subgroups, then the fastest and the quickest to compile), then the hardware ones (GPUs).
+ */
 export const TILED_CONFIGS: readonly TiledConfig[] = [
+  tiled(16, 32, 2, 2, 8), // SwiftShader without subgroups
+  tiled(32, 32, 2, 2, 16),
+  tiled(16, 16, 2, 2, 16), // small products there
   tiled(4, 4, 16, 16, 16), // hardware default: 64×64 tiles, 256 invocations
   tiled(8, 8, 8, 8, 16), // 64×64 tiles, 64 invocations
   tiled(8, 8, 16, 16, 8), // 128×128 tiles
-  tiled(16, 32, 2, 2, 8), // SwiftShader without subgroups
-  tiled(32, 32, 2, 2, 16),
-  tiled(16, 16, 2, 2, 16),
 ];
 
-/** Every candidate an autotuner may time (quad ones need the `subgroups` feature). */
-export const MATMUL_CONFIGS: readonly MatmulConfig[] = [...QUAD_CONFIGS, ...TILED_CONFIGS];
+/** Every built-in candidate (quad ones need the `subgroups` feature), in a stable order. */
+export const MATMUL_CONFIGS: readonly MatmulConfig[] = [...TILED_CONFIGS, ...QUAD_CONFIGS];
+
+/**
+ * The space an autotuner searches on this device: every built-in candidate it can run, and around
+ * the quad default the other block shapes (16, 26 or 32 rows × 8 or 12 columns), one or two
+ * 4-steps of K per loop iteration, 4 or 16 lanes a workgroup.
+ */
+export function matmulCandidates(gpu: Gpu): MatmulConfig[] {
+  if (!hasSubgroups(gpu)) return [...TILED_CONFIGS];
+  const search: QuadConfig[] = [];
+  for (const tm of [16, 26, 32]) for (const tn of [8, 12]) for (const u of [1, 2]) search.push(quad(tm, tn, u));
+  search.push(quad(26, 12, 2, 16), quad(16, 8, 2, 16));
+  const names = new Set(search.map((c) => c.name));
+  return [...search, ...QUAD_CONFIGS.filter((c) => !names.has(c.name)), ...TILED_CONFIGS];
+}
 
 /** Narrow tiles for a few output columns (N ≤ 16, e.g. a convolution's channels) or rows, tiled kind. */
 export const NARROW_CONFIGS = { n: tiled(16, 4, 2, 2, 8), m: tiled(4, 16, 2, 2, 8) } as const;
@@ -115,7 +132,7 @@ export function setMatmulConfigFor(gpu: Gpu, key: string | 'default', config: Ma
   else m.delete(key);
 }
 
-export const hasSubgroups = (gpu: Gpu): boolean => gpu.adapter.features.includes('subgroups');
+export const hasSubgroups = (gpu: Gpu): boolean => gpu.adapter.features?.includes('subgroups') ?? false;
 
 const paddedArea = (s: ShapeKey, c: MatmulConfig) => {
   const t = tileOf(c);
@@ -127,12 +144,12 @@ export function defaultMatmulConfig(gpu: Gpu, shape?: ShapeKey): MatmulConfig {
   const m = tuned.get(gpu);
   const t = m && ((shape && m.get(matmulShapeKey(shape))) || m.get('default'));
   if (t && (!isQuad(t) || hasSubgroups(gpu))) return t;
-  if (!gpu.adapter.software) return TILED_CONFIGS[0];
+  if (!gpu.adapter.software) return TILED_CONFIGS[3];
   if (shape && shape.N <= 16 && shape.M >= 64) return NARROW_CONFIGS.n;
   if (shape && shape.M <= 16 && shape.N >= 64) return NARROW_CONFIGS.m;
   // quad: 26×12 blocks, 8×8 for small products (attention's per-head ones)
   if (hasSubgroups(gpu)) return shape && shape.M * shape.N <= 64 * 64 ? QUAD_CONFIGS[3] : QUAD_CONFIGS[0];
-  const [t16x32, , t16x16] = TILED_CONFIGS.slice(3);
+  const [t16x32, , t16x16] = TILED_CONFIGS;
   if (shape && paddedArea(shape, t16x16) < 0.75 * paddedArea(shape, t16x32)) return t16x16;
   return t16x32;
 }

@@ -39,7 +39,7 @@ export const rowTuning: { maxPerRow?: number; subgroups?: boolean } = {};
 
 /** Whether this adapter can run row_reduce_subgroups.wgsl: the `subgroups` feature and the `subgroup_id` builtin. */
 export function rowSubgroupsSupported(gpu: Gpu): boolean {
-  return gpu.adapter.features.includes('subgroups') && gpu.adapter.wgslFeatures.includes('subgroup_id');
+  return !!gpu.adapter.features?.includes('subgroups') && !!gpu.adapter.wgslFeatures?.includes('subgroup_id');
 }
 
 /** A row kernel's two builds: its WGSL behind row_reduce.wgsl (any adapter) or row_reduce_subgroups.wgsl. */
