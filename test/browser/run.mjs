@@ -19,6 +19,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer from 'puppeteer-core';
 import { browserTwins } from '../../scripts/browser-twins.mjs';
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium.mjs';
 import { serve } from './server.mjs';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
@@ -39,19 +40,6 @@ const REQUIRED_TEST_FILES = [
 const BROWSER_TEST_FILES = ['test/browser/package-smoke.ts', 'test/parity/clip-parity.test.ts'];
 const FIXTURES = join(ROOT, 'test/fixtures/clip');
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-vulkan=swiftshader',
-  '--use-webgpu-adapter=swiftshader',
-  '--disable-vulkan-surface',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const TIMEOUT_MS = Number(process.env.CLIPGPU_BROWSER_TIMEOUT_S || 1200) * 1000;
 const KERNELS_DIST = join(ROOT, 'packages/kernels/dist/browser/index.js');
 /** 'elementwise' for …/elementwise.test.ts: the name a file's results and bundle go by */

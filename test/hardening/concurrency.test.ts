@@ -2,8 +2,7 @@
 // encodeImage, encodeText on id tensors and generate() runs, started together, must give bit for
 // bit what the same calls give one by one, and leave GPU memory as it was.
 import { describe, expect, it } from 'vitest';
-import { init, loadClip, memoryFiles, Tensor, type Clip } from '@clipgpu/clip-runtime';
-import { generate, generators, type GenerateOptions } from '../../packages/clip-runtime/src/generate/index.js';
+import { generate, generators, init, loadClip, memoryFiles, Tensor, type Clip, type GenerateOptions } from '@clipgpu/clip-runtime';
 import { tinyFiles } from './helpers.js';
 
 const rt = await init();

@@ -3,8 +3,7 @@
 // nothing may grow: GPU figures exactly flat, the heap within a small bound. The long figure comes
 // from test/hardening/soak.mjs (see docs/reliability.md).
 import { describe, expect, it } from 'vitest';
-import { init, loadClip, memoryFiles, Tensor } from '@clipgpu/clip-runtime';
-import { generate, generators } from '../../packages/clip-runtime/src/generate/index.js';
+import { generate, generators, init, loadClip, memoryFiles, Tensor } from '@clipgpu/clip-runtime';
 import { gc, heapUsed, tinyFiles } from './helpers.js';
 
 const rt = await init();

@@ -5,16 +5,8 @@
 // and its matmul FLOPs (gpu.run wrapped while it runs): the breakdown is by dispatch count, since
 // per-dispatch GPU time needs timestamp queries inside the runtime's own passes.
 // Timing: wall clock around each call and its read-back (the runtime's calls sync themselves).
-import {
-  f32ToF16Bits,
-  generate,
-  loadClip,
-  memoryFiles,
-  Tensor,
-  writeSafetensors,
-  type Clip,
-  type WritableTensor,
-} from '@clipgpu/clip-runtime';
+import { generate, loadClip, memoryFiles, Tensor, writeSafetensors, type Clip, type WritableTensor } from '@clipgpu/clip-runtime';
+import { f32ToF16Bits } from '@clipgpu/clip-runtime/internals';
 import type { Gpu } from '@clipgpu/kernels';
 import { filled, median, round, type BenchOptions, type Log, type Row } from './core.js';
 

@@ -2,7 +2,8 @@
 import { decodeImage, type ImageSource } from './io/image.js';
 import { resolveFiles, type FileContents, type ModelFiles } from './io/files.js';
 import { embeddedModelFiles } from './io/embedded.js';
-import { hubModelFiles, isRepoId, type HubOptions } from './io/hub.js';
+import { isRepoId, type HubOptions } from './io/hub.js';
+import { hubModelFiles } from './io/hub-cache.node.js';
 import { isLocalPath } from './io/local.node.js';
 import { loadWeights, type LoadWeightsOptions } from './io/loader.js';
 import { BPE_FILE, ClipTokenizer, OPENAI_VOCAB_SIZE } from './io/tokenizer.js';

@@ -1,45 +1,66 @@
-// @clipgpu/clip-runtime: tensors with autograd on @clipgpu/kernels, CLIP loading and inference.
-export * from './tensor/index.js';
+/// <reference types="@webgpu/types" preserve="true" />
+// @clipgpu/clip-runtime: CLIP on WebGPU with autograd. Every export is named here; the pieces
+// beneath (decoder layers, cutouts, losses, format details) are in '@clipgpu/clip-runtime/internals'.
+
+// tensors and autograd
+export { Tensor, type DType } from './tensor/tensor.js';
+export { Runtime, init, runtime, setRuntime, type RuntimeStats } from './tensor/runtime.js';
+export { noGrad, tidy, isGradEnabled } from './tensor/autograd.js';
+export * as ops from './tensor/ops/index.js';
+export { Adam, learningRate, warmupCosine, type AdamOptions, type LrSchedule } from './optim.js';
+
+// CLIP
 export { Clip, loadClip, type ClipSource, type LoadClipOptions } from './clip.js';
-export { ClipModel, disposeOutput } from './model/clip.js';
-export {
-  parseHfConfig,
-  inferOpenAiConfig,
-  type ClipConfig,
-  type ClipTextConfig,
-  type ClipVisionConfig,
-  type HiddenAct,
-} from './model/config.js';
-export { Weights } from './model/layers.js';
-export { preprocessImage, resizeOutputSize, CLIP_MEAN, CLIP_STD } from './model/preprocess.js';
-export { ClipTokenizer, cleanText, type ClipTokenizerSource, type TokenizeOptions } from './io/tokenizer.js';
-export { decodeImage, encodePng, chwToRgb, type ImageSource, type RgbImage } from './io/image.js';
+export { ClipModel } from './model/clip.js';
+export { Weights, type AttnImplementation, type ModelOptions } from './model/layers.js';
+export { parseHfConfig, type ClipConfig, type ClipTextConfig, type ClipVisionConfig, type HiddenAct } from './model/config.js';
+export { preprocessImage, CLIP_MEAN, CLIP_STD } from './model/preprocess.js';
+export { ClipTokenizer, type ClipTokenizerSource, type TokenizeOptions } from './io/tokenizer.js';
+
+// files, weights, images
 export { memoryFiles, urlFiles, resolveFiles, type ModelFiles, type FileContents } from './io/files.js';
-export { folderFiles } from './io/local.node.js';
-export { loadWeights, type LoadWeightsOptions } from './io/loader.js';
+export { folderFiles, fileSource } from './io/local.node.js';
 export {
   SafetensorsError,
-  parseHeader,
   readHeader,
+  readTensorF32,
+  writeSafetensors,
   bytesSource,
-  fileSource,
   blobSource,
   urlSource,
-  readTensorF32,
-  readTensorF16Bits,
-  f16BitsToF32,
-  f32ToF16Bits,
-  bf16BitsToF32,
-  writeSafetensors,
-  dtypeSize,
-  MAX_HEADER_BYTES,
-  type SafetensorsDtype,
-  type TensorInfo,
-  type SafetensorsHeader,
   type ByteSource,
+  type SafetensorsDtype,
+  type SafetensorsHeader,
+  type TensorInfo,
   type ReadOptions,
   type WritableTensor,
 } from './io/safetensors.js';
-export * from './generate/index.js';
-export { fetchModel, hubModelFiles, isRepoId, HUB_URL, type HubOptions } from './io/hub.js';
-export { embeddedModelPath, embeddedModelFiles, embeddedModelUrls, EMBEDDED_NAMES, type EmbeddedName } from './io/embedded.js';
+export { fetchModel, hubModelFiles } from './io/hub-cache.node.js';
+export type { HubOptions } from './io/hub.js';
+export { embeddedModelFiles, embeddedModelPath, type EmbeddedName } from './io/embedded.js';
+export { decodeImage, encodePng, chwToRgb, type ImageSource, type RgbImage } from './io/image.js';
+
+// CLIP-guided generation
+export { generate, GenerationRun, type GenerateOptions, type GenerateState } from './generate/generate.js';
+export { parsePrompts, type PromptInput } from './generate/prompts.js';
+export type { AugmentOptions, CutoutOptions } from './generate/cutouts.js';
+export { imageToRgb } from './generate/index.js';
+export {
+  generators,
+  readDecoderWeights,
+  writeDecoderWeights,
+  randomDecoderWeights,
+  decoderArchitecture,
+  type Generator,
+  type GeneratorContext,
+  type GeneratorFactory,
+  type PixelsOptions,
+  type FourierOptions,
+  type SirenOptions,
+  type DecoderOptions,
+  type DecoderSource,
+  type DecoderWeights,
+  type DecoderArchitecture,
+  type PixelDecoderArchitecture,
+  type ConvDecoderArchitecture,
+} from './generate/generators/index.js';

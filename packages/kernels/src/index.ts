@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 // @clipgpu/kernels: WebGPU device set-up, the kernel runtime, and hand-written WGSL kernels with
 // their backward passes. Each kernel family lives in its own folder beside its float64 reference.
 export { requestDevice, adapterName, type AdapterReport, type DeviceHandle, type RequestDeviceOptions } from './device.js';

@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 // Helpers for kernel tests in Node and the browser: one device per test process, fresh random
 // inputs (seed reported on failure), relative L2 error, NaN poisoning and finite differences.
 import { writeGolden } from './golden.node.js';

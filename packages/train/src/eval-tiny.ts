@@ -30,22 +30,8 @@ import { evalSet } from './data/shapes-eval.js';
 import { toChw } from './data.js';
 import { latentSpec, RENDER_LATENT_DIM, renderTargets, type SoftSpec } from './decoder-targets.js';
 import { decode, initDecoder } from './train-decoder.js';
-import {
-  type Clip,
-  generate,
-  type GenerateState,
-  DECODER_INIT_CANDIDATES,
-  decoder,
-  decoderOutputSize,
-  fourier,
-  type DecoderWeights,
-  randn,
-  stream,
-  chwToRgb,
-  ops,
-  Tensor,
-  tidy,
-} from '@clipgpu/clip-runtime';
+import { type Clip, generate, type GenerateState, type DecoderWeights, chwToRgb, ops, Tensor, tidy } from '@clipgpu/clip-runtime';
+import { DECODER_INIT_CANDIDATES, decoder, decoderOutputSize, fourier, randn, stream } from '@clipgpu/clip-runtime/internals';
 
 export interface ClassifyReport {
   images: number;

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ShapeSpec } from './data/shapes.js';
 import { rasterizeEval } from './data/shapes-eval.js';
-import { mulberry32, encodePng } from '@clipgpu/clip-runtime';
+import { encodePng } from '@clipgpu/clip-runtime';
+import { mulberry32 } from '@clipgpu/clip-runtime/internals';
 
 export const SAMPLE_SPECS: ShapeSpec[] = [
   { shape: 'circle', color: 'red', background: 'white', size: 'large', position: 'center' },

@@ -1,6 +1,7 @@
 // Trainable parameters for models built from a Weights map: random initialisation by name, and
 // export to safetensors.
-import { f32ToF16Bits, randn, type Random, type Runtime, Tensor, writeSafetensors } from '@clipgpu/clip-runtime';
+import { type Runtime, Tensor, writeSafetensors } from '@clipgpu/clip-runtime';
+import { f32ToF16Bits, randn, type Random } from '@clipgpu/clip-runtime/internals';
 
 /** AdamW's usual choice: decay the matrices and convolutions, not biases, norms or scales. */
 export const matricesOnly = (t: Tensor): boolean => t.shape.length >= 2;

@@ -13,7 +13,8 @@ import {
 } from './data/shapes.js';
 import { evalSet, rasterizeEval } from './data/shapes-eval.js';
 import { buildVocab } from './vocab.js';
-import { mulberry32, ClipTokenizer } from '@clipgpu/clip-runtime';
+import { ClipTokenizer } from '@clipgpu/clip-runtime';
+import { mulberry32 } from '@clipgpu/clip-runtime/internals';
 
 describe('shapes dataset', () => {
   it('is deterministic from its seed and never draws the shape in the background colour', () => {

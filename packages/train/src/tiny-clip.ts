@@ -5,7 +5,8 @@ import { WORDS } from './data/shapes.js';
 import { ParamSet } from './params.js';
 import { buildVocab, type TinyVocab } from './vocab.js';
 import { expectedTensors } from '@clipgpu/clip-runtime/internals';
-import { stream, parseHfConfig, type ClipConfig, type Runtime } from '@clipgpu/clip-runtime';
+import { parseHfConfig, type ClipConfig, type Runtime } from '@clipgpu/clip-runtime';
+import { stream } from '@clipgpu/clip-runtime/internals';
 
 export interface TinySize {
   imageSize: number;

@@ -11,16 +11,8 @@ import { grownDecoder, trainDecoder } from './train-decoder.js';
 import { sigmoidCrossEntropyPerImage } from './losses.js';
 
 import { decoderReference } from '@clipgpu/clip-runtime/internals';
-import {
-  decoderArchitecture,
-  placementFrame,
-  randomDecoderWeights,
-  readDecoderWeights,
-  randn,
-  stream,
-  init,
-  Tensor,
-} from '@clipgpu/clip-runtime';
+import { decoderArchitecture, randomDecoderWeights, readDecoderWeights, init, Tensor } from '@clipgpu/clip-runtime';
+import { placementFrame, randn, stream } from '@clipgpu/clip-runtime/internals';
 
 /** A latent naming shape s in colour fg on colour bg (channels ±1.5: near 0 or 1), centred, of the middle radius, unrotated. */
 function latentFor(s: number, fg: [number, number, number], bg: [number, number, number]): Float32Array {

@@ -23,23 +23,13 @@ import { matricesOnly, ParamSet } from './params.js';
 import { logProfile, startStepProfile } from './profile.js';
 import {
   decoderArchitecture,
-  decoderOutputSize,
-  decoderTensorShapes,
   randomDecoderWeights,
   readDecoderWeights,
-  decodeLatents,
-  decodeStyles,
-  decoderLayers,
-  decoderPlacements,
-  decoderStyle,
   writeDecoderWeights,
-  pixelInputs,
   type ConvDecoderArchitecture,
   type DecoderArchitecture,
   type DecoderWeights,
   type PixelDecoderArchitecture,
-  randn,
-  stream,
   init,
   ops,
   Tensor,
@@ -48,6 +38,18 @@ import {
   Adam,
   warmupCosine,
 } from '@clipgpu/clip-runtime';
+import {
+  decoderOutputSize,
+  decoderTensorShapes,
+  decodeLatents,
+  decodeStyles,
+  decoderLayers,
+  decoderPlacements,
+  decoderStyle,
+  pixelInputs,
+  randn,
+  stream,
+} from '@clipgpu/clip-runtime/internals';
 
 /** The encoder: three stride-2 3×3 convolutions (size → size/8) and two Linear heads. */
 export const ENCODER_CHANNELS = [3, 16, 32, 32];

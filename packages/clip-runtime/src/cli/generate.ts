@@ -13,6 +13,7 @@ import {
   generators,
   imageToRgb,
   parsePrompts,
+  readDecoderWeights,
   type GenerationRun,
   type GeneratorFactory,
   type GenerateState,
@@ -47,16 +48,29 @@ function float(name: string, v: string | undefined, ok: (x: number) => boolean, 
   return x;
 }
 
-function generatorFrom(spec: string, size: number): GeneratorFactory {
+/** --size without a value, for the generators that have no size of their own */
+const DEFAULT_SIZE = 224;
+
+/** The generator; `size` is --size, given or not (a decoder's default is its weights'). */
+async function generatorFrom(spec: string, size: number | undefined): Promise<GeneratorFactory> {
   const [name, ...rest] = spec.split(':');
   const file = rest.join(':');
   if (name === 'decoder') {
-    if (!file) return generators.decoder(); // the embedded decoder-tiny
+    if (!file) return generators.decoder(undefined, size === undefined ? {} : { size }); // the embedded decoder-tiny
     if (!existsSync(file)) throw new UsageError(`--generator decoder: no such file '${file}'`);
-    return generators.decoder(file);
+    const weights = await readDecoderWeights(file);
+    if (size === undefined) return generators.decoder(weights);
+    try {
+      return generators.decoder(weights, { size });
+    } catch (e) {
+      // a conv decoder's weights fix its size; a pixel decoder draws at any
+      throw new UsageError(
+        `--size does not apply to a decoder whose weights fix the size: ${(e as Error).message.replace(/^decoder: /, '')}`,
+      );
+    }
   }
   if (file) throw new UsageError(`--generator ${name} takes no file`);
-  if (name === 'pixels' || name === 'fourier' || name === 'siren') return generators[name]({ size });
+  if (name === 'pixels' || name === 'fourier' || name === 'siren') return generators[name]({ size: size ?? DEFAULT_SIZE });
   throw new UsageError(`unknown generator '${spec}' (pixels, fourier, siren, decoder or decoder:FILE)`);
 }
 
@@ -115,7 +129,8 @@ export async function runGenerateCli(argv: string[], io: GenerateCliIo = {}): Pr
     prompts.push({ image: m[1], weight: m[2] === undefined ? 1 : Number(m[2]) });
   }
   if (!prompts.length) throw new UsageError(`give a prompt\nusage: ${USAGE}`);
-  const size = int('size', v.size, 1) ?? 224;
+  const given = int('size', v.size, 1);
+  const size = given ?? DEFAULT_SIZE;
   const steps = int('steps', v.steps, 1) ?? 300;
   const saveEvery = int('save-every', v['save-every'], 1);
   const opts = {
@@ -133,9 +148,7 @@ export async function runGenerateCli(argv: string[], io: GenerateCliIo = {}): Pr
     throw new UsageError(`--schedule must be constant or cosine, got '${v.schedule}'`);
   if (v.loss !== undefined && v.loss !== 'spherical' && v.loss !== 'cosine')
     throw new UsageError(`--loss must be spherical or cosine, got '${v.loss}'`);
-  const generator = generatorFrom(v.generator ?? 'fourier', size);
-  if (generator.kind === 'decoder' && v.size !== undefined)
-    throw new UsageError('--size does not apply to a decoder: its weights set the image size');
+  const generator = await generatorFrom(v.generator ?? 'fourier', given);
   const out = v.out ?? 'out.png';
   checkWritableDir('out', out);
   if (v.log) checkWritableDir('log', v.log);

@@ -4,7 +4,8 @@
 // download and checking sizes and sha256 (see io/hub.ts).
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { fetchModel, HUB_URL } from '../io/hub.js';
+import { HUB_URL } from '../io/hub.js';
+import { fetchModel } from '../io/hub-cache.node.js';
 
 const USAGE = 'usage: clipgpu weights fetch <repo-id> [--revision R] [--hub-url URL] [--dir DIR]';
 

@@ -326,7 +326,9 @@ async function bestInitialisation(clip: Clip, factory: GeneratorFactory, targets
   let best = await draw(0);
   if (o.initCandidates === 1) return best;
   const S = clip.config.vision_config.image_size;
-  const cutouts = new Cutouts(clip.runtime, { cutSize: S, cutn: 1, augment: false, mode: o.cutMode, antialias: o.antialias });
+  // the whole image as CLIP's own preprocessing shows it (bicubic, antialiased), whatever the
+  // run's crops use: an image larger than CLIP's input is judged as a user's picture would be
+  const cutouts = new Cutouts(clip.runtime, { cutSize: S, cutn: 1, augment: false, mode: 'bicubic', antialias: true });
   const score = async (g: Generator) => {
     const loss = noGrad(() =>
       tidy(() => {

@@ -1,6 +1,6 @@
 // Images in a browser, through its own decoders (createImageBitmap) and a canvas: no codec ships
 // in the page's bundle. Stands in for codecs.node.ts in the browser build.
-import { drawnPixels } from './image.js';
+import { drawnPixels } from './pixels.js';
 import type * as NodeTwin from './codecs.node.js';
 
 export const decodeEncoded: typeof NodeTwin.decodeEncoded = async (bytes, k, label) => {

@@ -2,7 +2,7 @@
 // replaces this module with codecs.browser.ts, which uses the browser's own codecs.
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { rgbaToRgb, type ImageKind, type RgbImage } from './image.js';
+import { type ImageKind, type RgbImage, rgbaToRgb } from './pixels.js';
 
 /** Decodes PNG or JPEG bytes whose claimed size image.ts has already checked. */
 export async function decodeEncoded(bytes: Uint8Array, k: ImageKind, label: string): Promise<RgbImage> {

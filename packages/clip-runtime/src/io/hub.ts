@@ -1,7 +1,6 @@
 // Models from the Hugging Face Hub by repo id ("openai/clip-vit-base-patch32"), cached: in Node in
 // a folder (hub-cache.node.ts: resumable, size- and hash-checked downloads), in browsers in the
 // Cache API (hub-cache.browser.ts).
-export { defaultCacheDir, fetchModel, hubModelFiles } from './hub-cache.node.js';
 
 export const HUB_URL = 'https://huggingface.co';
 

@@ -2,14 +2,10 @@
 // (codecs.node.ts). Browsers: ImageBitmap, HTMLImageElement, ImageData, Blob and bytes through the
 // browser's own decoders (codecs.browser.ts, which the browser build puts in its place).
 import { decodeEncoded, encodeRgbaPng } from './codecs.node.js';
+import { drawnPixels, type ImageKind, type RgbImage, rgbaToRgb } from './pixels.js';
 import { readLocalFile } from './local.node.js';
 
-/** 8-bit RGB pixels, row-major, 3 bytes per pixel. */
-export interface RgbImage {
-  width: number;
-  height: number;
-  data: Uint8Array;
-}
+export type { RgbImage } from './pixels.js';
 
 export type ImageSource =
   | string
@@ -25,34 +21,11 @@ export type ImageSource =
 
 const isNode = () => typeof process !== 'undefined' && !!process.versions?.node;
 
-export function rgbaToRgb(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number): RgbImage {
-  const data = new Uint8Array(width * height * 3);
-  for (let i = 0, j = 0; i < width * height; i++, j += 4) {
-    data[3 * i] = rgba[j];
-    data[3 * i + 1] = rgba[j + 1];
-    data[3 * i + 2] = rgba[j + 2];
-  }
-  return { width, height, data };
-}
-
-export type ImageKind = 'png' | 'jpeg' | 'webp' | 'unknown';
-
 function kind(bytes: Uint8Array): ImageKind {
   if (bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) return 'png';
   if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
   if (String.fromCharCode(...bytes.subarray(0, 4)) === 'RIFF' && String.fromCharCode(...bytes.subarray(8, 12)) === 'WEBP') return 'webp';
   return 'unknown';
-}
-
-/** The pixels of a drawable (canvas, bitmap, image element), drawn on a 2D canvas. */
-export function drawnPixels(src: CanvasImageSource & { width: number; height: number }, label: string): RgbImage {
-  const { width, height } = src;
-  if (!width || !height) throw new Error(`${label}: the image has no pixels (not loaded yet?)`);
-  const canvas = new OffscreenCanvas(width, height);
-  const ctx = canvas.getContext('2d');
-  if (!ctx) throw new Error(`${label}: no 2D canvas to read the pixels`);
-  ctx.drawImage(src, 0, 0);
-  return rgbaToRgb(ctx.getImageData(0, 0, width, height).data, width, height);
 }
 
 /** Images larger than this are refused before decoding (jpeg-js's own default limit). */

@@ -49,6 +49,11 @@ export function isLinearWeight(name: string): boolean {
   return /(_proj|fc1|fc2|projection)\.weight$/.test(name);
 }
 
+/** Tables read only by a gather (ops.embedding), which can be split in row blocks. */
+export function isGatheredTable(name: string): boolean {
+  return name.endsWith('token_embedding.weight');
+}
+
 /** Buffers present in some Hugging Face files that are not parameters. */
 export function isIgnored(name: string): boolean {
   return name.endsWith('position_ids');

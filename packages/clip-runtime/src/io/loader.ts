@@ -3,11 +3,11 @@
 // against the config before any data is read; tensors are then streamed one at a time, so the file
 // is never held in memory twice.
 import { inferOpenAiConfig, parseHfConfig, type ClipConfig, type HiddenAct } from '../model/config.js';
-import { Weights } from '../model/layers.js';
+import { rowBlockName, Weights } from '../model/layers.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Runtime } from '../tensor/runtime.js';
 import type { ModelFiles } from './files.js';
-import { expectedTensors, isIgnored, isLinearWeight, openAiSources } from './layout.js';
+import { expectedTensors, isGatheredTable, isIgnored, isLinearWeight, openAiSources } from './layout.js';
 import { f32ToF16Bits, readHeader, readTensorF16Bits, readTensorF32, type ByteSource, type SafetensorsHeader } from './safetensors.js';
 
 export interface LoadWeightsOptions {
@@ -51,11 +51,17 @@ export async function loadWeights(
         if (!expected.has(name) && !isIgnored(name))
           throw new Error(`${src.label}: unexpected tensor '${name}': the config describes a different model`);
     }
-    // each tensor is one storage buffer: one too large for a binding fails here, before any upload
+    // each tensor is one storage buffer, except a gathered table over the binding limit, which is
+    // split in row blocks (ViT-L/14's 49408 × 768 token embedding is 145 MiB; WebGPU guarantees
+    // 128 MiB); anything else too large for a binding fails here, before any upload
     const maxBinding = rt.gpu.limits.maxStorageBufferBindingSize;
+    const blockRows = new Map<string, number>();
     for (const [name, shape] of expected) {
       const bytes = shape.reduce((a, b) => a * b, 1) * (opts.dtype === 'f16' && isLinearWeight(name) ? 2 : 4);
-      if (bytes > maxBinding)
+      if (bytes <= maxBinding) continue;
+      const rows = Math.floor(maxBinding / (bytes / shape[0]!));
+      if (isGatheredTable(name) && rows >= 1) blockRows.set(name, rows);
+      else
         throw new Error(
           `${src.label}: tensor '${sources?.get(name)?.name ?? name}' ${fmt(shape)} needs ${bytes} bytes on the GPU, more than this device's maxStorageBufferBindingSize of ${maxBinding} bytes`,
         );
@@ -78,6 +84,17 @@ export async function loadWeights(
           data = data.slice(from.rows[0] * cols, from.rows[1] * cols);
         }
         if (from.transpose) data = transpose(data, header.tensors.get(from.name)!.shape);
+        const rows = blockRows.get(name);
+        if (rows) {
+          const cols = shape[1]!;
+          for (let first = 0, i = 0; first < shape[0]!; first += rows, i++) {
+            const n = Math.min(rows, shape[0]! - first);
+            tensors.set(rowBlockName(name, i), Tensor.from(data.subarray(first * cols, (first + n) * cols), [n, cols], { runtime: rt }));
+          }
+          loaded += byteLength(header, from.name);
+          opts.onProgress?.(Math.min(loaded, total), total);
+          continue;
+        }
         tensor = packed ? Tensor.from(f32ToF16Bits(data), shape, { runtime: rt }) : Tensor.from(data, shape, { runtime: rt });
       }
       tensors.set(name, tensor);

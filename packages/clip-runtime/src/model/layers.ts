@@ -17,12 +17,27 @@ export interface ModelOptions {
   attnImplementation?: AttnImplementation;
 }
 
+/** The name of a table's i-th row block, for a table split to fit the binding limit. */
+export const rowBlockName = (name: string, i: number) => `${name}[${i}]`;
+
 export class Weights {
   constructor(readonly tensors: Map<string, Tensor>) {}
   get(name: string): Tensor {
     const t = this.tensors.get(name);
-    if (!t) throw new Error(`CLIP weights: missing tensor '${name}'`);
+    if (!t)
+      throw new Error(
+        `CLIP weights: missing tensor '${name}'${this.tensors.has(rowBlockName(name, 0)) ? ' (it is stored in row blocks: rowBlocks())' : ''}`,
+      );
     return t;
+  }
+  /** A table as its row blocks in order: the one tensor, or name[0], name[1], … (see loadWeights). */
+  rowBlocks(name: string): Tensor[] {
+    const whole = this.tensors.get(name);
+    if (whole) return [whole];
+    const blocks: Tensor[] = [];
+    for (let i = 0; this.tensors.has(rowBlockName(name, i)); i++) blocks.push(this.tensors.get(rowBlockName(name, i))!);
+    if (!blocks.length) throw new Error(`CLIP weights: missing tensor '${name}'`);
+    return blocks;
   }
   has(name: string): boolean {
     return this.tensors.has(name);

@@ -33,7 +33,8 @@ export function poolPositions(ids: Int32Array, batch: number, length: number, eo
 }
 
 export class ClipTextTransformer {
-  readonly token_embedding: Tensor;
+  /** [vocab_size, hidden_size], in row blocks when over the binding limit */
+  readonly token_embedding: readonly Tensor[];
   readonly position_embedding: Tensor;
   readonly encoder: ClipEncoder;
   readonly final_layer_norm: LayerNorm;
@@ -43,7 +44,7 @@ export class ClipTextTransformer {
     readonly config: ClipTextConfig,
     options: ModelOptions = {},
   ) {
-    this.token_embedding = w.get('text_model.embeddings.token_embedding.weight');
+    this.token_embedding = w.rowBlocks('text_model.embeddings.token_embedding.weight');
     this.position_embedding = w.get('text_model.embeddings.position_embedding.weight');
     this.encoder = new ClipEncoder(w, 'text_model.encoder', config, options);
     this.final_layer_norm = new LayerNorm(w, 'text_model.final_layer_norm', config.layer_norm_eps);

@@ -1,13 +1,11 @@
 // Tensor: a shape, a dtype and a reference-counted GPU storage, plus the autograd fields
 // (requiresGrad, grad, and the node of the op that made it).
-import { f16BitsToF32 } from '../io/safetensors.js';
-import { runtime, type Runtime } from './runtime.js';
+// It imports no op: ops build on Tensor, as tinygrad's Functions build on its Tensor. The backward
+// pass seeds and accumulates gradients with the kernels directly.
+import * as K from '@clipgpu/kernels';
 import type { Node } from './autograd.js';
 import { onCreate, runBackward } from './autograd.js';
-// ops import Tensor too; the cycle is safe because each side uses the other only inside functions
-import { add, full } from './ops/elementwise.js';
-import { reshape } from './ops/shape.js';
-import { sum } from './ops/reduce.js';
+import { runtime, type Runtime } from './runtime.js';
 
 export type DType = 'f32' | 'i32' | 'f16';
 
@@ -109,7 +107,7 @@ export class Tensor {
     const bytes = this.size * BYTES[this.dtype];
     const raw = await this.rt.gpu.read(this.buffer, Math.ceil(bytes / 4) * 4);
     if (this.dtype === 'i32') return new Int32Array(raw, 0, this.size);
-    if (this.dtype === 'f16') return f16BitsToF32(new Uint16Array(raw, 0, this.size));
+    if (this.dtype === 'f16') return K.f16BitsToF32(new Uint16Array(raw, 0, this.size));
     return new Float32Array(raw, 0, this.size);
   }
 
@@ -140,18 +138,13 @@ export class Tensor {
       throw new Error(`clipgpu: backward() without a gradient needs a scalar, this is [${this.shape.join(', ')}]`);
     if (grad && grad.size !== this.size)
       throw new Error(`clipgpu: backward() gradient [${grad.shape.join(', ')}] does not match [${this.shape.join(', ')}]`);
-    const seed = grad ? grad.view(this.shape) : full(this, 1);
-    runBackward(this, seed, add);
+    let seed = grad?.view(this.shape);
+    if (!seed) {
+      seed = Tensor.empty(this.shape, 'f32', this.rt);
+      K.fill(this.rt.gpu, seed.buffer, seed.size, 1);
+    }
+    runBackward(this, seed, addGradients);
     await this.rt.gpu.sync();
-  }
-
-  /** Σ of all elements, as a scalar tensor. */
-  sum(): Tensor {
-    return sum(this);
-  }
-
-  reshape(shape: readonly number[]): Tensor {
-    return reshape(this, shape);
   }
 
   /** Drops the accumulated gradient. */
@@ -163,6 +156,13 @@ export class Tensor {
   toString(): string {
     return `Tensor(${this.dtype}[${this.shape.join(', ')}]${this.requiresGrad ? ', requiresGrad' : ''})`;
   }
+}
+
+/** a + b, two gradients of one shape, into a new tensor: how the tape accumulates them. */
+function addGradients(a: Tensor, b: Tensor): Tensor {
+  const out = Tensor.empty(a.shape, 'f32', a.rt);
+  K.binary(a.rt.gpu, 'add', a.buffer, b.buffer, out.buffer, a.size);
+  return out;
 }
 
 /** Resolves one -1 in a shape. */

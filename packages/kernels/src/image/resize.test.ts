@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import fixture from '../../../../test/fixtures/pil_resize.json';
+import fixture from './pil_resize.json';
 import { TOLERANCE } from '../tolerances.js';
 import { dot, expectClose, finiteDifferences, freshSeed, poisoned, randn, rng, testGpu, expectKernelError } from '../testing.js';
 import { clearResizeCache, resize, resizeBackward, type ResizeShape } from './image.js';
@@ -67,7 +67,7 @@ describe('resize references', () => {
     box: c.box ? { x: c.box[0], y: c.box[1], w: c.box[2] - c.box[0], h: c.box[3] - c.box[1] } : undefined,
   });
 
-  it('antialiased reference and kernel match Pillow (test/fixtures/pil_resize.json)', async () => {
+  it('antialiased reference and kernel match Pillow (pil_resize.json, from test/fixtures/make_resize_fixture.py)', async () => {
     for (const c of pil.cases) {
       const s = shapeOf(c);
       const what = `PIL ${c.mode} ${pil.inW}×${pil.inH} → ${c.outW}×${c.outH}${c.box ? ` box [${c.box}]` : ''}`;

@@ -1,8 +1,10 @@
 // out[i, d] = table[ids[i], d]; ids int32 of `count`, table [vocab, dim].
+// A table over the binding limit comes in row blocks: this dispatch binds rows [first, first +
+// rows) and writes only the output rows whose id falls there; one dispatch per block fills them all.
 // The runtime validates ids on the CPU before upload (validateIds); should an id be out of range
 // anyway, its row is written as NaN so the mistake is loud, never a silent read of another row.
 // `invalid` is NaN, passed in because WGSL cannot spell a NaN constant.
-struct Params { n: u32, dim: u32, vocab: u32, invalid: f32 }
+struct Params { n: u32, dim: u32, vocab: u32, first: u32, rows: u32, invalid: f32 }
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> table: array<f32>;
 @group(0) @binding(2) var<storage, read> ids: array<i32>;
@@ -19,5 +21,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     out[i] = params.invalid;
     return;
   }
-  out[i] = table[u32(id) * params.dim + d];
+  let local = u32(id) - params.first; // wraps past rows when id < first
+  if (local >= params.rows) { return; }
+  out[i] = table[local * params.dim + d];
 }

@@ -272,6 +272,41 @@ describe('embedding', () => {
     [T, I, OUT, DO, DT].forEach((b) => gpu.destroyBuffer(b));
   });
 
+  it('a table in row blocks (one buffer each, as over the binding limit): forward and backward as the whole table', async () => {
+    const seed = freshSeed();
+    const r = rng(seed);
+    const [count, dim, vocab] = [40, 6, 23];
+    const blocks = [
+      [0, 9],
+      [9, 9],
+      [18, 5],
+    ]; // [first, rows]
+    const ids = Int32Array.from({ length: count }, () => Math.floor(r() * vocab));
+    const table = randn(vocab * dim, r),
+      dout = randn(count * dim, r);
+    const I = gpu.upload(ids),
+      DO = gpu.upload(dout),
+      OUT = poisoned(gpu, count * dim);
+    const parts = blocks.map(([first, rows]) => ({
+      first,
+      rows,
+      T: gpu.upload(table.subarray(first * dim, (first + rows) * dim)),
+      DT: poisoned(gpu, rows * dim),
+    }));
+    for (const { first, rows, T, DT } of parts) {
+      embedding(gpu, T, I, OUT, count, dim, vocab, { first, rows });
+      embeddingBackward(gpu, I, DO, DT, count, dim, vocab, { zero: true, first, rows });
+    }
+    expectClose('embedding in row blocks', await gpu.readF32(OUT, count * dim), embeddingRef(table, ids, dim), 0, seed);
+    const dt = new Float32Array(vocab * dim);
+    for (const { first, rows, DT } of parts) dt.set(await gpu.readF32(DT, rows * dim), first * dim);
+    expectClose('embedding backward in row blocks', dt, embeddingBackwardRef(ids, dout, dim, vocab), TOLERANCE.f32Backward, seed);
+    expect(() => embedding(gpu, parts[2]!.T, I, OUT, count, dim, vocab, { first: 18, rows: 6 })).toThrow(
+      /embedding: row block \[18, 24\) is outside the vocabulary \[0, 23\)/,
+    );
+    [I, DO, OUT, ...parts.flatMap((p) => [p.T, p.DT])].forEach((b) => gpu.destroyBuffer(b));
+  });
+
   it('the reference backward matches finite differences', () => {
     const r = rng(freshSeed());
     const ids = [2, 0, 2, 1];

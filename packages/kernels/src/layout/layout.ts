@@ -149,26 +149,54 @@ function checkEmbedding(k: string, count: number, dim: number, vocab: number): v
   if (vocab > 2 ** 31 - 1) throw new KernelError(k, `'vocab' ${vocab} does not fit int32 ids`);
 }
 
+/** Rows [first, first + rows) of a [vocab, dim] table: the block one buffer holds (default: all). */
+export interface RowBlock {
+  first?: number;
+  rows?: number;
+}
+
+function rowBlock(k: string, vocab: number, block: RowBlock): { first: number; rows: number } {
+  const first = block.first ?? 0;
+  const rows = block.rows ?? vocab - first;
+  checkCount(k, 'first', first);
+  checkCount(k, 'rows', rows, 1);
+  if (first + rows > vocab) throw new KernelError(k, `row block [${first}, ${first + rows}) is outside the vocabulary [0, ${vocab})`);
+  return { first, rows };
+}
+
 /**
  * out[i, :] = table[ids[i], :]: ids int32 (array<i32>) of `count`, table [vocab, dim], out
  * [count, dim]. Ids are validated on the CPU by the runtime (validateIds) before upload; an
- * out-of-range id that slips through gives a NaN row.
+ * out-of-range id that slips through gives a NaN row. A table too large for one binding is passed
+ * block by block (`block`: the rows this buffer holds); each call writes the rows whose ids are in
+ * its block, so one call per block fills `out`.
  */
-export function embedding(gpu: Gpu, table: BufferArg, ids: BufferArg, out: BufferArg, count: number, dim: number, vocab: number): void {
+export function embedding(
+  gpu: Gpu,
+  table: BufferArg,
+  ids: BufferArg,
+  out: BufferArg,
+  count: number,
+  dim: number,
+  vocab: number,
+  block: RowBlock = {},
+): void {
   checkEmbedding('embedding', count, dim, vocab);
+  const { first, rows } = rowBlock('embedding', vocab, block);
   const n = count * dim;
   if (n === 0) return;
   gpu.run(programs.embedding, {
     buffers: { table, ids, out },
-    uniforms: { n, dim, vocab, invalid: NaN },
+    uniforms: { n, dim, vocab, first, rows, invalid: NaN },
     workgroups: grid(n, 256),
-    minBytes: { table: vocab * dim * 4, ids: count * 4, out: n * 4 },
+    minBytes: { table: rows * dim * 4, ids: count * 4, out: n * 4 },
   });
 }
 
 /**
  * dtable[ids[i], :] += dout[i, :] for i < count, summed in order of i (deterministic). dtable
- * [vocab, dim] accumulates: zero it first, or pass `zero: true` to have it zeroed here.
+ * [vocab, dim], or the rows of `block`, accumulates: zero it first, or pass `zero: true` to have it
+ * zeroed here.
  */
 export function embeddingBackward(
   gpu: Gpu,
@@ -178,18 +206,19 @@ export function embeddingBackward(
   count: number,
   dim: number,
   vocab: number,
-  opts: { zero?: boolean } = {},
+  opts: { zero?: boolean } & RowBlock = {},
 ): void {
   checkEmbedding('embedding_backward', count, dim, vocab);
+  const { first, rows } = rowBlock('embedding_backward', vocab, opts);
   const r = range(dtable);
-  if (r.hi - r.lo < vocab * dim * 4)
-    throw new KernelError('embedding_backward', `buffer 'dtable' holds ${r.hi - r.lo} bytes, needs ${vocab * dim * 4}`);
-  if (opts.zero) fill(gpu, dtable, vocab * dim, 0);
+  if (r.hi - r.lo < rows * dim * 4)
+    throw new KernelError('embedding_backward', `buffer 'dtable' holds ${r.hi - r.lo} bytes, needs ${rows * dim * 4}`);
+  if (opts.zero) fill(gpu, dtable, rows * dim, 0);
   if (count === 0) return;
   gpu.run(programs.embeddingBackward, {
     buffers: { ids, dout, dtable },
-    uniforms: { count, dim, vocab },
+    uniforms: { count, dim, vocab, first, rows },
     workgroups: grid(dim, 64),
-    minBytes: { ids: count * 4, dout: count * dim * 4, dtable: vocab * dim * 4 },
+    minBytes: { ids: count * 4, dout: count * dim * 4, dtable: rows * dim * 4 },
   });
 }

@@ -4,7 +4,7 @@
 // from 4×4 stratified sub-samples with a smooth 1/4-pixel edge (so edges are anti-aliased where
 // training images are hard-edged), with its own colour shades, sizes and placement jitter.
 import { COLORS, POSITIONS, SHAPES, SIZES, type ColorName, type ShapeName, type ShapeSpec } from './shapes.js';
-import { mulberry32, type Random } from '@clipgpu/clip-runtime';
+import { mulberry32, type Random } from '@clipgpu/clip-runtime/internals';
 
 /** Evaluation shades: close to the training colours but not the same values. */
 const EVAL_RGB: Record<ColorName, [number, number, number]> = {

@@ -1,5 +1,5 @@
 // A procedural dataset of coloured shapes with captions, deterministic from a seed (no files):
-import { mulberry32, type Random } from '@clipgpu/clip-runtime';
+import { mulberry32, type Random } from '@clipgpu/clip-runtime/internals';
 // five shapes in eight colours, small or large, at one of five positions, on a plain background
 // of another colour. A caption that leaves the background unsaid means a plain white or black
 // one, as "a red circle" would in clip art: so the prompt "a red circle" asks for red on a neutral

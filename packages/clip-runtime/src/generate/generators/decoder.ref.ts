@@ -3,7 +3,7 @@
 import { placementFrame, type DecoderWeights } from './decoder-weights.js';
 
 /** Float64 forward of a decoder on the CPU. */
-export function decoderReference(wts: DecoderWeights, z: Float32Array): Float64Array {
+export function decoderReference(wts: DecoderWeights, z: Float32Array, size?: readonly [number, number]): Float64Array {
   const a = wts.architecture;
   const t = wts.tensors;
   const leaky = (v: number) => (v > 0 ? v : 0.2 * v);
@@ -19,7 +19,7 @@ export function decoderReference(wts: DecoderWeights, z: Float32Array): Float64A
   for (let j = 0; j < (a.mapping?.length ?? 0); j++) h = linear(h, `mapping.${j}`);
   if (a.kind === 'pixel') {
     // one MLP per pixel on cat([x, y] (or in the image's frame), style), then cat([h, style]) at every layer
-    const [H, W] = a.size;
+    const [H, W] = size ?? a.size; // drawn at any size: the pixel centres span (−1, 1)
     const out = new Float64Array(3 * H * W);
     for (let i = 0; i < H; i++)
       for (let j = 0; j < W; j++) {

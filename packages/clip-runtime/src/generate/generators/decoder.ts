@@ -17,8 +17,9 @@
 // coordinates the latent places, turns and scales (a spatial transformer's affine map); then per
 // layer h = leaky_relu(Linear(cat([h, s]))); rgb = sigmoid(to_rgb(h)). In its frame every shape is
 // drawn at one place and size, so the MLP can learn each shape once, not once per place. With
-// "fourier" it also reads sin and cos of 2ʲπ·(u, v): without them it learned circles and rings but
-// drew squares, triangles and stars as discs (README). A composite one (decoder-tiny) draws a
+// "fourier" it also reads sin and cos of 2ʲπ·(u, v), so that corners are within an MLP's easy
+// reach (see fourierFeatures). Being a function of the pixel centres' coordinates, it draws at any
+// size (decoderAtSize), however large it was trained. A composite one (decoder-tiny) draws a
 // coverage α = to_alpha(h) instead and blends two colours the style names, rgb = bg + σ(α)·(fg − bg),
 // (fg, bg) = sigmoid(colors(s)), as a sprite over a backdrop (AIR, Eslami et al. 2016): its training
 // can teach the coverage the shape alone.
@@ -38,7 +39,7 @@ import {
   type DecoderWeights,
   type PixelDecoderArchitecture,
 } from './decoder-weights.js';
-import { disposeAll, type Generator, type GeneratorContext, type GeneratorFactory } from './types.js';
+import { disposeAll, type Generator, type GeneratorContext, type GeneratorFactory, sizeOf } from './types.js';
 
 export * from './decoder-weights.js';
 
@@ -60,6 +61,22 @@ export function appendCoordinates(x: Tensor): Tensor {
   for (let b = 0; b < B; b++)
     for (let p = 0; p < H * W; p++) [grid[(b * 2 + 0) * H * W + p], grid[(b * 2 + 1) * H * W + p]] = [centres[2 * p]!, centres[2 * p + 1]!];
   return tidy(() => ops.concat([x, Tensor.from(grid, [B, 2, H, W], { runtime: x.rt })], 1));
+}
+
+/**
+ * The architecture drawing at `size` [H, W]: a pixel decoder is a function of the pixel centres'
+ * coordinates (−1 … 1 across the image), so it renders at any resolution; a conv decoder's
+ * upsampling stack fixes its size, and another one is an error.
+ */
+export function decoderAtSize(a: DecoderArchitecture, size?: readonly [number, number]): DecoderArchitecture {
+  if (!size) return a;
+  if (a.kind === 'pixel') return { ...a, size: [size[0], size[1]] as [number, number] };
+  const [h, w] = decoderOutputSize(a);
+  if (size[0] !== h || size[1] !== w)
+    throw new Error(
+      `decoder: this conv decoder's weights fix its images at ${h}×${w}; it cannot draw ${size[0]}×${size[1]} (a pixel decoder can)`,
+    );
+  return a;
 }
 
 /**
@@ -262,8 +279,11 @@ export const DECODER_INIT_CANDIDATES = 16;
 export interface DecoderOptions {
   /** the latent size; checked against the file's, or the random decoder's (default 64) */
   latentDim?: number;
-  /** for a random decoder (no weights given): the output side (default 32) */
-  size?: number;
+  /**
+   * The image's side in pixels (or [height, width]): a pixel decoder draws at any size; a conv
+   * decoder only at its weights' size. Default: the weights' size; a random decoder's is 32.
+   */
+  size?: number | readonly [number, number];
   /** initial latent [latent_dim]; default Normal(0, latentStd) from the run's seed */
   latent?: Float32Array | readonly number[];
   latentStd?: number;
@@ -282,7 +302,7 @@ export function decoder(source?: DecoderSource, opts: DecoderOptions = {}): Gene
     // the embedded decoder's file, found when the generator is created
     return {
       kind: 'decoder',
-      size: undefined,
+      size: opts.size === undefined ? undefined : sizeOf('decoder', opts.size),
       async create(ctx: GeneratorContext): Promise<Generator> {
         const file = await (await embeddedModelFiles('decoder-tiny')).source('decoder.safetensors');
         try {
@@ -293,16 +313,17 @@ export function decoder(source?: DecoderSource, opts: DecoderOptions = {}): Gene
       },
     };
   }
+  const size = opts.size === undefined ? undefined : sizeOf('decoder', opts.size);
   const inMemory =
     source === undefined
-      ? randomDecoderWeights(decoderArchitecture({ latentDim: opts.latentDim, size: opts.size }), opts.weightsSeed)
+      ? randomDecoderWeights(decoderArchitecture({ latentDim: opts.latentDim, size: size?.[0] }), opts.weightsSeed)
       : isWeights(source)
         ? source
         : undefined;
   if (inMemory) checkLatent(inMemory.architecture, opts);
   return {
     kind: 'decoder',
-    size: inMemory ? decoderOutputSize(checkArchitecture(inMemory.architecture)) : undefined,
+    size: inMemory ? decoderOutputSize(decoderAtSize(checkArchitecture(inMemory.architecture), size)) : size,
     async create(ctx: GeneratorContext): Promise<Generator> {
       const w = inMemory ?? (await readDecoderWeights(source as Exclude<DecoderSource, DecoderWeights>));
       const a = w.architecture;
@@ -324,10 +345,11 @@ function checkLatent(a: DecoderArchitecture, opts: DecoderOptions): void {
 }
 
 function buildDecoder(w: DecoderWeights, ctx: GeneratorContext, opts: DecoderOptions): Generator {
-  const a = checkArchitecture(w.architecture);
+  const weights = checkArchitecture(w.architecture);
+  const a = decoderAtSize(weights, opts.size === undefined ? undefined : sizeOf('decoder', opts.size));
   const rt = ctx.runtime;
   const t = Object.fromEntries(
-    decoderTensorShapes(a).map(([name, shape]) => [name, Tensor.from(w.tensors[name].data, shape, { runtime: rt })]),
+    decoderTensorShapes(weights).map(([name, shape]) => [name, Tensor.from(w.tensors[name].data, shape, { runtime: rt })]),
   );
   const random: Random = ctx.random;
   const init = opts.latent ? Float32Array.from(opts.latent) : randn(a.latent_dim, random, opts.latentStd ?? 1);

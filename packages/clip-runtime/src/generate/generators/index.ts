@@ -45,6 +45,7 @@ export {
   decoder,
   decoderArchitecture,
   decoderOutputSize,
+  decoderAtSize,
   decoderTensorShapes,
   randomDecoderWeights,
   readDecoderWeights,

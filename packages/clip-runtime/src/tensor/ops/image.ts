@@ -4,7 +4,7 @@ import * as K from '@clipgpu/kernels';
 import { record } from '../autograd.js';
 import type { Tensor } from '../tensor.js';
 import { linear } from './matmul.js';
-import { permute, reshape } from './shape.js';
+import { permute, reshape } from './layout.js';
 import { emptyLike, f32, fail, fmt } from './util.js';
 
 export interface ResizeOptions {

@@ -1,7 +1,10 @@
-// The ops CLIP and generators are built from; each records its backward rule when a gradient is needed.
+// The ops CLIP and generators are built from, one file per kernel family; each records its
+// backward rule when a gradient is needed.
 export * from './elementwise.js';
 export * from './matmul.js';
-export * from './nn.js';
+export * from './attention.js';
+export * from './layernorm.js';
+export * from './softmax.js';
 export * from './reduce.js';
-export * from './shape.js';
+export * from './layout.js';
 export * from './image.js';

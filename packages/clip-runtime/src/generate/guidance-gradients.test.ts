@@ -3,16 +3,8 @@
 // each evaluation), through the pixels (+ TV) and Fourier generators.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, loadClip, noGrad, tidy, type Clip } from '@clipgpu/clip-runtime';
-import {
-  Cutouts,
-  encodePrompts,
-  fourier,
-  guidanceLoss,
-  pixels,
-  stream,
-  type Generator,
-} from '../../packages/clip-runtime/src/generate/index.js';
-import { checkDirectional, TINY } from './helpers.js';
+import { Cutouts, encodePrompts, fourier, guidanceLoss, pixels, stream, type Generator } from './index.js';
+import { checkDirectional, TINY } from '../testing/generate.js';
 
 const rt = await init();
 let clip: Clip;

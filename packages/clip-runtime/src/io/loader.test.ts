@@ -3,9 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { init, loadClip, memoryFiles, Tensor, writeSafetensors } from '@clipgpu/clip-runtime';
+import { FIXTURES } from '../testing/toy-model.js';
 
 const rt = await init();
-const FIX = new URL('../fixtures/', import.meta.url).pathname;
+const FIX = `${FIXTURES}/`;
 const MODEL = `${FIX}clip/tiny-quickgelu`;
 const modelBytes = new Uint8Array(readFileSync(`${MODEL}/model.safetensors`));
 const config = readFileSync(`${MODEL}/config.json`, 'utf8');

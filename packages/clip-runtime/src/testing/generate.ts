@@ -3,11 +3,11 @@
 import { expect } from 'vitest';
 import { directionalDifference, dot } from '@clipgpu/kernels/testing';
 import { bytesSource, noGrad, readHeader, readTensorF32, type Tensor } from '@clipgpu/clip-runtime';
-import { mulberry32, randn } from '../../packages/clip-runtime/src/generate/index.js';
+import { mulberry32, randn } from '../generate/random.js';
 
-import { FIXTURES } from '../helpers/toy-model.js';
+import { FIXTURES } from './toy-model.js';
 
-export { FIXTURES, TINY } from '../helpers/toy-model.js';
+export { FIXTURES, TINY } from './toy-model.js';
 export { relL2 } from '@clipgpu/kernels/testing';
 
 export async function generateFixture() {

@@ -1,10 +1,11 @@
 // A copy of the tiny fixture CLIP with a toy tokenizer (every byte symbol mapped into its 99-token
 // vocabulary), so commands and APIs that take text can run on it.
-import { byteSymbols } from '../../packages/clip-runtime/src/io/tokenizer.js';
+import { byteSymbols } from '../io/tokenizer.js';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const FIXTURES = new URL('../fixtures', import.meta.url).pathname;
+// the PyTorch fixtures are the repository's, shared with the parity suite (test/fixtures/)
+export const FIXTURES = new URL('../../../../test/fixtures', import.meta.url).pathname;
 export const TINY = `${FIXTURES}/clip/tiny-quickgelu`;
 
 /** Writes the tiny model plus vocab.json/merges.txt into `dir` (created) and returns it. */

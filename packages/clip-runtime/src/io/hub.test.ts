@@ -9,9 +9,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchModel, hubModelFiles, isRepoId } from '../../packages/clip-runtime/src/io/hub.js';
+import { fetchModel, hubModelFiles } from './hub-cache.node.js';
+import { isRepoId } from './hub.js';
+import { TINY } from '../testing/toy-model.js';
 
-const FIXTURE = path.join(__dirname, '../fixtures/clip/tiny-quickgelu');
+const FIXTURE = TINY;
 const REPO = 'clipgpu-test/tiny-quickgelu';
 const files: Record<string, Buffer> = {
   'config.json': readFileSync(path.join(FIXTURE, 'config.json')),

@@ -3,16 +3,8 @@
 // normalization → image tower → prompt losses (spherical + TV, cosine) → the latent's gradient.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, loadClip, Tensor, tidy, type Clip } from '@clipgpu/clip-runtime';
-import {
-  Cutouts,
-  encodePrompts,
-  guidanceLoss,
-  pixels,
-  sphericalDistance,
-  stream,
-  type Target,
-} from '../../packages/clip-runtime/src/generate/index.js';
-import { generateFixture, relL2, TINY } from './helpers.js';
+import { Cutouts, encodePrompts, guidanceLoss, pixels, sphericalDistance, stream, type Target } from './index.js';
+import { generateFixture, relL2, TINY } from '../testing/generate.js';
 
 const rt = await init();
 let clip: Clip;

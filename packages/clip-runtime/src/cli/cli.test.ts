@@ -6,10 +6,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeToyModel } from '../helpers/toy-model.js';
+import { FIXTURES, writeToyModel } from '../testing/toy-model.js';
 
-const CLI = new URL('../../packages/clip-runtime/dist/node/cli.js', import.meta.url).pathname;
-const IMAGES = new URL('../fixtures/preprocess/', import.meta.url).pathname;
+const CLI = new URL('../../dist/node/cli.js', import.meta.url).pathname;
+const IMAGES = `${FIXTURES}/preprocess/`;
 const dir = mkdtempSync(join(tmpdir(), 'clipgpu-cli-'));
 const model = writeToyModel(join(dir, 'model'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -24,9 +24,9 @@ import {
   writeDecoderWeights,
   type Generator,
   type GeneratorFactory,
-} from '../../packages/clip-runtime/src/generate/index.js';
-import { checkDirectional, generateFixture, relL2 } from './helpers.js';
-import { decoderReference } from '../../packages/clip-runtime/src/generate/generators/decoder.ref.js';
+} from '../index.js';
+import { checkDirectional, generateFixture, relL2 } from '../../testing/generate.js';
+import { decoderReference } from './decoder.ref.js';
 
 const rt = await init();
 const ctx = (seed = 0) => ({ runtime: rt, seed, random: stream(seed, 'init') });
@@ -199,6 +199,33 @@ describe('decoder', () => {
     g.dispose();
     // in memory: the size is known up front
     expect(decoder(wts).size).toEqual([8, 8]);
+  });
+
+  it('a pixel decoder draws at any size, as the float64 reference at those pixel centres; a conv decoder only at its own', async () => {
+    const z = Float32Array.from({ length: 6 }, (_, i) => Math.sin(i + 0.5));
+    for (const [name, a] of [
+      ['framed composite', compositeArch],
+      ['plain pixel', pixelArch],
+    ] as const) {
+      const wts = randomDecoderWeights(a, 2);
+      for (const size of [
+        [16, 16],
+        [5, 12],
+      ] as const) {
+        const factory = decoder(wts, { latent: z, size: [size[0], size[1]] });
+        expect(factory.size, name).toEqual(size);
+        const g = await make(factory);
+        const img = await rendered(g);
+        expect(img.length, `${name} ${size}`).toBe(3 * size[0] * size[1]);
+        expect(relL2(img, decoderReference(wts, z, size)), `${name} ${size}`).toBeLessThan(1e-5);
+        g.dispose();
+      }
+    }
+    const conv = randomDecoderWeights(arch, 1);
+    expect(decoder(conv, { size: 8 }).size).toEqual([8, 8]);
+    expect(() => decoder(conv, { size: 16 })).toThrow(/this conv decoder's weights fix its images at 8×8; it cannot draw 16×16/);
+    await expect(decoder(writeDecoderWeights(conv), { size: 16 }).create(ctx())).rejects.toThrow(/fix its images at 8×8/);
+    expect(() => decoder(conv, { size: 0 })).toThrow(/'size' must be a positive integer/);
   });
 
   it('says what is wrong with a weights file or options', async () => {

@@ -6,15 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage, init } from '@clipgpu/clip-runtime';
-import { UsageError } from '../../packages/clip-runtime/src/cli/common.js';
-import { framePath, runGenerateCli } from '../../packages/clip-runtime/src/cli/generate.js';
-import {
-  decoderArchitecture,
-  randomDecoderWeights,
-  writeDecoderWeights,
-  type GenerateState,
-} from '../../packages/clip-runtime/src/generate/index.js';
-import { writeToyModel } from '../helpers/toy-model.js';
+import { UsageError } from './common.js';
+import { framePath, runGenerateCli } from './generate.js';
+import { decoderArchitecture, randomDecoderWeights, writeDecoderWeights, type GenerateState } from '../generate/index.js';
+import { writeToyModel } from '../testing/toy-model.js';
 
 await init();
 const dir = mkdtempSync(join(tmpdir(), 'clipgpu-generate-'));
@@ -126,6 +121,29 @@ describe('clipgpu generate', () => {
     expect((await png(out)).width).toBe(16);
   });
 
+  it('draws with the embedded pixel decoder at the --size asked for', async () => {
+    const out = join(dir, 'decoded-48.png');
+    const r = await cli([
+      'a dog',
+      '--model',
+      model,
+      '--generator',
+      'decoder',
+      '--size',
+      '48',
+      '--steps',
+      '1',
+      '--cutn',
+      '2',
+      '--out',
+      out,
+      '--quiet',
+    ]);
+    expect(r.stderr).toBe('');
+    const image = await png(out);
+    expect([image.width, image.height]).toEqual([48, 48]);
+  });
+
   it('rejects bad input with a one-line reason (a UsageError: exit code 2)', async () => {
     const bad = async (args: string[], re: RegExp) => {
       const err = await cli(args).then(
@@ -139,7 +157,6 @@ describe('clipgpu generate', () => {
     await bad([...m], /give a prompt/);
     await bad(['', ...m], /prompt 1 of "" is empty/);
     await bad(['x', ...m, '--generator', 'vqgan'], /unknown generator 'vqgan'/);
-    await bad(['x', ...m, '--generator', 'decoder', '--size', '64'], /--size does not apply to a decoder/);
     await bad(['x', ...m, '--generator', `decoder:${join(dir, 'none.safetensors')}`], /no such file/);
     await bad(
       ['x', ...m, '--generator', `decoder:${join(dir, 'decoder.safetensors')}`, '--size', '64'],

@@ -2,15 +2,8 @@
 // stop() and break keep the latest image, every kind of prompt works, and bad input says why.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, loadClip, ops, Tensor, tidy, type Clip } from '@clipgpu/clip-runtime';
-import {
-  generate,
-  generators,
-  parsePrompts,
-  type GenerateOptions,
-  type GenerateState,
-  type Generator,
-} from '../../packages/clip-runtime/src/generate/index.js';
-import { TINY } from './helpers.js';
+import { generate, generators, parsePrompts, type GenerateOptions, type GenerateState, type Generator } from './index.js';
+import { TINY } from '../testing/generate.js';
 
 const rt = await init();
 let clip: Clip;

@@ -1,4 +1,5 @@
-// Shape ops: reshape (a view), permute, slice, concat, and embedding lookup, with backward rules.
+// Layout ops (the layout kernel family): reshape, permute, slice, concat and embedding,
+// forward and backward.
 import * as K from '@clipgpu/kernels';
 import { record } from '../autograd.js';
 import { resolveShape, sizeOf, type Tensor } from '../tensor.js';
@@ -117,22 +118,42 @@ export function concat(xs: readonly Tensor[], axis: number): Tensor {
   );
 }
 
-/** table[ids] for int32 ids of any shape → [...ids.shape, dim]. ids are checked against the table size. */
-export function embedding(table: Tensor, ids: Tensor, idValues?: ArrayLike<number>): Tensor {
-  f32('embedding', 'table', table);
+/**
+ * table[ids] for int32 ids of any shape → [...ids.shape, dim]; ids are checked against the table
+ * size. A table too large for one binding comes as its row blocks, in order (see loadWeights):
+ * each block fills the rows whose ids it holds, and gets its own gradient.
+ */
+export function embedding(table: Tensor | readonly Tensor[], ids: Tensor, idValues?: ArrayLike<number>): Tensor {
+  const blocks = (Array.isArray(table) ? table : [table]) as readonly Tensor[];
+  if (!blocks.length) fail('embedding', 'the table has no row blocks');
+  for (const b of blocks) {
+    f32('embedding', 'table', b);
+    if (b.shape.length !== 2 || b.shape[1] !== blocks[0]!.shape[1])
+      fail('embedding', `table blocks must be [rows, dim] of one dim, got ${blocks.map((t) => fmt(t.shape)).join(', ')}`);
+  }
   if (ids.dtype !== 'i32') fail('embedding', `ids must be int32, got ${ids.dtype}`);
-  if (table.shape.length !== 2) fail('embedding', `table must be [vocab, dim], got ${fmt(table.shape)}`);
-  const [vocab, dim] = table.shape;
+  const dim = blocks[0]!.shape[1]!;
+  const firsts = blocks.map((_, i) => blocks.slice(0, i).reduce((s, b) => s + b.shape[0]!, 0));
+  const vocab = firsts[firsts.length - 1]! + blocks[blocks.length - 1]!.shape[0]!;
   if (idValues) {
     for (let i = 0; i < idValues.length; i++)
       if (!(idValues[i] >= 0 && idValues[i] < vocab))
         fail('embedding', `id ${idValues[i]} at position ${i} is outside the vocabulary of ${vocab}`);
   }
-  const y = emptyLike(table, [...ids.shape, dim]);
-  K.embedding(table.rt.gpu, table.buffer, ids.buffer, y.buffer, ids.size, dim, vocab);
-  return record('embedding', y, [table, ids], [ids], (g, [is]) => {
-    const dt = emptyLike(g, table.shape);
-    K.embeddingBackward(g.rt.gpu, is.buffer, g.buffer, dt.buffer, is.size, dim, vocab, { zero: true });
-    return [dt, null];
-  });
+  const y = emptyLike(blocks[0]!, [...ids.shape, dim]);
+  blocks.forEach((b, i) =>
+    K.embedding(b.rt.gpu, b.buffer, ids.buffer, y.buffer, ids.size, dim, vocab, { first: firsts[i], rows: b.shape[0] }),
+  );
+  return record('embedding', y, [...blocks, ids], [ids], (g, [is]) => [
+    ...blocks.map((b, i) => {
+      const dt = emptyLike(g, b.shape);
+      K.embeddingBackward(g.rt.gpu, is.buffer, g.buffer, dt.buffer, is.size, dim, vocab, {
+        zero: true,
+        first: firsts[i],
+        rows: b.shape[0],
+      });
+      return dt;
+    }),
+    null,
+  ]);
 }
