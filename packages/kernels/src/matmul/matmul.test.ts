@@ -2,19 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { packF16, roundToF16 } from '../f16.js';
 import { TOLERANCE } from '../tolerances.js';
 import { Gpu } from '../gpu.js';
-import {
-  dot,
-  expectClose,
-  expectGolden,
-  expectKernelError,
-  finiteDifferences,
-  freshSeed,
-  poisoned,
-  randn,
-  rng,
-  testGpu,
-  withFeature,
-} from '../testing.js';
+import { expectClose, expectGolden, expectKernelError, freshSeed, poisoned, randn, rng, testGpu, withFeature } from '../testing.js';
 import {
   MATMUL_CONFIGS,
   NARROW_CONFIGS,
@@ -32,7 +20,7 @@ import {
 } from './matmul.js';
 import goldenQuad from './golden/matmul_quad_q4x4_x_wt_bias.wgsl';
 import { matmulBackward } from './matmul_backward.js';
-import { matmulBackwardRef, matmulPreActivationRef, matmulRef, type MatmulEpilogueValues } from './matmul.ref.js';
+import { matmulOperands, matmulPreActivationRef, matmulRef, matmulSizes, type MatmulEpilogueValues } from './matmul.ref.js';
 
 const gpu = await testGpu();
 // Small and odd shapes run on small tiles of both kernels, which compile in a fraction of the time
@@ -63,22 +51,8 @@ interface Case {
   config?: MatmulConfig;
 }
 
-const sizes = (s: MatmulShape) => {
-  const batch = s.batch ?? 1;
-  return { a: (s.broadcastA ? 1 : batch) * s.M * s.K, b: (s.broadcastB ? 1 : batch) * s.K * s.N, c: batch * s.M * s.N };
-};
-
-/** Random operands for a case, scaled so every output is O(1). */
-function operands(c: Case, seed: number) {
-  const r = rng(seed);
-  const n = sizes(c.shape);
-  return {
-    a: randn(n.a, r),
-    b: randn(n.b, r, 1 / Math.sqrt(c.shape.K)),
-    bias: c.bias ? randn(c.shape.N, r) : undefined,
-    residual: c.residual ? randn(n.c, r) : undefined,
-  };
-}
+const sizes = matmulSizes;
+const operands = (c: Case, seed: number) => matmulOperands(c.shape, seed, { bias: c.bias, residual: !!c.residual });
 
 const FORWARD: Case[] = [
   { name: '1×7×3', config: SMALL, shape: { M: 1, N: 7, K: 3 } },
@@ -232,6 +206,43 @@ describe('generated source', () => {
   });
 });
 
+describe("compute 'f16' (shader-f16)", () => {
+  // f16 operands and products, f32 sums: against the reference on f16-rounded operands
+  const cases: Case[] = [
+    { name: 'x·Wᵀ + bias, 37×72×44 on 8×8 tiles', config: TILED_CONFIGS[4], shape: { M: 37, N: 72, K: 44, transB: true }, bias: true },
+    { name: 'ragged batch 2, transA, gelu', config: SMALL, shape: { batch: 2, M: 9, N: 13, K: 30, transA: true }, activation: 'gelu' },
+  ];
+  const run = async (c: Case) => {
+    const seed = freshSeed();
+    const x = operands(c, seed);
+    const n = sizes(c.shape);
+    const [A, B, C] = [gpu.upload(x.a), gpu.upload(x.b), poisoned(gpu, n.c)];
+    const BIAS = x.bias && gpu.upload(x.bias);
+    matmul(gpu, A, B, C, c.shape, { bias: BIAS, activation: c.activation, compute: 'f16' }, c.config);
+    const ref = matmulRef(roundToF16(x.a), roundToF16(x.b), c.shape, { bias: x.bias, activation: c.activation });
+    expectClose(`${c.name} c`, await gpu.readF32(C, n.c), ref, TOLERANCE.f16Compute, seed);
+    [A, B, C, BIAS].forEach((b) => b && gpu.destroyBuffer(b));
+  };
+  for (const c of cases)
+    it(c.name, () =>
+      withFeature(
+        gpu,
+        'shader-f16',
+        `compute 'f16': ${c.name}`,
+        () => run(c),
+        () => {
+          const n = sizes(c.shape);
+          const [A, B, C] = [n.a, n.b, n.c].map((k) => gpu.createBuffer(k * 4));
+          try {
+            matmul(gpu, A, B, C, c.shape, { compute: 'f16' }, c.config);
+          } finally {
+            [A, B, C].forEach((b) => gpu.destroyBuffer(b));
+          }
+        },
+      ),
+    );
+});
+
 describe('matmulF16', () => {
   const cases: Case[] = [
     { name: 'QKV 50×768 · [768,768]ᵀ f16 + bias', shape: { M: 50, N: 768, K: 768, transB: true }, bias: true },
@@ -254,112 +265,6 @@ describe('matmulF16', () => {
   for (const c of cases)
     for (const config of configsOf(c.config))
       it(c.name + label(config), () => onConfig(config, c.name, () => f16(c, config), attempt(c.shape, config)));
-});
-
-interface BackwardCase extends Case {
-  grads: ('da' | 'db' | 'dbias')[];
-}
-
-describe('matmulBackward', () => {
-  const cases: BackwardCase[] = [
-    {
-      name: 'batch 3, broadcastB, transB, bias, quickGelu (dB as one product over batch·M)',
-      shape: { batch: 3, M: 77, N: 64, K: 96, transB: true, broadcastB: true },
-      bias: true,
-      activation: 'quickGelu',
-      grads: ['da', 'db', 'dbias'],
-    },
-    {
-      name: 'batch 2, transA, broadcastB, gelu, alpha (dB summed per batch)',
-      shape: { batch: 2, M: 10, N: 12, K: 7, transA: true, broadcastB: true },
-      activation: 'gelu',
-      alpha: 0.5,
-      grads: ['da', 'db', 'dbias'],
-      tol: TOLERANCE.f32Transcendental,
-    },
-    {
-      name: 'batch 2, broadcastA, transB (dA summed per batch)',
-      shape: { batch: 2, M: 9, N: 8, K: 12, broadcastA: true, transB: true },
-      grads: ['da', 'db'],
-    },
-    {
-      name: 'batch 2, transA, transB, alpha, dA only',
-      shape: { batch: 2, M: 16, N: 20, K: 24, transA: true, transB: true },
-      alpha: 0.25,
-      grads: ['da'],
-    },
-    // a Linear over 700 tokens into 6 features: dW sums over the 700 tokens (split-K)
-    {
-      name: 'transB, 700 rows into 6 features, bias (dB by split-K)',
-      shape: { M: 700, N: 6, K: 10, transB: true },
-      bias: true,
-      grads: ['da', 'db', 'dbias'],
-    },
-  ];
-  for (const c of cases)
-    for (const config of configsOf(SMALL))
-      it(c.name + label(config), () => onConfig(config, c.name, () => backward(c, config), attempt(c.shape, config)));
-
-  async function backward(c: BackwardCase, config?: MatmulConfig) {
-    const seed = freshSeed();
-    const x = operands(c, seed);
-    const n = sizes(c.shape);
-    const dc = randn(n.c, rng(seed + 1));
-    const ep: MatmulEpilogueValues = { bias: x.bias, activation: c.activation, alpha: c.alpha };
-    const A = gpu.upload(x.a),
-      B = gpu.upload(x.b),
-      DC = gpu.upload(dc);
-    const PRE = c.activation ? gpu.upload(Float32Array.from(matmulPreActivationRef(x.a, x.b, c.shape, ep))) : undefined;
-    const out = { da: poisoned(gpu, n.a), db: poisoned(gpu, n.b), dbias: poisoned(gpu, c.shape.N) };
-    const grads = Object.fromEntries(c.grads.map((g) => [g, out[g]]));
-    matmulBackward(gpu, { a: A, b: B, dc: DC, preActivation: PRE, activation: c.activation, alpha: c.alpha, ...grads }, c.shape, config);
-    const ref = matmulBackwardRef(x.a, x.b, dc, c.shape, ep);
-    for (const g of c.grads)
-      expectClose(`${c.name}${label(config)} ${g}`, await gpu.readF32(out[g], ref[g].length), ref[g], c.tol ?? TOLERANCE.f32Backward, seed);
-    if (!c.grads.includes('db')) expect(Number.isNaN((await gpu.readF32(out.db, 1))[0])).toBe(true);
-    [A, B, DC, PRE, out.da, out.db, out.dbias].forEach((b) => b && gpu.destroyBuffer(b));
-  }
-
-  it('reference backward agrees with finite differences', () => {
-    const seed = freshSeed();
-    const shapes: [MatmulShape, MatmulEpilogueValues][] = [
-      [{ M: 3, N: 4, K: 5 }, {}],
-      [
-        { batch: 2, M: 3, N: 2, K: 4, transA: true, transB: true, broadcastB: true },
-        { activation: 'quickGelu', alpha: 0.7 },
-      ],
-      [{ batch: 3, M: 2, N: 3, K: 2, broadcastA: true }, { activation: 'gelu' }],
-    ];
-    for (const [s, e] of shapes) {
-      const r = rng(seed);
-      const n = sizes(s);
-      const a = randn(n.a, r),
-        b = randn(n.b, r),
-        bias = randn(s.N, r),
-        w = randn(n.c, r);
-      const ep = { ...e, bias };
-      const ref = matmulBackwardRef(a, b, w, s, ep);
-      const what = `${JSON.stringify(s)} seed ${seed}`;
-      expectClose(
-        `${what} da`,
-        ref.da,
-        finiteDifferences((p) => dot(matmulRef(p, b, s, ep), w), a),
-        TOLERANCE.finiteDifference,
-      );
-      expectClose(
-        `${what} db`,
-        ref.db,
-        finiteDifferences((p) => dot(matmulRef(a, p, s, ep), w), b),
-        TOLERANCE.finiteDifference,
-      );
-      expectClose(
-        `${what} dbias`,
-        ref.dbias,
-        finiteDifferences((p) => dot(matmulRef(a, b, s, { ...ep, bias: p }), w), bias),
-        TOLERANCE.finiteDifference,
-      );
-    }
-  });
 });
 
 describe('wrong calls', () => {

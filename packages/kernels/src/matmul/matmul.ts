@@ -38,6 +38,11 @@ export interface MatmulEpilogue {
   preActivation?: BufferArg;
   /** scale of A·B before the bias (default 1) */
   alpha?: number;
+  /**
+   * 'f16': the operands are rounded to f16 and multiplied in f16, the products summed in f32
+   * (needs the `shader-f16` feature; the tiled kernel only). Default 'f32'.
+   */
+  compute?: 'f32' | 'f16';
 }
 export interface MatmulGrads {
   da?: BufferArg;

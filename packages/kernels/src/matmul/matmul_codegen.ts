@@ -21,6 +21,8 @@ export interface Variant {
   bias: boolean;
   residual: 'none' | 'separate' | 'inplace';
   pre: boolean;
+  /** products in f16 (shader-f16), summed in f32: tiled kernel only */
+  f16Compute: boolean;
 }
 
 export const XYZW = ['x', 'y', 'z', 'w'];
@@ -162,11 +164,12 @@ fn load_${x}_tile(li: u32, k0: u32, p0: u32, base: u32) {
 }`;
 }
 
-// The workgroup tiles, stored k-major as vec4s, and put_a/put_b(k, pq, v): store p-quad pq of row k.
-const SHARED = `var<workgroup> As: array<vec4<f32>, TK * BM4>;
-var<workgroup> Bs: array<vec4<f32>, TK * BN4>;
-fn put_a(k: u32, pq: u32, v: vec4<f32>) { As[k * BM4 + pq] = v; }
-fn put_b(k: u32, pq: u32, v: vec4<f32>) { Bs[k * BN4 + pq] = v; }`;
+// The workgroup tiles, stored k-major as vec4s (of f16 when the products are f16), and
+// put_a/put_b(k, pq, v): store p-quad pq of row k.
+const shared = (t: string) => `var<workgroup> As: array<vec4<${t}>, TK * BM4>;
+var<workgroup> Bs: array<vec4<${t}>, TK * BN4>;
+fn put_a(k: u32, pq: u32, v: vec4<f32>) { As[k * BM4 + pq] = vec4<${t}>(v); }
+fn put_b(k: u32, pq: u32, v: vec4<f32>) { Bs[k * BN4 + pq] = vec4<${t}>(v); }`;
 
 /** The WGSL of the tiled kernel for one variant and config. */
 export function tiledSource(v: Variant, c: TiledConfig): string {
@@ -178,7 +181,10 @@ export function tiledSource(v: Variant, c: TiledConfig): string {
     'let bo = kk * BN4 + tx;',
     ...range(c.tm / 4).map((i) => `let a${i} = As[ao${plus(i)}];`),
     ...range(tn4).map((j) => `let b${j} = Bs[bo${plus(j * c.wgx)}];`),
-    ...each((i, j) => `${acc(i, j)} += a${i >> 2}.${XYZW[i & 3]} * b${j};`),
+    ...each((i, j) => {
+      const product = `a${i >> 2}.${XYZW[i & 3]} * b${j}`;
+      return `${acc(i, j)} += ${v.f16Compute ? `vec4<f32>(${product})` : product};`;
+    }),
   ];
   // one store4 call site in a loop: unrolled, every call would inline the epilogue again
   const store = `var res: array<vec4<f32>, ${c.tm * tn4}>;
@@ -202,11 +208,11 @@ const BN4 = ${(c.wgx * c.tn) / 4}u;
 const NT = ${c.wgx * c.wgy}u;`;
   const body = fillSlots('matmul', skeleton, {
     BINDINGS: bindingsSource(v, v.vecA ? 'vec4<f32>' : 'f32'),
-    SHARED,
+    SHARED: shared(v.f16Compute ? 'f16' : 'f32'),
     FUNCTIONS: [tileLoaderSource('a', v, c), tileLoaderSource('b', v, c), epilogueSource(v)].join('\n\n'),
     DECLARE: each((i, j) => `var ${acc(i, j)} = vec4<f32>();`).join('\n'),
     ACCUMULATE: accumulate.join('\n'),
     STORE: store,
   });
-  return `${activations}\n${header}\n${body}`;
+  return `${v.f16Compute ? 'enable f16;\n' : ''}${activations}\n${header}\n${body}`;
 }

@@ -60,6 +60,7 @@ export function variantFor(f16: boolean, s: MatmulShape, ep: MatmulEpilogue, inp
     bias: !!ep.bias,
     residual: ep.residual ? (inplace ? 'inplace' : 'separate') : 'none',
     pre: !!ep.preActivation,
+    f16Compute: ep.compute === 'f16',
   };
 }
 
@@ -71,7 +72,8 @@ export function variantFor(f16: boolean, s: MatmulShape, ep: MatmulEpilogue, inp
  * by sum_columns in a fixed order: deterministic. Returns the number of chunks, 1 for no split.
  */
 function splitCount(s: MatmulShape, batch: number, ep: MatmulEpilogue, config: MatmulConfig, f16: boolean, off: Offsets): number {
-  if (f16 || batch !== 1 || ep.bias || ep.preActivation || (ep.activation ?? 'none') !== 'none' || off.c !== 0) return 1;
+  if (f16 || ep.compute === 'f16' || batch !== 1 || ep.bias || ep.preActivation || (ep.activation ?? 'none') !== 'none' || off.c !== 0)
+    return 1;
   if (!(s.transA || s.M === 1) || !(!s.transB || s.N === 1)) return 1;
   const t = tileOf(config);
   const tiles = Math.ceil(s.M / t.rows) * Math.ceil(s.N / t.cols);
@@ -162,6 +164,13 @@ export function launch(
   for (const [name, x] of [...named.slice(0, 3), ['residual', ep.residual] as const])
     if (pb && x && whole(x).buffer === pb) throw new KernelError(kernel, `output 'preActivation' shares a buffer with '${name}'`);
 
+  const compute = ep.compute ?? 'f32';
+  if (compute !== 'f32' && compute !== 'f16') throw new KernelError(kernel, `unknown compute '${compute}' (use 'f32' or 'f16')`);
+  if (compute === 'f16') {
+    if (!gpu.adapter.features?.includes('shader-f16'))
+      throw new KernelError(kernel, "compute 'f16' needs the 'shader-f16' feature, which this device lacks");
+    if (isQuad(config)) throw new KernelError(kernel, `compute 'f16' runs on the tiled kernel, not config ${config.name}`);
+  }
   const chunks = maySplit ? splitCount(s, batch, ep, config, f16, off) : 1;
   if (chunks > 1) {
     launchSplitK(gpu, a, b, c, s, ep, config, off, chunks);
