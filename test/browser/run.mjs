@@ -27,8 +27,11 @@ const HERE = join(ROOT, 'test/browser');
 const REQUIRED_TEST_FILES = [
   'packages/kernels/src/elementwise/elementwise.test.ts',
   'packages/kernels/src/matmul/matmul.test.ts',
+  'packages/kernels/src/matmul/matmul_backward.test.ts',
   'packages/kernels/src/attention/attention.test.ts',
   'packages/kernels/src/layernorm/layernorm.test.ts',
+  'packages/kernels/src/softmax/softmax.test.ts',
+  'packages/kernels/src/reduce/reduce.test.ts',
 ];
 /**
  * Tests that import the built packages ('@clipgpu/kernels', '@clipgpu/clip-runtime' from their

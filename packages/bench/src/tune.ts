@@ -1,6 +1,7 @@
-// The matmul autotuner: times every MATMUL_CONFIGS candidate on this device at a CLIP shape,
-// caches the winner per adapter (a JSON file in Node, IndexedDB in a page: the entry passes the
-// store) and registers it with setMatmulConfigFor(gpu, 'default', …), so every matmul the runtime
+// The matmul autotuner: times every candidate this device can run (matmulCandidates: the tiled
+// configs, and with subgroups the quad ones around SwiftShader's default) at a CLIP shape, caches
+// the winner per adapter (a JSON file in Node, IndexedDB in a page: the entry passes the store)
+// and registers it with setMatmulConfigFor(gpu, 'default', …), so every matmul the runtime
 // launches on this Gpu without an explicit config uses it.
 import * as K from '@clipgpu/kernels';
 import type { Gpu } from '@clipgpu/kernels';
@@ -14,7 +15,8 @@ export interface TuneStore {
 /** ViT-B/32's fc1 (x[50,768]·W[3072,768]ᵀ + b): the largest product of a batch-1 image encode. */
 export const TUNE_SHAPE: K.MatmulShape = { M: 50, K: 768, N: 3072, transB: true };
 
-const CACHE_VERSION = 1;
+// 2: the quad kernel's candidates (names of version 1 may no longer exist)
+const CACHE_VERSION = 2;
 
 /**
  * The cached winner when there is one for this adapter (unless `force`), else measures (unless
@@ -29,10 +31,11 @@ export async function tuneMatmul(
   log: Log,
 ): Promise<TuneResult | undefined> {
   const key = `clipgpu-matmul-tuned-v${CACHE_VERSION}:${adapter}`;
+  const candidates = K.matmulCandidates(gpu);
   const cached = !opts.force && store ? await store.get(key).catch(() => undefined) : undefined;
   if (cached) {
     const r = JSON.parse(cached) as TuneResult;
-    const config = K.MATMUL_CONFIGS.find((c) => c.name === r.winner);
+    const config = candidates.find((c) => c.name === r.winner);
     if (config) {
       K.setMatmulConfigFor(gpu, 'default', config);
       log(`autotune: cached winner for ${adapter}: ${config.name}`);
@@ -42,14 +45,14 @@ export async function tuneMatmul(
   if (opts.cacheOnly) return undefined;
   const s = TUNE_SHAPE;
   const before = K.defaultMatmulConfig(gpu).name;
-  log(`autotune: timing ${K.MATMUL_CONFIGS.length} matmul configs at ${s.M}×${s.K}×${s.N} on ${adapter}`);
+  log(`autotune: timing ${candidates.length} matmul configs at ${s.M}×${s.K}×${s.N} on ${adapter}`);
   const x = gpu.upload(filled(s.M * s.K, 1), 'x');
   const w = gpu.upload(filled(s.N * s.K, 2), 'w');
   const bias = gpu.upload(filled(s.N, 3), 'bias');
   const out = gpu.createBuffer(s.M * s.N * 4, 'c');
-  const candidates: TuneResult['candidates'] = [];
+  const timed: TuneResult['candidates'] = [];
   try {
-    for (const config of K.MATMUL_CONFIGS) {
+    for (const config of candidates) {
       try {
         const m = await measureGpu(
           gpu,
@@ -58,7 +61,7 @@ export async function tuneMatmul(
           opts,
         );
         const gflops = K.matmulFlops(s) / (m.medianMs / 1e3) / 1e9;
-        candidates.push({ config: config.name, firstMs: round(m.firstMs), medianMs: round(m.medianMs), gflops: round(gflops) });
+        timed.push({ config: config.name, firstMs: round(m.firstMs), medianMs: round(m.medianMs), gflops: round(gflops) });
         log(`  ${config.name}: ${round(m.medianMs)} ms, ${round(gflops)} GFLOP/s (first ${round(m.firstMs)} ms)`);
       } catch (e) {
         log(`  ${config.name}: failed (${String((e as Error).message).split('\n')[0]})`);
@@ -67,9 +70,9 @@ export async function tuneMatmul(
   } finally {
     [x, w, bias, out].forEach((b) => gpu.destroyBuffer(b));
   }
-  if (!candidates.length) throw new Error('autotune: no matmul config ran');
-  const best = candidates.reduce((a, b) => (b.medianMs < a.medianMs ? b : a));
-  const config = K.MATMUL_CONFIGS.find((c) => c.name === best.config)!;
+  if (!timed.length) throw new Error('autotune: no matmul config ran');
+  const best = timed.reduce((a, b) => (b.medianMs < a.medianMs ? b : a));
+  const config = candidates.find((c) => c.name === best.config)!;
   K.setMatmulConfigFor(gpu, 'default', config);
   const result: TuneResult = {
     adapter,
@@ -77,7 +80,7 @@ export async function tuneMatmul(
     previousDefault: before,
     shape: `${s.M}×${s.K}×${s.N}`,
     winner: config.name,
-    candidates,
+    candidates: timed,
   };
   await store?.set(key, JSON.stringify(result)).catch((e) => log(`autotune: could not cache the winner (${(e as Error).message})`));
   log(`autotune: winner ${config.name} (the default was ${before})`);

@@ -16,8 +16,8 @@ const NO_ADAPTER_HELP =
   '/usr/lib/chromium/vk_swiftshader_icd.json), or point VK_ICD_FILENAMES at a vk_swiftshader_icd.json.';
 
 // Vulkan's zero-initialise-workgroup-memory extension makes SwiftShader compile workgroup arrays
-// element by element (a matmul pipeline took 1.3 s instead of 0.2 s); without it Dawn still
-// zero-fills workgroup memory, with a loop in the shader.
+// element by element, several times slower to build a pipeline (docs/kernels/matmul.md); without
+// it Dawn still zero-fills workgroup memory, with a loop in the shader.
 const DAWN_FLAGS = ['disable-dawn-features=use_vulkan_zero_initialize_workgroup_memory_extension'];
 
 type DawnModule = { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
@@ -34,7 +34,9 @@ async function loadDawn(): Promise<DawnModule> {
 }
 
 /** Node: a hardware adapter if Dawn finds one, else SwiftShader through Chromium's Vulkan ICD. */
-export async function nodeAdapter(options: RequestDeviceOptions): Promise<{ adapter: GPUAdapter; software: boolean }> {
+export async function nodeAdapter(
+  options: RequestDeviceOptions,
+): Promise<{ adapter: GPUAdapter; software: boolean; wgslFeatures?: ReadonlySet<string> }> {
   const dawn = await loadDawn();
   if (!process.env.XDG_RUNTIME_DIR) {
     // Vulkan's window-system probing prints "XDG_RUNTIME_DIR is invalid or not set" on headless
@@ -43,15 +45,17 @@ export async function nodeAdapter(options: RequestDeviceOptions): Promise<{ adap
     process.env.XDG_RUNTIME_DIR = dir;
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   }
+  let wgslFeatures: ReadonlySet<string> | undefined;
   const tryInstance = async (): Promise<GPUAdapter | null> => {
     const gpu = dawn.create(DAWN_FLAGS);
     dawnInstances.push(gpu);
+    wgslFeatures = gpu.wgslLanguageFeatures;
     return gpu.requestAdapter({ powerPreference: options.powerPreference });
   };
   const forced = options.swiftshaderIcd ?? process.env.CLIPGPU_SWIFTSHADER_ICD;
   if (!forced) {
     const adapter = await tryInstance();
-    if (adapter) return { adapter, software: false };
+    if (adapter) return { adapter, software: false, wgslFeatures };
   }
   const icd = forced ?? SWIFTSHADER_ICDS.find((p) => existsSync(p));
   if (!icd) throw new Error(`clipgpu: ${NO_ADAPTER_HELP}`);
@@ -60,5 +64,5 @@ export async function nodeAdapter(options: RequestDeviceOptions): Promise<{ adap
   process.env.VK_ICD_FILENAMES = icd;
   const adapter = await tryInstance();
   if (!adapter) throw new Error(`clipgpu: ${NO_ADAPTER_HELP} (tried ${icd}, which gave no adapter: is libvulkan1 installed?)`);
-  return { adapter, software: true };
+  return { adapter, software: true, wgslFeatures };
 }

@@ -10,6 +10,11 @@ export interface AdapterReport {
   /** true when Node fell back to SwiftShader (a CPU Vulkan driver). */
   software: boolean;
   features: string[];
+  /** WGSL language features of the implementation (e.g. 'subgroup_id'); empty where unreported */
+  wgslFeatures: string[];
+  /** the adapter's subgroup sizes, where it reports them (with the `subgroups` feature) */
+  subgroupMinSize?: number;
+  subgroupMaxSize?: number;
   limits: { maxStorageBufferBindingSize: number; maxBufferSize: number; maxComputeWorkgroupStorageSize: number };
 }
 
@@ -42,15 +47,17 @@ function inNode(): boolean {
 export async function requestDevice(options: RequestDeviceOptions = {}): Promise<DeviceHandle> {
   let adapter: GPUAdapter | null;
   let software = false;
+  let wgslFeatures: ReadonlySet<string> | undefined;
   const browserGpu = (globalThis as { navigator?: Navigator }).navigator?.gpu;
   if (browserGpu) {
+    wgslFeatures = browserGpu.wgslLanguageFeatures;
     adapter = await browserGpu.requestAdapter({ powerPreference: options.powerPreference });
     if (!adapter)
       throw new Error(
         'clipgpu: WebGPU is available but no adapter was returned: enable WebGPU in the browser (chrome://flags/#enable-unsafe-webgpu) or update the GPU driver.',
       );
   } else if (inNode()) {
-    ({ adapter, software } = await nodeAdapter(options));
+    ({ adapter, software, wgslFeatures } = await nodeAdapter(options));
   } else {
     throw new Error(
       'clipgpu: this browser has no WebGPU (navigator.gpu is missing). Use a recent Chrome, Edge or Safari, or Firefox with WebGPU enabled, over https or http://localhost.',
@@ -81,7 +88,7 @@ export async function requestDevice(options: RequestDeviceOptions = {}): Promise
       maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
     },
   });
-  const info = adapter.info;
+  const info = adapter.info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
   // Chromium names SwiftShader only in `architecture`; Dawn in Node in `device`/`description`
   software ||= /swiftshader/i.test(`${info?.architecture} ${info?.device} ${info?.description} ${info?.vendor}`);
   return {
@@ -93,6 +100,9 @@ export async function requestDevice(options: RequestDeviceOptions = {}): Promise
       description: info?.description ?? '',
       software,
       features: [...device.features].sort(),
+      wgslFeatures: [...(wgslFeatures ?? [])].sort(),
+      subgroupMinSize: info?.subgroupMinSize,
+      subgroupMaxSize: info?.subgroupMaxSize,
       limits: {
         maxStorageBufferBindingSize: capped('maxStorageBufferBindingSize', device.limits.maxStorageBufferBindingSize),
         maxBufferSize: capped('maxBufferSize', device.limits.maxBufferSize),

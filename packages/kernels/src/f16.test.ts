@@ -1,7 +1,7 @@
 // The half-precision conversions against IEEE 754's rules: exact decoding, round to nearest even,
 // overflow, subnormals and NaN, and every one of the 65,536 f16 bit patterns.
 import { describe, expect, it } from 'vitest';
-import { bf16BitsToF32, f16BitsToF32, f32ToF16Bits } from './f16.js';
+import { bf16BitsToF32, f16BitsToF32, f32ToF16Bits, packF16, roundToF16 } from './f16.js';
 
 const f16 = (...xs: number[]) => Array.from(f32ToF16Bits(new Float32Array(xs)));
 const hex = (xs: number[]) => xs.map((x) => `0x${x.toString(16).padStart(4, '0')}`);
@@ -72,5 +72,12 @@ describe('f16 and bf16 conversions', () => {
     const got = f32ToF16Bits(new Float32Array(mids));
     for (let i = 0; i < got.length; i++)
       if (got[i] !== want[i]) throw new Error(`f32 ${mids[i]} -> 0x${got[i].toString(16)}, want 0x${want[i].toString(16)}`);
+  });
+
+  it('packF16 rounds to nearest even, pads odd lengths, saturates to Inf', () => {
+    const v = new Float32Array([1, -2, 1 / 3, 65504, 65520, 2 ** -24, 2 ** -25, 3 * 2 ** -26, 1 + 2 ** -11, 1 + 3 * 2 ** -11, NaN]);
+    expect(Array.from(roundToF16(v))).toEqual([1, -2, 0.333251953125, 65504, Infinity, 2 ** -24, 0, 2 ** -24, 1, 1 + 2 ** -9, NaN]);
+    const packed = packF16(v.subarray(0, 3));
+    expect(Array.from(packed)).toEqual([(0x3c00 | (0xc000 << 16)) >>> 0, 0x3555]);
   });
 });

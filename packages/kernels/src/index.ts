@@ -18,5 +18,6 @@ export * from './layernorm/layernorm.js';
 export * from './softmax/softmax.js';
 export * from './reduce/reduce.js';
 export * from './matmul/matmul.js';
+export * from './matmul/matmul_backward.js';
 export * from './attention/attention.js';
 export * from './probe/probe.js';

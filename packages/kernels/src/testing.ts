@@ -1,10 +1,14 @@
 /// <reference types="@webgpu/types" preserve="true" />
 // Helpers for kernel tests in Node and the browser: one device per test process, fresh random
 // inputs (seed reported on failure), relative L2 error, NaN poisoning and finite differences.
+import { writeGolden } from './golden.node.js';
 import { Gpu } from './gpu.js';
+import { KernelError } from './program.js';
 import { mulberry32, randn } from './random.js';
+import { rowSubgroupsSupported, rowTuning } from './reduce/rows.js';
 
 export { randn, randu } from './random.js';
+export * from './benchmark.js';
 
 let shared: Promise<Gpu> | undefined;
 
@@ -139,4 +143,99 @@ export function poisoned(gpu: Gpu, count: number, label = 'out'): GPUBuffer {
   const b = gpu.createBuffer(count * 4, label);
   gpu.poison(b);
   return b;
+}
+
+/** Throws unless `f` throws a KernelError whose message matches `message` (the kernel tests' wrong-call check). */
+export function expectKernelError(f: () => unknown, message: RegExp): void {
+  let thrown: unknown;
+  try {
+    f();
+  } catch (e) {
+    thrown = e;
+  }
+  if (!(thrown instanceof KernelError))
+    throw new Error(`expected a KernelError matching ${message}, got ${thrown === undefined ? 'no error' : String(thrown)}`);
+  if (!message.test(thrown.message)) throw new Error(`expected a KernelError matching ${message}, got '${thrown.message}'`);
+}
+
+/**
+ * A test of a kernel variant that needs an adapter feature ('subgroups', 'shader-f16'): runs
+ * `check` when the device has the feature; otherwise checks that `attempt` is refused with a
+ * KernelError naming the feature, and says on the console that the variant itself was not run.
+ * Never a silent pass, never a skip.
+ */
+export async function withFeature(
+  gpu: Gpu,
+  feature: string,
+  what: string,
+  check: () => Promise<void> | void,
+  attempt: () => unknown,
+): Promise<void> {
+  if (gpu.adapter.features.includes(feature)) return check();
+  expectKernelError(attempt, new RegExp(`'${feature}'`));
+  console.log(`${what}: NOT RUN, this adapter has no '${feature}' (checked that it is refused with a KernelError)`);
+}
+
+/** A row layout of the row kernels (layernorm, softmax, reduce): which build, how many invocations per row. */
+export interface RowLayout {
+  /** appended to a test's name */
+  label: string;
+  maxPerRow?: number;
+  subgroups: boolean;
+}
+
+/**
+ * The layouts every row-kernel test runs in: the workgroup-memory build as this adapter would lay
+ * it out and as a GPU would (256 invocations per row), and the subgroup build (the default where
+ * the adapter can run it).
+ */
+export const ROW_LAYOUTS: readonly RowLayout[] = [
+  { label: ', workgroup memory', subgroups: false },
+  { label: ', workgroup memory, ≤ 256 invocations per row', subgroups: false, maxPerRow: 256 },
+  { label: ', subgroups', subgroups: true },
+];
+
+/**
+ * Runs `check` with the row kernels pinned to `layout` (and unpinned after). The subgroup build on
+ * an adapter that cannot run it must be refused instead: `attempt` (one launch) is checked to throw
+ * a KernelError naming 'subgroups', and the console says the build was not run.
+ */
+export async function inRowLayout(
+  gpu: Gpu,
+  layout: RowLayout,
+  what: string,
+  check: () => Promise<void>,
+  attempt: () => unknown,
+): Promise<void> {
+  rowTuning.maxPerRow = layout.maxPerRow;
+  rowTuning.subgroups = layout.subgroups;
+  try {
+    if (!layout.subgroups || rowSubgroupsSupported(gpu)) return await check();
+    expectKernelError(attempt, /'subgroups'/);
+    console.log(`${what}${layout.label}: NOT RUN, this adapter lacks 'subgroups' or 'subgroup_id' (checked that it is refused)`);
+  } finally {
+    rowTuning.maxPerRow = undefined;
+    rowTuning.subgroups = undefined;
+  }
+}
+
+/**
+ * Compares generated source with its checked-in golden file (imported as text), so a reviewer
+ * reads what actually runs and a change to it shows in the diff. `path` is the golden file from
+ * the repository root; `CLIPGPU_UPDATE_GOLDEN=1` (Node) rewrites it instead.
+ */
+export function expectGolden(path: string, actual: string, golden: string): void {
+  if (actual === golden) return;
+  if (writeGolden(path, actual)) {
+    console.log(`rewrote ${path}`);
+    return;
+  }
+  const a = actual.split('\n');
+  const g = golden.split('\n');
+  let i = 0;
+  while (i < a.length && a[i] === g[i]) i++;
+  throw new Error(
+    `${path} differs from the generated source at line ${i + 1}:\n  golden:    ${g[i] ?? '(end)'}\n  generated: ${a[i] ?? '(end)'}\n` +
+      `if the change is intended, rewrite it: CLIPGPU_UPDATE_GOLDEN=1 npx vitest run <this test file>`,
+  );
 }

@@ -5,6 +5,8 @@ export const TOLERANCE = {
   /** transcendental activations (erf, tanh, sin) whose WGSL builtins are less exact than float64 */
   f32Transcendental: 2e-5,
   f16Weights: 1e-3,
+  /** products computed in f16 (shader-f16) from f16-rounded operands, accumulated in f32 */
+  f16Compute: 2e-3,
   /** backward passes against the float64 reference's analytic gradient */
   f32Backward: 1e-5,
   /** central finite differences of the float64 reference against its analytic gradient */

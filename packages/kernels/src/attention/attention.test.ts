@@ -1,17 +1,30 @@
 import { describe, expect, it } from 'vitest';
 import { TOLERANCE } from '../tolerances.js';
-import { dot, expectClose, finiteDifferences, freshSeed, poisoned, randn, rng, testGpu } from '../testing.js';
+import {
+  dot,
+  expectClose,
+  expectGolden,
+  finiteDifferences,
+  freshSeed,
+  poisoned,
+  randn,
+  rng,
+  testGpu,
+  expectKernelError,
+} from '../testing.js';
 import {
   attention,
   attentionBackward,
   attentionBytes,
   attentionFlops,
+  attentionSource,
   attentionTuning,
   specialise,
   type AttentionPlan,
   type AttentionShape,
 } from './attention.js';
 import { attentionBackwardRef, attentionRef } from './attention.ref.js';
+import goldenForward from './golden/attention_forward_d64_qpt4.wgsl';
 
 const gpu = await testGpu();
 
@@ -104,16 +117,21 @@ describe('attention plans', () => {
     });
   }
 
-  it('specialise turns sizes into consts and unrolls the per-key loops only', () => {
+  it("the forward of SwiftShader's fast path (head dim 64, 4 rows per invocation) matches its golden file", () => {
+    const source = attentionSource('forward', { specialised: true, rowsPerInvocation: 4 }, 64);
+    expectGolden('packages/kernels/src/attention/golden/attention_forward_d64_qpt4.wgsl', source, goldenForward);
+  });
+
+  it('specialise turns sizes into consts and unrolls the loops marked /* unroll */ only', () => {
     const src = `let HEAD_DIM4 = (x + 3u) / 4u; // specialised
-for (var c = 0u; c < HEAD_DIM4; c++) { for (var r = 0u; r < QPT; r++) { a[r * HEAD_DIM4 + c] = 0.0; } }
-for (var c = 0u; c < HEAD_DIM4; c += 1u) { b[c] = 1.0; }`;
+/* unroll */ for (var c = 0u; c < HEAD_DIM4; c++) { /* unroll */ for (var r = 0u; r < QPT; r++) { a[r * HEAD_DIM4 + c] = 0.0; } }
+for (var c = 0u; c < HEAD_DIM4; c++) { b[c] = 1.0; }`;
     const out = specialise(src, { HEAD_DIM4: 2, QPT: 2 });
     expect(out).toContain('const HEAD_DIM4 = 2u; // specialised');
-    expect(out).not.toMatch(/c\+\+|r\+\+/);
+    expect(out).not.toContain('/* unroll */');
     expect(out.match(/a\[r \* HEAD_DIM4 \+ c\] = 0\.0;/g)).toHaveLength(4);
     expect(out).toContain('{ const c = 1u; { const r = 0u;');
-    expect(out).toContain('for (var c = 0u; c < HEAD_DIM4; c += 1u) { b[c] = 1.0; }');
+    expect(out).toContain('for (var c = 0u; c < HEAD_DIM4; c++) { b[c] = 1.0; }');
   });
 });
 
@@ -199,21 +217,28 @@ describe('wrong calls', () => {
     const big = gpu.createBuffer(2 * 10 * 64 * 4);
     const small = gpu.createBuffer(16);
     const bwd = { q: big, k: big, v: big, o: big, lse: big, dO: big, dq: big, dk: big, dv: big };
-    expect(() => attention(gpu, big, small, big, big, big, s)).toThrow(/attention: buffer 'k' holds 16 bytes, needs 5120/);
-    expect(() => attention(gpu, big, big, big, big, small, s)).toThrow(/attention: buffer 'lse' holds 16 bytes, needs 80/);
-    expect(() => attention(gpu, big, big, big, big, big, { ...s, headDim: 129 })).toThrow(/attention: headDim 129 exceeds 128/);
-    expect(() => attention(gpu, big, big, big, big, big, { ...s, T: 0 })).toThrow(/attention: T must be a positive integer, got 0/);
-    expect(() => attention(gpu, big, big, big, big, big, { ...s, heads: 1.5 })).toThrow(/attention: heads must be a positive integer/);
-    expect(() => attention(gpu, big, big, big, big, big, { ...s, layout: 'bdht' as 'bhtd' })).toThrow(/attention: unknown layout 'bdht'/);
-    expect(() => attentionBackward(gpu, { ...bwd, dv: small }, s)).toThrow(/attention_backward: buffer 'dv' holds 16 bytes, needs 5120/);
-    expect(() => attentionBackward(gpu, { ...bwd, dO: { buffer: big, offset: 256 } }, s)).toThrow(
+    expectKernelError(() => attention(gpu, big, small, big, big, big, s), /attention: buffer 'k' holds 16 bytes, needs 5120/);
+    expectKernelError(() => attention(gpu, big, big, big, big, small, s), /attention: buffer 'lse' holds 16 bytes, needs 80/);
+    expectKernelError(() => attention(gpu, big, big, big, big, big, { ...s, headDim: 129 }), /attention: headDim 129 exceeds 128/);
+    expectKernelError(() => attention(gpu, big, big, big, big, big, { ...s, T: 0 }), /attention: T must be a positive integer, got 0/);
+    expectKernelError(() => attention(gpu, big, big, big, big, big, { ...s, heads: 1.5 }), /attention: heads must be a positive integer/);
+    expectKernelError(
+      () => attention(gpu, big, big, big, big, big, { ...s, layout: 'bdht' as 'bhtd' }),
+      /attention: unknown layout 'bdht'/,
+    );
+    expectKernelError(() => attentionBackward(gpu, { ...bwd, dv: small }, s), /attention_backward: buffer 'dv' holds 16 bytes, needs 5120/);
+    expectKernelError(
+      () => attentionBackward(gpu, { ...bwd, dO: { buffer: big, offset: 256 } }, s),
       /attention_backward: buffer 'dO' holds 4864 bytes, needs 5120/,
     );
-    expect(() => attentionBackward(gpu, bwd, { ...s, headDim: 200 })).toThrow(/attention_backward: headDim 200 exceeds 128/);
-    expect(() => attentionBackward(gpu, bwd, { ...s, T: 0 })).toThrow(/attention_backward: T must be a positive integer, got 0/);
+    expectKernelError(() => attentionBackward(gpu, bwd, { ...s, headDim: 200 }), /attention_backward: headDim 200 exceeds 128/);
+    expectKernelError(() => attentionBackward(gpu, bwd, { ...s, T: 0 }), /attention_backward: T must be a positive integer, got 0/);
     attentionTuning.override = { specialised: true, rowsPerInvocation: 4 };
     try {
-      expect(() => attention(gpu, big, big, big, big, big, { ...s, headDim: 128 })).toThrow(/attention: plan .* does not fit headDim 128/);
+      expectKernelError(
+        () => attention(gpu, big, big, big, big, big, { ...s, headDim: 128 }),
+        /attention: plan .* does not fit headDim 128/,
+      );
     } finally {
       attentionTuning.override = undefined;
     }

@@ -78,9 +78,9 @@ const dotProgram = new Program('attention_backward_dot', dotSource);
 
 /**
  * The fast path's source: each `let NAME = …;` line whose NAME is in `values` becomes
- * `const NAME = value;` and each loop `for (var i = 0u; i < NAME; i++) { … }` is unrolled into
- * blocks `{ const i = 0u; … }`, so private arrays are indexed by constants. Same semantics as the
- * generic source, which reads those sizes from uniforms.
+ * `const NAME = value;`, and each loop `for (var i = 0u; i < NAME; i++) { … }` preceded by the
+ * marker comment `unroll` (in block-comment slashes and stars) with NAME in `values` is unrolled
+ * into blocks `{ const i = 0u; … }`, so private arrays are indexed by constants. Same semantics as the generic source, which reads those sizes from uniforms.
  */
 export function specialise(source: string, values: Record<string, number>): string {
   let out = source;
@@ -88,7 +88,7 @@ export function specialise(source: string, values: Record<string, number>): stri
     const decl = new RegExp(`let ${name} = [^;]*;`);
     if (decl.test(out)) out = out.replace(decl, `const ${name} = ${value}u;`);
   }
-  const loop = /for \(var (\w+) = 0u; \1 < (\w+); \1\+\+\) \{/g;
+  const loop = /\/\* unroll \*\/ for \(var (\w+) = 0u; \1 < (\w+); \1\+\+\) \{/g;
   for (;;) {
     const m = [...out.matchAll(loop)].find((x) => x[2] in values);
     if (!m) return out;
@@ -141,6 +141,14 @@ function programFor(kernel: Kernel, plan: AttentionPlan, D: number, tile: number
   return p;
 }
 
+/** Key (or query) rows per workgroup-memory tile: TILE_VEC4 vec4s of rows of ceil(D/4) vec4s. */
+const tileRows = (D: number) => Math.floor(TILE_VEC4 / Math.ceil(D / 4));
+
+/** WGSL of one attention kernel under a plan and head dim, for inspection (and the golden files of the tests). */
+export function attentionSource(kernel: 'forward' | 'dkdv' | 'dq', plan: AttentionPlan, headDim: number): string {
+  return programFor(kernel, plan, headDim, tileRows(headDim)).wgsl;
+}
+
 interface Resolved {
   B: number;
   H: number;
@@ -175,7 +183,7 @@ function resolve(kernel: string, s: AttentionShape): Resolved {
   if (layout !== 'bhtd' && layout !== 'bthd') throw new KernelError(kernel, `unknown layout '${layout}' (use 'bhtd' or 'bthd')`);
   const scale = s.scale ?? 1 / Math.sqrt(D);
   if (!Number.isFinite(scale)) throw new KernelError(kernel, `scale must be finite, got ${scale}`);
-  const tile = Math.floor(TILE_VEC4 / Math.ceil(D / 4));
+  const tile = tileRows(D);
   if (B * H > 65535) throw new KernelError(kernel, `batch·heads ${B * H} exceeds 65535`);
   const strides =
     layout === 'bhtd' ? { stride_b: H * T * D, stride_h: T * D, stride_t: D } : { stride_b: T * H * D, stride_h: D, stride_t: H * D };

@@ -6,8 +6,8 @@
 //
 // Rows are vec4s zero-padded to HEAD_DIM4 = ceil(HEAD_DIM/4). As written every size is a uniform
 // and one pipeline serves every head dim. The head-dim-64 fast path (attention.ts, specialise)
-// rewrites the `let` sizes marked "specialised" into consts and unrolls the per-key loops over
-// `c < HEAD_DIM4` and `r < QPT` (those written `c++`, `r++`; the ones written `+= 1u` run once per
+// rewrites the `let` sizes marked "specialised" into consts and unrolls the loops marked
+// `/* unroll */` (the per-key loops over `c < HEAD_DIM4` and `r < QPT`; the others run once per
 // invocation and stay rolled, keeping the code small), so private arrays are indexed by
 // constants: SwiftShader compiles any other private or workgroup access into a per-lane gather,
 // and QPT rows share each k/v element loaded. The generic program unrolls only `r < QPT` (QPT = 1).
@@ -43,9 +43,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var dots: array<vec4<f32>, 4>; // per row: q·k partial sums of the current key
   var p: array<f32, 4>;
   var corr: array<f32, 4>;
-  for (var r = 0u; r < QPT; r += 1u) {
+  for (var r = 0u; r < QPT; r++) {
     let g = base + min(row0 + r, T - 1u) * st;
-    for (var c = 0u; c < HEAD_DIM4; c += 1u) {
+    for (var c = 0u; c < HEAD_DIM4; c++) {
       qr[r * HEAD_DIM4 + c] = load_q(g + 4u * c, 4u * c, HEAD_DIM) * params.scale;
       acc[r * HEAD_DIM4 + c] = vec4<f32>(0.0);
     }
@@ -66,13 +66,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     workgroupBarrier();
     for (var j = 0u; j < n; j++) {
       let t = j * HEAD_DIM4;
-      for (var r = 0u; r < QPT; r++) { dots[r] = vec4<f32>(0.0); }
-      for (var c = 0u; c < HEAD_DIM4; c++) {
+      /* unroll */ for (var r = 0u; r < QPT; r++) { dots[r] = vec4<f32>(0.0); }
+      /* unroll */ for (var c = 0u; c < HEAD_DIM4; c++) {
         let kc = ktile[t + c];
-        for (var r = 0u; r < QPT; r++) { dots[r] += qr[r * HEAD_DIM4 + c] * kc; }
+        /* unroll */ for (var r = 0u; r < QPT; r++) { dots[r] += qr[r * HEAD_DIM4 + c] * kc; }
       }
       // online softmax, one key at a time (branch-free: SwiftShader pays dearly for branches)
-      for (var r = 0u; r < QPT; r++) {
+      /* unroll */ for (var r = 0u; r < QPT; r++) {
         let s = (dots[r].x + dots[r].y) + (dots[r].z + dots[r].w);
         let live = !causal || j0 + j <= row0 + r;
         let mn = select(m[r], max(m[r], s), live);
@@ -81,20 +81,20 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         l[r] = l[r] * corr[r] + p[r];
         m[r] = mn;
       }
-      for (var c = 0u; c < HEAD_DIM4; c++) {
+      /* unroll */ for (var c = 0u; c < HEAD_DIM4; c++) {
         let vc = vtile[t + c];
-        for (var r = 0u; r < QPT; r++) { acc[r * HEAD_DIM4 + c] = acc[r * HEAD_DIM4 + c] * corr[r] + p[r] * vc; }
+        /* unroll */ for (var r = 0u; r < QPT; r++) { acc[r * HEAD_DIM4 + c] = acc[r * HEAD_DIM4 + c] * corr[r] + p[r] * vc; }
       }
     }
     workgroupBarrier();
   }
 
-  for (var r = 0u; r < QPT; r += 1u) {
+  for (var r = 0u; r < QPT; r++) {
     let row = row0 + r;
     if (row < T) {
       let inv = 1.0 / l[r];
       let g = base + row * st;
-      for (var c = 0u; c < HEAD_DIM4; c += 1u) {
+      for (var c = 0u; c < HEAD_DIM4; c++) {
         let x = acc[r * HEAD_DIM4 + c] * inv;
         for (var i = 0u; i < 4u; i++) {
           if (4u * c + i < HEAD_DIM) { o[g + 4u * c + i] = x[i]; }

@@ -38,9 +38,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var b: array<vec4<f32>, 4>;
   var p: array<f32, 4>;
   var ds: array<f32, 4>;
-  for (var r = 0u; r < QPT; r += 1u) {
+  for (var r = 0u; r < QPT; r++) {
     let g = base + min(col0 + r, T - 1u) * st;
-    for (var c = 0u; c < HEAD_DIM4; c += 1u) {
+    for (var c = 0u; c < HEAD_DIM4; c++) {
       kr[r * HEAD_DIM4 + c] = load_k(g + 4u * c, 4u * c, HEAD_DIM);
       vr[r * HEAD_DIM4 + c] = load_v(g + 4u * c, 4u * c, HEAD_DIM);
       dkr[r * HEAD_DIM4 + c] = vec4<f32>(0.0);
@@ -60,11 +60,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     workgroupBarrier();
     for (var i = 0u; i < n; i++) {
       let t = i * HEAD_DIM4;
-      for (var r = 0u; r < QPT; r++) { a[r] = vec4<f32>(0.0); b[r] = vec4<f32>(0.0); }
-      for (var c = 0u; c < HEAD_DIM4; c++) {
+      /* unroll */ for (var r = 0u; r < QPT; r++) { a[r] = vec4<f32>(0.0); b[r] = vec4<f32>(0.0); }
+      /* unroll */ for (var c = 0u; c < HEAD_DIM4; c++) {
         qc[c] = qtile[t + c];
         doc[c] = dotile[t + c];
-        for (var r = 0u; r < QPT; r++) {
+        /* unroll */ for (var r = 0u; r < QPT; r++) {
           a[r] += qc[c] * kr[r * HEAD_DIM4 + c];
           b[r] += doc[c] * vr[r * HEAD_DIM4 + c];
         }
@@ -72,13 +72,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       let qi = bh * T + i0 + i;
       let lse_i = lse[qi];
       let dsum_i = dsum[qi];
-      for (var r = 0u; r < QPT; r++) {
+      /* unroll */ for (var r = 0u; r < QPT; r++) {
         let live = !causal || i0 + i >= col0 + r;
         p[r] = select(0.0, exp(scale * ((a[r].x + a[r].y) + (a[r].z + a[r].w)) - lse_i), live);
         ds[r] = p[r] * (((b[r].x + b[r].y) + (b[r].z + b[r].w)) - dsum_i);
       }
-      for (var c = 0u; c < HEAD_DIM4; c++) {
-        for (var r = 0u; r < QPT; r++) {
+      /* unroll */ for (var c = 0u; c < HEAD_DIM4; c++) {
+        /* unroll */ for (var r = 0u; r < QPT; r++) {
           dvr[r * HEAD_DIM4 + c] += p[r] * doc[c];
           dkr[r * HEAD_DIM4 + c] += ds[r] * qc[c];
         }
@@ -87,11 +87,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     workgroupBarrier();
   }
 
-  for (var r = 0u; r < QPT; r += 1u) {
+  for (var r = 0u; r < QPT; r++) {
     let col = col0 + r;
     if (col < T) {
       let g = base + col * st;
-      for (var c = 0u; c < HEAD_DIM4; c += 1u) {
+      for (var c = 0u; c < HEAD_DIM4; c++) {
         let gk = dkr[r * HEAD_DIM4 + c] * scale;
         let gv = dvr[r * HEAD_DIM4 + c];
         for (var i = 0u; i < 4u; i++) {

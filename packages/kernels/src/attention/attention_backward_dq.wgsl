@@ -36,10 +36,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var a: array<vec4<f32>, 4>;   // per row: q·k and dO·v partial sums
   var b: array<vec4<f32>, 4>;
   var ds: array<f32, 4>;
-  for (var r = 0u; r < QPT; r += 1u) {
+  for (var r = 0u; r < QPT; r++) {
     let row = min(row0 + r, T - 1u);
     let g = base + row * st;
-    for (var c = 0u; c < HEAD_DIM4; c += 1u) {
+    for (var c = 0u; c < HEAD_DIM4; c++) {
       qr[r * HEAD_DIM4 + c] = load_q(g + 4u * c, 4u * c, HEAD_DIM) * scale;
       dor[r * HEAD_DIM4 + c] = load_dO(g + 4u * c, 4u * c, HEAD_DIM);
       dqr[r * HEAD_DIM4 + c] = vec4<f32>(0.0);
@@ -60,32 +60,32 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     workgroupBarrier();
     for (var j = 0u; j < n; j++) {
       let t = j * HEAD_DIM4;
-      for (var r = 0u; r < QPT; r++) { a[r] = vec4<f32>(0.0); b[r] = vec4<f32>(0.0); }
-      for (var c = 0u; c < HEAD_DIM4; c++) {
+      /* unroll */ for (var r = 0u; r < QPT; r++) { a[r] = vec4<f32>(0.0); b[r] = vec4<f32>(0.0); }
+      /* unroll */ for (var c = 0u; c < HEAD_DIM4; c++) {
         kc[c] = ktile[t + c];
         let vc = vtile[t + c];
-        for (var r = 0u; r < QPT; r++) {
+        /* unroll */ for (var r = 0u; r < QPT; r++) {
           a[r] += qr[r * HEAD_DIM4 + c] * kc[c];
           b[r] += dor[r * HEAD_DIM4 + c] * vc;
         }
       }
-      for (var r = 0u; r < QPT; r++) {
+      /* unroll */ for (var r = 0u; r < QPT; r++) {
         let live = !causal || j0 + j <= row0 + r;
         let p = select(0.0, exp(((a[r].x + a[r].y) + (a[r].z + a[r].w)) - lse_r[r]), live);
         ds[r] = p * (((b[r].x + b[r].y) + (b[r].z + b[r].w)) - dsum_r[r]);
       }
-      for (var c = 0u; c < HEAD_DIM4; c++) {
-        for (var r = 0u; r < QPT; r++) { dqr[r * HEAD_DIM4 + c] += ds[r] * kc[c]; }
+      /* unroll */ for (var c = 0u; c < HEAD_DIM4; c++) {
+        /* unroll */ for (var r = 0u; r < QPT; r++) { dqr[r * HEAD_DIM4 + c] += ds[r] * kc[c]; }
       }
     }
     workgroupBarrier();
   }
 
-  for (var r = 0u; r < QPT; r += 1u) {
+  for (var r = 0u; r < QPT; r++) {
     let row = row0 + r;
     if (row < T) {
       let g = base + row * st;
-      for (var c = 0u; c < HEAD_DIM4; c += 1u) {
+      for (var c = 0u; c < HEAD_DIM4; c++) {
         let x = dqr[r * HEAD_DIM4 + c] * scale;
         for (var i = 0u; i < 4u; i++) {
           if (4u * c + i < HEAD_DIM) { dq[g + 4u * c + i] = x[i]; }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TOLERANCE } from '../tolerances.js';
-import { dot, expectClose, finiteDifferences, freshSeed, poisoned, randn, rng, testGpu } from '../testing.js';
+import { dot, expectClose, finiteDifferences, freshSeed, poisoned, randn, rng, testGpu, expectKernelError } from '../testing.js';
 import { binary, binaryBackward, unary, unaryBackward, type BinaryOp, type UnaryOp } from './elementwise.js';
 import { binaryBackwardRef, binaryRef, erf, unaryBackwardRef, unaryRef } from './elementwise.ref.js';
 
@@ -135,9 +135,12 @@ describe('wrong calls', () => {
   it('names the kernel and the argument', async () => {
     const small = gpu.createBuffer(16);
     const big = gpu.createBuffer(4096);
-    expect(() => unary(gpu, 'gelu', small, big, 100)).toThrow(/unary: buffer 'x' holds 16 bytes, needs 400/);
-    expect(() => binary(gpu, 'add', big, big, big, 10, 3)).toThrow(/binary: operand 'b' of 3 elements \(repeated 1×\) does not broadcast/);
-    expect(() => unary(gpu, 'nope' as UnaryOp, big, big, 4)).toThrow(/unary: unknown op 'nope'/);
+    expectKernelError(() => unary(gpu, 'gelu', small, big, 100), /unary: buffer 'x' holds 16 bytes, needs 400/);
+    expectKernelError(
+      () => binary(gpu, 'add', big, big, big, 10, 3),
+      /binary: operand 'b' of 3 elements \(repeated 1×\) does not broadcast/,
+    );
+    expectKernelError(() => unary(gpu, 'nope' as UnaryOp, big, big, 4), /unary: unknown op 'nope'/);
     gpu.destroyBuffer(small);
     gpu.destroyBuffer(big);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TOLERANCE } from '../tolerances.js';
-import { dot, expectClose, finiteDifferences, freshSeed, poisoned, randn, rng, testGpu } from '../testing.js';
+import { dot, expectClose, finiteDifferences, freshSeed, poisoned, randn, rng, testGpu, expectKernelError } from '../testing.js';
 import { col2im, convOutputSize, im2col, type ConvShape } from './image.js';
 import { col2imRef, im2colRef } from './image.ref.js';
 
@@ -72,13 +72,13 @@ describe('wrong calls', () => {
     const small = gpu.createBuffer(16),
       big = gpu.createBuffer(65536);
     const s: ConvShape = { batch: 1, channels: 3, H: 8, W: 8, kernel: 3, stride: 1, padding: 1 };
-    expect(() => im2col(gpu, small, big, s)).toThrow(/im2col: buffer 'x' holds 16 bytes, needs 768/);
-    expect(() => im2col(gpu, big, small, s)).toThrow(/im2col: buffer 'cols' holds 16 bytes, needs 6912/);
-    expect(() => col2im(gpu, small, big, s)).toThrow(/col2im: buffer 'dcols' holds 16 bytes, needs 6912/);
-    expect(() => im2col(gpu, big, big, { ...s, kernel: 11 })).toThrow(/im2col: 'kernel' 11 exceeds the padded 8×8 image/);
-    expect(() => col2im(gpu, big, big, { ...s, stride: 0 })).toThrow(/col2im: 'stride' must be an integer ≥ 1/);
-    expect(() => im2col(gpu, big, big, { ...s, padding: -1 })).toThrow(/im2col: 'padding' must be an integer ≥ 0/);
-    expect(() => col2im(gpu, big, big, s)).toThrow(/col2im: 'dx' overlaps 'dcols'/);
+    expectKernelError(() => im2col(gpu, small, big, s), /im2col: buffer 'x' holds 16 bytes, needs 768/);
+    expectKernelError(() => im2col(gpu, big, small, s), /im2col: buffer 'cols' holds 16 bytes, needs 6912/);
+    expectKernelError(() => col2im(gpu, small, big, s), /col2im: buffer 'dcols' holds 16 bytes, needs 6912/);
+    expectKernelError(() => im2col(gpu, big, big, { ...s, kernel: 11 }), /im2col: 'kernel' 11 exceeds the padded 8×8 image/);
+    expectKernelError(() => col2im(gpu, big, big, { ...s, stride: 0 }), /col2im: 'stride' must be an integer ≥ 1/);
+    expectKernelError(() => im2col(gpu, big, big, { ...s, padding: -1 }), /im2col: 'padding' must be an integer ≥ 0/);
+    expectKernelError(() => col2im(gpu, big, big, s), /col2im: 'dx' overlaps 'dcols'/);
     expect(() => im2col(gpu, { buffer: big, size: 1024 }, { buffer: big, offset: 1024 }, s)).not.toThrow();
     gpu.destroyBuffer(small);
     gpu.destroyBuffer(big);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fixture from './pil_resize.json';
 import { TOLERANCE } from '../tolerances.js';
-import { dot, expectClose, finiteDifferences, freshSeed, poisoned, randn, rng, testGpu } from '../testing.js';
+import { dot, expectClose, finiteDifferences, freshSeed, poisoned, randn, rng, testGpu, expectKernelError } from '../testing.js';
 import { clearResizeCache, resize, resizeBackward, type ResizeShape } from './image.js';
 import { axisMatrixRef, resizeBackwardRef, resizeRef } from './image.ref.js';
 
@@ -206,20 +206,24 @@ describe('wrong calls', () => {
     const small = gpu.createBuffer(16),
       big = gpu.createBuffer(4096);
     const s: ResizeShape = { batch: 1, channels: 3, inH: 8, inW: 8, outH: 4, outW: 4, mode: 'bicubic' };
-    expect(() => resize(gpu, small, big, s)).toThrow(/resize: buffer 'x' holds 16 bytes, needs 768/);
-    expect(() => resizeBackward(gpu, big, small, s)).toThrow(/resize_backward: buffer 'dx' holds 16 bytes, needs 768/);
-    expect(() => resize(gpu, big, small, { ...s, mode: 'nearest' as 'bicubic' })).toThrow(/resize: unknown 'mode' 'nearest'/);
-    expect(() => resize(gpu, big, small, { ...s, outW: 0 })).toThrow(/resize: 'outW' must be an integer ≥ 1/);
-    expect(() => resize(gpu, big, small, { ...s, batch: 2, inBatch: 3 })).toThrow(/resize: 'inBatch' must be 1 or 'batch'/);
-    expect(() => resize(gpu, big, small, { ...s, boxes: [0, 0, 4] })).toThrow(/resize: 'boxes' must hold 4 numbers per output item/);
-    expect(() => resize(gpu, big, small, { ...s, box: { x: 0, y: 0, w: -1, h: 2 } })).toThrow(/resize: 'box' must be finite with w, h > 0/);
-    expect(() => resize(gpu, big, small, { ...s, box: { x: 0, y: 0, w: 1, h: 1 }, boxes: [0, 0, 1, 1] })).toThrow(
+    expectKernelError(() => resize(gpu, small, big, s), /resize: buffer 'x' holds 16 bytes, needs 768/);
+    expectKernelError(() => resizeBackward(gpu, big, small, s), /resize_backward: buffer 'dx' holds 16 bytes, needs 768/);
+    expectKernelError(() => resize(gpu, big, small, { ...s, mode: 'nearest' as 'bicubic' }), /resize: unknown 'mode' 'nearest'/);
+    expectKernelError(() => resize(gpu, big, small, { ...s, outW: 0 }), /resize: 'outW' must be an integer ≥ 1/);
+    expectKernelError(() => resize(gpu, big, small, { ...s, batch: 2, inBatch: 3 }), /resize: 'inBatch' must be 1 or 'batch'/);
+    expectKernelError(() => resize(gpu, big, small, { ...s, boxes: [0, 0, 4] }), /resize: 'boxes' must hold 4 numbers per output item/);
+    expectKernelError(
+      () => resize(gpu, big, small, { ...s, box: { x: 0, y: 0, w: -1, h: 2 } }),
+      /resize: 'box' must be finite with w, h > 0/,
+    );
+    expectKernelError(
+      () => resize(gpu, big, small, { ...s, box: { x: 0, y: 0, w: 1, h: 1 }, boxes: [0, 0, 1, 1] }),
       /resize: give 'box' or 'boxes'/,
     );
-    expect(() => resize(gpu, big, small, { ...s, channels: 1, outH: 2, outW: 2 }, small)).toThrow(/resize: 'scratch' overlaps 'y'/);
-    expect(() => resize(gpu, big, big, s)).toThrow(/resize: 'y' overlaps 'x'; resize cannot run in place/);
+    expectKernelError(() => resize(gpu, big, small, { ...s, channels: 1, outH: 2, outW: 2 }, small), /resize: 'scratch' overlaps 'y'/);
+    expectKernelError(() => resize(gpu, big, big, s), /resize: 'y' overlaps 'x'; resize cannot run in place/);
     const y = gpu.createBuffer(4096);
-    expect(() => resize(gpu, big, y, s, small)).toThrow(/resize: buffer 'scratch' holds 16 bytes/);
+    expectKernelError(() => resize(gpu, big, y, s, small), /resize: buffer 'scratch' holds 16 bytes/);
     gpu.destroyBuffer(y);
     gpu.destroyBuffer(small);
     gpu.destroyBuffer(big);

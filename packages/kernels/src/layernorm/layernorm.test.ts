@@ -1,8 +1,19 @@
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { KernelError } from '../program.js';
+import { describe, expect, it } from 'vitest';
 import { TOLERANCE } from '../tolerances.js';
-import { dot, expectClose, finiteDifferences, freshSeed, poisoned, randn, rng, testGpu, expectCloseScaled } from '../testing.js';
-import { rowTuning } from '../reduce/rows.js';
+import {
+  dot,
+  expectClose,
+  finiteDifferences,
+  freshSeed,
+  poisoned,
+  randn,
+  rng,
+  testGpu,
+  expectCloseScaled,
+  expectKernelError,
+  inRowLayout,
+  ROW_LAYOUTS,
+} from '../testing.js';
 import { layerNorm, layerNormBackward } from './layernorm.js';
 import { layerNormBackwardRef, layerNormRef } from './layernorm.ref.js';
 
@@ -66,47 +77,55 @@ describe('layerNorm', () => {
     [7, 1],
   ];
   // the adapter's own row layout, and the hardware one (256 invocations per row) whatever the adapter
-  for (const [[rows, cols], maxPerRow] of SHAPES.flatMap(
-    (s) =>
-      [
-        [s, undefined],
-        [s, 256],
-      ] as const,
-  )) {
-    it(`forward and backward, ${rows}×${cols}${maxPerRow ? `, ≤ ${maxPerRow} invocations per row` : ''}`, async () => {
-      rowTuning.maxPerRow = maxPerRow;
-      onTestFinished(() => {
-        rowTuning.maxPerRow = undefined;
-      });
-      const seed = freshSeed();
-      const { x, gamma, beta, dy } = inputs(rows, cols, seed);
-      const n = rows * cols;
-      const X = gpu.upload(x),
-        G = gpu.upload(gamma),
-        B = gpu.upload(beta),
-        DY = gpu.upload(dy);
-      const Y = poisoned(gpu, n),
-        M = poisoned(gpu, rows),
-        RS = poisoned(gpu, rows);
-      const DX = poisoned(gpu, n),
-        DG = poisoned(gpu, cols),
-        DB = poisoned(gpu, cols);
-      const before = gpu.allocatedBytes;
-      layerNorm(gpu, X, G, B, Y, M, RS, rows, cols, EPS);
-      layerNormBackward(gpu, { x: X, gamma: G, mean: M, rstd: RS, dy: DY, dx: DX, dgamma: DG, dbeta: DB }, rows, cols);
-      const ref = layerNormRef(x, gamma, beta, rows, cols, EPS);
-      expectClose('y', await gpu.readF32(Y, n), ref.y, TOLERANCE.f32, seed);
-      const sizes = termSizes(x, gamma, dy, ref.mean, ref.rstd, rows, cols);
-      expectCloseScaled('mean', await gpu.readF32(M, rows), ref.mean, sizes.mean, TOLERANCE.f32, seed);
-      expectClose('rstd', await gpu.readF32(RS, rows), ref.rstd, TOLERANCE.f32, seed);
-      const back = layerNormBackwardRef(x, gamma, ref.mean, ref.rstd, dy, rows, cols);
-      expectCloseScaled('dx', await gpu.readF32(DX, n), back.dx, sizes.dx, TOLERANCE.f32Backward, seed);
-      expectClose('dgamma', await gpu.readF32(DG, cols), back.dgamma, TOLERANCE.f32Backward, seed);
-      expectClose('dbeta', await gpu.readF32(DB, cols), back.dbeta, TOLERANCE.f32Backward, seed);
-      expect(gpu.allocatedBytes, 'scratch freed').toBe(before);
-      free(X, G, B, DY, Y, M, RS, DX, DG, DB);
-    });
-  }
+  for (const [rows, cols] of SHAPES)
+    for (const layout of ROW_LAYOUTS) {
+      const name = `forward and backward, ${rows}×${cols}`;
+      const attempt = () => {
+        const [x, y] = [gpu.createBuffer(rows * cols * 4), gpu.createBuffer(rows * cols * 4)];
+        try {
+          layerNorm(gpu, x, x, x, y, y, y, rows, cols, EPS);
+        } finally {
+          free(x, y);
+        }
+      };
+      it(name + layout.label, () =>
+        inRowLayout(
+          gpu,
+          layout,
+          name,
+          async () => {
+            const seed = freshSeed();
+            const { x, gamma, beta, dy } = inputs(rows, cols, seed);
+            const n = rows * cols;
+            const X = gpu.upload(x),
+              G = gpu.upload(gamma),
+              B = gpu.upload(beta),
+              DY = gpu.upload(dy);
+            const Y = poisoned(gpu, n),
+              M = poisoned(gpu, rows),
+              RS = poisoned(gpu, rows);
+            const DX = poisoned(gpu, n),
+              DG = poisoned(gpu, cols),
+              DB = poisoned(gpu, cols);
+            const before = gpu.allocatedBytes;
+            layerNorm(gpu, X, G, B, Y, M, RS, rows, cols, EPS);
+            layerNormBackward(gpu, { x: X, gamma: G, mean: M, rstd: RS, dy: DY, dx: DX, dgamma: DG, dbeta: DB }, rows, cols);
+            const ref = layerNormRef(x, gamma, beta, rows, cols, EPS);
+            expectClose('y', await gpu.readF32(Y, n), ref.y, TOLERANCE.f32, seed);
+            const sizes = termSizes(x, gamma, dy, ref.mean, ref.rstd, rows, cols);
+            expectCloseScaled('mean', await gpu.readF32(M, rows), ref.mean, sizes.mean, TOLERANCE.f32, seed);
+            expectClose('rstd', await gpu.readF32(RS, rows), ref.rstd, TOLERANCE.f32, seed);
+            const back = layerNormBackwardRef(x, gamma, ref.mean, ref.rstd, dy, rows, cols);
+            expectCloseScaled('dx', await gpu.readF32(DX, n), back.dx, sizes.dx, TOLERANCE.f32Backward, seed);
+            expectClose('dgamma', await gpu.readF32(DG, cols), back.dgamma, TOLERANCE.f32Backward, seed);
+            expectClose('dbeta', await gpu.readF32(DB, cols), back.dbeta, TOLERANCE.f32Backward, seed);
+            expect(gpu.allocatedBytes, 'scratch freed').toBe(before);
+            free(X, G, B, DY, Y, M, RS, DX, DG, DB);
+          },
+          attempt,
+        ),
+      );
+    }
 
   it('dgamma/dbeta are bit-identical across runs; each gradient can be asked for alone', async () => {
     const seed = freshSeed();
@@ -180,24 +199,29 @@ describe('wrong calls', () => {
   it('throw KernelError naming the kernel and the argument', () => {
     const small = gpu.createBuffer(16);
     const big = gpu.createBuffer(4096);
-    const throws = (f: () => void, msg: RegExp) => {
-      expect(f).toThrow(KernelError);
-      expect(f).toThrow(msg);
-    };
-    throws(() => layerNorm(gpu, big, big, big, big, big, big, 4, 0, EPS), /layernorm: 'cols' must be a positive integer, got 0/);
-    throws(() => layerNorm(gpu, big, big, big, small, big, big, 4, 8, EPS), /layernorm: buffer 'y' holds 16 bytes, needs 128/);
-    throws(() => layerNorm(gpu, big, small, big, big, big, big, 2, 8, EPS), /layernorm: buffer 'gamma' holds 16 bytes, needs 32/);
-    throws(() => layerNorm(gpu, big, big, big, big, big, big, 4, 8, -1), /layernorm: 'eps' must be a finite number/);
+    expectKernelError(() => layerNorm(gpu, big, big, big, big, big, big, 4, 0, EPS), /layernorm: 'cols' must be a positive integer, got 0/);
+    expectKernelError(() => layerNorm(gpu, big, big, big, small, big, big, 4, 8, EPS), /layernorm: buffer 'y' holds 16 bytes, needs 128/);
+    expectKernelError(
+      () => layerNorm(gpu, big, small, big, big, big, big, 2, 8, EPS),
+      /layernorm: buffer 'gamma' holds 16 bytes, needs 32/,
+    );
+    expectKernelError(() => layerNorm(gpu, big, big, big, big, big, big, 4, 8, -1), /layernorm: 'eps' must be a finite number/);
     const saved = { x: big, gamma: big, mean: big, rstd: big, dy: big };
     const dispatches = gpu.dispatches;
     layerNormBackward(gpu, saved, 4, 8); // no gradient wanted: nothing to do
     expect(gpu.dispatches).toBe(dispatches);
-    throws(() => layerNormBackward(gpu, { ...saved, dgamma: small }, 4, 8), /layernorm_backward: buffer 'dgamma' holds 16 bytes, needs 32/);
-    throws(
+    expectKernelError(
+      () => layerNormBackward(gpu, { ...saved, dgamma: small }, 4, 8),
+      /layernorm_backward: buffer 'dgamma' holds 16 bytes, needs 32/,
+    );
+    expectKernelError(
       () => layerNormBackward(gpu, { ...saved, dx: big, mean: small }, 8, 8),
       /layernorm_backward: buffer 'mean' holds 16 bytes, needs 32/,
     );
-    throws(() => layerNormBackward(gpu, { ...saved, dx: big }, 0, 8), /layernorm_backward: 'rows' must be a positive integer, got 0/);
+    expectKernelError(
+      () => layerNormBackward(gpu, { ...saved, dx: big }, 0, 8),
+      /layernorm_backward: 'rows' must be a positive integer, got 0/,
+    );
     free(small, big);
   });
 });

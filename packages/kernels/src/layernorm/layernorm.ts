@@ -7,16 +7,15 @@
 import type { BufferArg, Gpu } from '../gpu.js';
 import { grid, KernelError, Program } from '../program.js';
 import columnSlot from '../reduce/column_slot.wgsl';
-import rowReduce from '../reduce/row_reduce.wgsl';
-import { checkBytes, checkDims, columnBlock, rowLayout } from '../reduce/rows.js';
+import { checkBytes, checkDims, columnBlock, RowProgram, rowLayout } from '../reduce/rows.js';
 import { sumColumns } from '../reduce/sum_columns.js';
 import forwardSource from './layernorm.wgsl';
 import backwardSource from './layernorm_backward.wgsl';
 import paramsSource from './layernorm_backward_params.wgsl';
 
 const programs = {
-  forward: new Program('layernorm', rowReduce + forwardSource),
-  backward: new Program('layernorm_backward', rowReduce + backwardSource),
+  forward: new RowProgram('layernorm', forwardSource),
+  backward: new RowProgram('layernorm_backward', backwardSource),
   params: new Program('layernorm_backward_params', columnSlot + paramsSource),
 };
 
@@ -24,6 +23,13 @@ const programs = {
 export function layerNormBytes(rows: number, cols: number): number {
   return 4 * (2 * rows * cols + 2 * cols + 2 * rows);
 }
+
+/** FLOPs of the forward, ≈ 8 an element. */
+export const layerNormFlops = (rows: number, cols: number): number => 8 * rows * cols;
+/** FLOPs of the backward with all three gradients, ≈ 17 an element (dx 12, dgamma and dbeta 5). */
+export const layerNormBackwardFlops = (rows: number, cols: number): number => 17 * rows * cols;
+/** Bytes the backward moves at least with all three gradients: x, dy, dx, the dgamma/dbeta rows, mean, rstd. */
+export const layerNormBackwardBytes = (rows: number, cols: number): number => 4 * (5 * rows * cols + cols + 4 * rows);
 
 /**
  * y = (x − mean)/sqrt(var + eps)·gamma + beta over the last axis of x [rows, cols] (biased
@@ -44,8 +50,8 @@ export function layerNorm(
   const kernel = programs.forward.name;
   checkDims(kernel, { rows, cols });
   if (!Number.isFinite(eps) || eps < 0) throw new KernelError(kernel, `'eps' must be a finite number ≥ 0, got ${eps}`);
-  const { constants, workgroups } = rowLayout(gpu, rows, cols);
-  gpu.run(programs.forward, {
+  const { program, constants, workgroups } = rowLayout(gpu, programs.forward, rows, cols);
+  gpu.run(program, {
     buffers: { x, gamma, beta, y, mean, rstd },
     uniforms: { rows, cols, eps },
     constants,
@@ -88,8 +94,8 @@ export function layerNormBackward(gpu: Gpu, args: LayerNormBackwardArgs, rows: n
     dbeta: [dbeta, cols * 4],
   });
   if (dx) {
-    const { constants, workgroups } = rowLayout(gpu, rows, cols);
-    gpu.run(programs.backward, {
+    const { program, constants, workgroups } = rowLayout(gpu, programs.backward, rows, cols);
+    gpu.run(program, {
       buffers: { x, gamma, mean, rstd, dy, dx },
       uniforms: { rows, cols },
       constants,

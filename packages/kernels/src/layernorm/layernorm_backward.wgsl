@@ -10,9 +10,9 @@ struct Params { rows: u32, cols: u32 }
 @group(0) @binding(6) var<storage, read_write> dx: array<f32>;
 
 @compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(ids: Ids) {
   let cols = params.cols;
-  let s = rowSlot(wid, nwg, lid, params.rows, cols);
+  let s = rowSlot(ids, params.rows, cols);
   let last = min(s.row, params.rows - 1u);
   let mu = mean[last];
   let r = rstd[last];

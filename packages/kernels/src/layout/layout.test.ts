@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TOLERANCE } from '../tolerances.js';
-import { dot, expectClose, finiteDifferences, freshSeed, poisoned, randn, rng, testGpu } from '../testing.js';
+import { dot, expectClose, finiteDifferences, freshSeed, poisoned, randn, rng, testGpu, expectKernelError } from '../testing.js';
 import { copyAxisRange, embedding, embeddingBackward, fill, invertPermutation, permute, validateIds, type AxisRange } from './layout.js';
 import { copyAxisRangeRef, embeddingBackwardRef, embeddingRef, fillRef, permuteRef } from './layout.ref.js';
 
@@ -259,7 +259,7 @@ describe('embedding', () => {
 
   it('an out-of-range id gives a NaN row forward and is skipped backward', async () => {
     const ids = Int32Array.from([1, 5, -1, 0]);
-    expect(() => validateIds(ids, 4)).toThrow(/embedding: 'ids'\[1\] = 5 is outside the vocabulary \[0, 4\)/);
+    expectKernelError(() => validateIds(ids, 4), /embedding: 'ids'\[1\] = 5 is outside the vocabulary \[0, 4\)/);
     const T = gpu.upload(Float32Array.from({ length: 8 }, (_, i) => i)),
       I = gpu.upload(ids),
       OUT = poisoned(gpu, 8);
@@ -325,20 +325,24 @@ describe('wrong calls', () => {
   it('name the kernel and the argument', () => {
     const small = gpu.createBuffer(16),
       big = gpu.createBuffer(4096);
-    expect(() => fill(gpu, small, 100, 0)).toThrow(/fill: buffer 'out' holds 16 bytes, needs 400/);
-    expect(() => fill(gpu, big, -1, 0)).toThrow(/fill: 'n' must be an integer/);
+    expectKernelError(() => fill(gpu, small, 100, 0), /fill: buffer 'out' holds 16 bytes, needs 400/);
+    expectKernelError(() => fill(gpu, big, -1, 0), /fill: 'n' must be an integer/);
     const p = { outer: 2, srcDim: 4, dstDim: 4, inner: 3, srcStart: 2, dstStart: 0, len: 3 };
-    expect(() => copyAxisRange(gpu, big, small, p)).toThrow(/copy_axis_range: source range \[2, 5\) exceeds 'srcDim' 4/);
-    expect(() => copyAxisRange(gpu, big, small, { ...p, srcStart: 0 })).toThrow(/copy_axis_range: buffer 'dst' holds 16 bytes, needs 96/);
-    expect(() => copyAxisRange(gpu, big, big, { ...p, srcStart: 0 })).toThrow(/copy_axis_range: 'dst' overlaps 'src'/);
+    expectKernelError(() => copyAxisRange(gpu, big, small, p), /copy_axis_range: source range \[2, 5\) exceeds 'srcDim' 4/);
+    expectKernelError(
+      () => copyAxisRange(gpu, big, small, { ...p, srcStart: 0 }),
+      /copy_axis_range: buffer 'dst' holds 16 bytes, needs 96/,
+    );
+    expectKernelError(() => copyAxisRange(gpu, big, big, { ...p, srcStart: 0 }), /copy_axis_range: 'dst' overlaps 'src'/);
     expect(() => copyAxisRange(gpu, { buffer: big, size: 256 }, { buffer: big, offset: 256 }, { ...p, srcStart: 0 })).not.toThrow();
-    expect(() => permute(gpu, big, small, [2, 3], [0, 0])).toThrow(/permute: 'perm' \[0, 0\] is not a permutation of 0\.\.1/);
-    expect(() => permute(gpu, big, small, [1, 1, 1, 1, 1, 1, 1], [0, 1, 2, 3, 4, 5, 6])).toThrow(/permute: 'shape' has rank 7/);
-    expect(() => permute(gpu, big, small, [2, 3], [1])).toThrow(/permute: 'perm' has 1 axes but 'shape' has 2/);
-    expect(() => permute(gpu, big, small, [4, 5], [1, 0])).toThrow(/permute: buffer 'y' holds 16 bytes, needs 80/);
-    expect(() => embedding(gpu, small, big, big, 4, 8, 10)).toThrow(/embedding: buffer 'table' holds 16 bytes, needs 320/);
-    expect(() => embedding(gpu, big, big, big, 4, 0, 10)).toThrow(/embedding: 'dim' must be an integer ≥ 1/);
-    expect(() => embeddingBackward(gpu, big, big, small, 4, 8, 10, { zero: true })).toThrow(
+    expectKernelError(() => permute(gpu, big, small, [2, 3], [0, 0]), /permute: 'perm' \[0, 0\] is not a permutation of 0\.\.1/);
+    expectKernelError(() => permute(gpu, big, small, [1, 1, 1, 1, 1, 1, 1], [0, 1, 2, 3, 4, 5, 6]), /permute: 'shape' has rank 7/);
+    expectKernelError(() => permute(gpu, big, small, [2, 3], [1]), /permute: 'perm' has 1 axes but 'shape' has 2/);
+    expectKernelError(() => permute(gpu, big, small, [4, 5], [1, 0]), /permute: buffer 'y' holds 16 bytes, needs 80/);
+    expectKernelError(() => embedding(gpu, small, big, big, 4, 8, 10), /embedding: buffer 'table' holds 16 bytes, needs 320/);
+    expectKernelError(() => embedding(gpu, big, big, big, 4, 0, 10), /embedding: 'dim' must be an integer ≥ 1/);
+    expectKernelError(
+      () => embeddingBackward(gpu, big, big, small, 4, 8, 10, { zero: true }),
       /embedding_backward: buffer 'dtable' holds 16 bytes, needs 320/,
     );
     gpu.destroyBuffer(small);

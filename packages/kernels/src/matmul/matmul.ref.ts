@@ -2,6 +2,7 @@
 //   C[b] = act(alpha·A[b]·B[b] + bias) + residual[b]      A[b]: [M,K] (stored [K,M] when transA),
 //   B[b]: [K,N] (stored [N,K] when transB), C[b]: [M,N]; a broadcast operand is one matrix for all b.
 import { unaryBackwardRef, unaryRef } from '../elementwise/elementwise.ref.js';
+import { mulberry32, randn } from '../random.js';
 import type { MatmulActivation, MatmulShape } from './matmul.js';
 
 export interface MatmulEpilogueValues {
@@ -88,4 +89,22 @@ export function matmulBackwardRef(
         }
       }
   return { da, db, dbias };
+}
+
+/** Element counts of A, B and C for a shape (a broadcast operand once). */
+export function matmulSizes(s: MatmulShape): { a: number; b: number; c: number } {
+  const batch = s.batch ?? 1;
+  return { a: (s.broadcastA ? 1 : batch) * s.M * s.K, b: (s.broadcastB ? 1 : batch) * s.K * s.N, c: batch * s.M * s.N };
+}
+
+/** Seeded random operands for a test, B scaled by 1/√K so every output is O(1). */
+export function matmulOperands(s: MatmulShape, seed: number, want: { bias?: boolean; residual?: boolean } = {}) {
+  const r = mulberry32(seed);
+  const n = matmulSizes(s);
+  return {
+    a: randn(n.a, r),
+    b: randn(n.b, r, 1 / Math.sqrt(s.K)),
+    bias: want.bias ? randn(s.N, r) : undefined,
+    residual: want.residual ? randn(n.c, r) : undefined,
+  };
 }

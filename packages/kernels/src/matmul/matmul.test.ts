@@ -1,25 +1,42 @@
 import { describe, expect, it } from 'vitest';
 import { packF16, roundToF16 } from '../f16.js';
 import { TOLERANCE } from '../tolerances.js';
-import { dot, expectClose, finiteDifferences, freshSeed, poisoned, randn, rng, testGpu } from '../testing.js';
+import { Gpu } from '../gpu.js';
+import { expectClose, expectGolden, expectKernelError, freshSeed, poisoned, randn, rng, testGpu, withFeature } from '../testing.js';
 import {
   MATMUL_CONFIGS,
   NARROW_CONFIGS,
+  QUAD_CONFIGS,
+  TILED_CONFIGS,
   defaultMatmulConfig,
+  isQuad,
   matmul,
-  matmulBackward,
   matmulF16,
+  matmulSource,
+  quad,
   type MatmulActivation,
   type MatmulConfig,
   type MatmulShape,
 } from './matmul.js';
-import { matmulBackwardRef, matmulPreActivationRef, matmulRef, type MatmulEpilogueValues } from './matmul.ref.js';
+import goldenQuad from './golden/matmul_quad_q4x4_x_wt_bias.wgsl';
+import { matmulBackward } from './matmul_backward.js';
+import { matmulOperands, matmulPreActivationRef, matmulRef, matmulSizes, type MatmulEpilogueValues } from './matmul.ref.js';
 
 const gpu = await testGpu();
-// Small and odd shapes run on 8×8 tiles, which compile in a fraction of the time of the default
-// config (SwiftShader compiles each variant on the CPU) and cross many tile edges; CLIP's shapes
-// run on the default config, and every candidate config runs once below.
+// Small and odd shapes run on small tiles of both kernels, which compile in a fraction of the time
+// of the default configs (SwiftShader compiles each variant on the CPU) and cross many tile edges;
+// CLIP's shapes run on the default config, and every candidate config runs once below.
 const SMALL: MatmulConfig = { name: 'test 4x4/2x2/k4', tm: 4, tn: 4, wgx: 2, wgy: 2, tk: 4 };
+const SMALL_QUAD = quad(4, 4, 1, 4);
+/** The configs a case runs on: its own (or the default), and the small quad one beside a small tiled one. */
+const configsOf = (config?: MatmulConfig): (MatmulConfig | undefined)[] => (config === SMALL ? [SMALL, SMALL_QUAD] : [config]);
+const label = (config?: MatmulConfig) => (config ? ` [${config.name}]` : '');
+
+/** Runs `check` on `config`; a quad config on an adapter without subgroups must be refused instead. */
+async function onConfig(config: MatmulConfig | undefined, what: string, check: () => Promise<void>, attempt: () => void) {
+  if (!config || !isQuad(config)) return check();
+  await withFeature(gpu, 'subgroups', `${what} on the quad kernel`, check, attempt);
+}
 
 interface Case {
   name: string;
@@ -34,22 +51,8 @@ interface Case {
   config?: MatmulConfig;
 }
 
-const sizes = (s: MatmulShape) => {
-  const batch = s.batch ?? 1;
-  return { a: (s.broadcastA ? 1 : batch) * s.M * s.K, b: (s.broadcastB ? 1 : batch) * s.K * s.N, c: batch * s.M * s.N };
-};
-
-/** Random operands for a case, scaled so every output is O(1). */
-function operands(c: Case, seed: number) {
-  const r = rng(seed);
-  const n = sizes(c.shape);
-  return {
-    a: randn(n.a, r),
-    b: randn(n.b, r, 1 / Math.sqrt(c.shape.K)),
-    bias: c.bias ? randn(c.shape.N, r) : undefined,
-    residual: c.residual ? randn(n.c, r) : undefined,
-  };
-}
+const sizes = matmulSizes;
+const operands = (c: Case, seed: number) => matmulOperands(c.shape, seed, { bias: c.bias, residual: !!c.residual });
 
 const FORWARD: Case[] = [
   { name: '1×7×3', config: SMALL, shape: { M: 1, N: 7, K: 3 } },
@@ -102,35 +105,49 @@ const FORWARD: Case[] = [
 ];
 
 describe('matmul forward', () => {
-  for (const c of FORWARD) {
-    it(c.name, async () => {
-      const seed = freshSeed();
-      const x = operands(c, seed);
-      const n = sizes(c.shape);
-      const A = gpu.upload(x.a),
-        B = gpu.upload(x.b),
-        C = poisoned(gpu, n.c);
-      const BIAS = x.bias && gpu.upload(x.bias);
-      const PRE = c.pre ? poisoned(gpu, n.c) : undefined;
-      let RES: GPUBuffer | undefined;
-      if (c.residual === 'inplace') gpu.write(C, x.residual!);
-      else if (c.residual) RES = gpu.upload(x.residual!);
-      const ep = { bias: BIAS, activation: c.activation, residual: c.residual === 'inplace' ? C : RES, preActivation: PRE, alpha: c.alpha };
-      matmul(gpu, A, B, C, c.shape, ep, c.config);
-      const values: MatmulEpilogueValues = { bias: x.bias, activation: c.activation, residual: x.residual, alpha: c.alpha };
-      expectClose(`${c.name} c`, await gpu.readF32(C, n.c), matmulRef(x.a, x.b, c.shape, values), c.tol ?? TOLERANCE.f32, seed);
-      if (PRE)
-        expectClose(
-          `${c.name} preActivation`,
-          await gpu.readF32(PRE, n.c),
-          matmulPreActivationRef(x.a, x.b, c.shape, values),
-          TOLERANCE.f32,
-          seed,
-        );
-      [A, B, C, BIAS, PRE, RES].forEach((b) => b && gpu.destroyBuffer(b));
-    });
-  }
+  for (const c of FORWARD)
+    for (const config of configsOf(c.config))
+      it(c.name + label(config), () => onConfig(config, c.name, () => forward(c, config), attempt(c.shape, config)));
 });
+
+/** A call on `config` that must be refused before it records anything (buffers freed after). */
+const attempt = (s: MatmulShape, config?: MatmulConfig) => () => {
+  const n = sizes(s);
+  const [A, B, C] = [n.a, n.b, n.c].map((k) => gpu.createBuffer(k * 4));
+  try {
+    matmul(gpu, A, B, C, s, {}, config);
+  } finally {
+    [A, B, C].forEach((x) => gpu.destroyBuffer(x));
+  }
+};
+
+async function forward(c: Case, config: MatmulConfig | undefined): Promise<void> {
+  const seed = freshSeed();
+  const x = operands(c, seed);
+  const n = sizes(c.shape);
+  const A = gpu.upload(x.a),
+    B = gpu.upload(x.b),
+    C = poisoned(gpu, n.c);
+  const BIAS = x.bias && gpu.upload(x.bias);
+  const PRE = c.pre ? poisoned(gpu, n.c) : undefined;
+  let RES: GPUBuffer | undefined;
+  if (c.residual === 'inplace') gpu.write(C, x.residual!);
+  else if (c.residual) RES = gpu.upload(x.residual!);
+  const ep = { bias: BIAS, activation: c.activation, residual: c.residual === 'inplace' ? C : RES, preActivation: PRE, alpha: c.alpha };
+  matmul(gpu, A, B, C, c.shape, ep, config);
+  const values: MatmulEpilogueValues = { bias: x.bias, activation: c.activation, residual: x.residual, alpha: c.alpha };
+  const what = c.name + label(config);
+  expectClose(`${what} c`, await gpu.readF32(C, n.c), matmulRef(x.a, x.b, c.shape, values), c.tol ?? TOLERANCE.f32, seed);
+  if (PRE)
+    expectClose(
+      `${what} preActivation`,
+      await gpu.readF32(PRE, n.c),
+      matmulPreActivationRef(x.a, x.b, c.shape, values),
+      TOLERANCE.f32,
+      seed,
+    );
+  [A, B, C, BIAS, PRE, RES].forEach((b) => b && gpu.destroyBuffer(b));
+}
 
 describe('split-K', () => {
   it('runs a long-K product with few output tiles as chunks plus a column sum, and leaves no scratch', async () => {
@@ -151,39 +168,79 @@ describe('every candidate config', () => {
   // ragged in M, N and K against every tile size; vec4 loads of A and B, vec4 stores of C
   const shape: MatmulShape = { batch: 2, M: 37, N: 72, K: 44, transB: true, broadcastB: true };
   for (const config of [...MATMUL_CONFIGS, NARROW_CONFIGS.n, NARROW_CONFIGS.m]) {
-    it(config.name, async () => {
-      const seed = freshSeed();
-      const c: Case = { name: config.name, shape, bias: true, residual: true };
-      const x = operands(c, seed);
-      const n = sizes(shape);
-      const A = gpu.upload(x.a),
-        B = gpu.upload(x.b),
-        C = poisoned(gpu, n.c),
-        BIAS = gpu.upload(x.bias!),
-        RES = gpu.upload(x.residual!);
-      matmul(gpu, A, B, C, shape, { bias: BIAS, residual: RES }, config);
-      expectClose(
-        config.name,
-        await gpu.readF32(C, n.c),
-        matmulRef(x.a, x.b, shape, { bias: x.bias, residual: x.residual }),
-        TOLERANCE.f32,
-        seed,
-      );
-      [A, B, C, BIAS, RES].forEach((b) => gpu.destroyBuffer(b));
-    });
+    const c: Case = { name: 'ragged batch 2, bias, residual', shape, bias: true, residual: true };
+    it(config.name, () => onConfig(config, config.name, () => forward(c, config), attempt(shape, config)));
   }
 });
 
 describe('default config', () => {
   // the choice only matters for speed; every config is checked for correctness above
   const pick = (s: MatmulShape) => defaultMatmulConfig(gpu, s).name;
-  it('software: 32×32 tiles where the default 32×64 tile would be mostly padding; hardware: one config', () => {
-    if (!gpu.adapter.software) return expect(pick({ batch: 128, M: 65, N: 32, K: 65 })).toBe(MATMUL_CONFIGS[3]!.name);
-    expect(pick({ batch: 128, M: 65, N: 32, K: 65 })).toBe(MATMUL_CONFIGS[2]!.name); // attention's scores·V per head
-    expect(pick({ batch: 128, M: 17, N: 17, K: 32, transB: true })).toBe(MATMUL_CONFIGS[2]!.name);
-    expect(pick({ M: 1088, N: 256, K: 64 })).toBe(MATMUL_CONFIGS[0]!.name);
+  it('hardware: one tiled config; SwiftShader: 26×12 quad blocks (8×8 for small products), tiled without subgroups', () => {
+    if (!gpu.adapter.software) return expect(pick({ batch: 128, M: 65, N: 32, K: 65 })).toBe(TILED_CONFIGS[3]!.name);
     expect(pick({ M: 4096, N: 8, K: 144 })).toBe(NARROW_CONFIGS.n.name);
+    const noSubgroups = new Gpu(gpu.device, { ...gpu.adapter, features: gpu.adapter.features.filter((f) => f !== 'subgroups') });
+    expect(defaultMatmulConfig(noSubgroups, { M: 50, N: 3072, K: 768 }).name).toBe(TILED_CONFIGS[0]!.name);
+    if (!gpu.adapter.features.includes('subgroups')) return;
+    const [q26, , , q8] = QUAD_CONFIGS.map((q) => q.name);
+    expect(pick({ M: 50, N: 3072, K: 768, transB: true })).toBe(q26);
+    expect(pick({ M: 4112, N: 1024, K: 1024, transB: true })).toBe(q26);
+    expect(pick({ batch: 128, M: 17, N: 17, K: 32, transB: true })).toBe(q8); // attention's per-head products
   });
+
+  it('refuses a quad config where the device has no subgroups, naming the feature', () => {
+    const noSubgroups = new Gpu(gpu.device, { ...gpu.adapter, features: gpu.adapter.features.filter((f) => f !== 'subgroups') });
+    const [A, B, C] = [1, 2, 3].map(() => gpu.createBuffer(256));
+    expectKernelError(
+      () => matmul(noSubgroups, A, B, C, { M: 4, N: 4, K: 4 }, {}, SMALL_QUAD),
+      /^matmul: config q4x4\/u1\/l4 needs the 'subgroups' feature/,
+    );
+    [A, B, C].forEach((b) => gpu.destroyBuffer(b));
+  });
+});
+
+describe('generated source', () => {
+  it('x·Wᵀ + bias on the quad kernel (4×4 blocks: the default config is the same code, 26×12) matches its golden file', () => {
+    const source = matmulSource(false, { M: 50, N: 3072, K: 768, transB: true }, { bias: {} as GPUBuffer }, SMALL_QUAD);
+    expectGolden('packages/kernels/src/matmul/golden/matmul_quad_q4x4_x_wt_bias.wgsl', source, goldenQuad);
+  });
+});
+
+describe("compute 'f16' (shader-f16)", () => {
+  // f16 operands and products, f32 sums: against the reference on f16-rounded operands
+  const cases: Case[] = [
+    { name: 'x·Wᵀ + bias, 37×72×44 on 8×8 tiles', config: TILED_CONFIGS[4], shape: { M: 37, N: 72, K: 44, transB: true }, bias: true },
+    { name: 'ragged batch 2, transA, gelu', config: SMALL, shape: { batch: 2, M: 9, N: 13, K: 30, transA: true }, activation: 'gelu' },
+  ];
+  const run = async (c: Case) => {
+    const seed = freshSeed();
+    const x = operands(c, seed);
+    const n = sizes(c.shape);
+    const [A, B, C] = [gpu.upload(x.a), gpu.upload(x.b), poisoned(gpu, n.c)];
+    const BIAS = x.bias && gpu.upload(x.bias);
+    matmul(gpu, A, B, C, c.shape, { bias: BIAS, activation: c.activation, compute: 'f16' }, c.config);
+    const ref = matmulRef(roundToF16(x.a), roundToF16(x.b), c.shape, { bias: x.bias, activation: c.activation });
+    expectClose(`${c.name} c`, await gpu.readF32(C, n.c), ref, TOLERANCE.f16Compute, seed);
+    [A, B, C, BIAS].forEach((b) => b && gpu.destroyBuffer(b));
+  };
+  for (const c of cases)
+    it(c.name, () =>
+      withFeature(
+        gpu,
+        'shader-f16',
+        `compute 'f16': ${c.name}`,
+        () => run(c),
+        () => {
+          const n = sizes(c.shape);
+          const [A, B, C] = [n.a, n.b, n.c].map((k) => gpu.createBuffer(k * 4));
+          try {
+            matmul(gpu, A, B, C, c.shape, { compute: 'f16' }, c.config);
+          } finally {
+            [A, B, C].forEach((b) => gpu.destroyBuffer(b));
+          }
+        },
+      ),
+    );
 });
 
 describe('matmulF16', () => {
@@ -192,132 +249,22 @@ describe('matmulF16', () => {
     { name: 'odd 5×7×9 f16, batch 2 (odd batch stride), gelu', config: SMALL, shape: { batch: 2, M: 5, N: 7, K: 9 }, activation: 'gelu' },
     { name: '6×10×12 f16 (vec4 along N), batch 2, broadcastB', config: SMALL, shape: { batch: 2, M: 6, N: 12, K: 10, broadcastB: true } },
   ];
-  for (const c of cases) {
-    it(c.name, async () => {
-      const seed = freshSeed();
-      const x = operands(c, seed);
-      const n = sizes(c.shape);
-      const A = gpu.upload(x.a),
-        B = gpu.upload(packF16(x.b)),
-        C = poisoned(gpu, n.c);
-      const BIAS = x.bias && gpu.upload(x.bias);
-      matmulF16(gpu, A, B, C, c.shape, { bias: BIAS, activation: c.activation }, c.config);
-      const ref = matmulRef(x.a, roundToF16(x.b), c.shape, { bias: x.bias, activation: c.activation });
-      expectClose(`${c.name} c`, await gpu.readF32(C, n.c), ref, TOLERANCE.f16Weights, seed);
-      [A, B, C, BIAS].forEach((b) => b && gpu.destroyBuffer(b));
-    });
-  }
-
-  it('packF16 rounds to nearest even, pads odd lengths, saturates to Inf', () => {
-    const v = new Float32Array([1, -2, 1 / 3, 65504, 65520, 2 ** -24, 2 ** -25, 3 * 2 ** -26, 1 + 2 ** -11, 1 + 3 * 2 ** -11, NaN]);
-    expect(Array.from(roundToF16(v))).toEqual([1, -2, 0.333251953125, 65504, Infinity, 2 ** -24, 0, 2 ** -24, 1, 1 + 2 ** -9, NaN]);
-    const packed = packF16(v.subarray(0, 3));
-    expect(Array.from(packed)).toEqual([(0x3c00 | (0xc000 << 16)) >>> 0, 0x3555]);
-  });
-});
-
-interface BackwardCase extends Case {
-  grads: ('da' | 'db' | 'dbias')[];
-}
-
-describe('matmulBackward', () => {
-  const cases: BackwardCase[] = [
-    {
-      name: 'batch 3, broadcastB, transB, bias, quickGelu (dB as one product over batch·M)',
-      shape: { batch: 3, M: 77, N: 64, K: 96, transB: true, broadcastB: true },
-      bias: true,
-      activation: 'quickGelu',
-      grads: ['da', 'db', 'dbias'],
-    },
-    {
-      name: 'batch 2, transA, broadcastB, gelu, alpha (dB summed per batch)',
-      shape: { batch: 2, M: 10, N: 12, K: 7, transA: true, broadcastB: true },
-      activation: 'gelu',
-      alpha: 0.5,
-      grads: ['da', 'db', 'dbias'],
-      tol: TOLERANCE.f32Transcendental,
-    },
-    {
-      name: 'batch 2, broadcastA, transB (dA summed per batch)',
-      shape: { batch: 2, M: 9, N: 8, K: 12, broadcastA: true, transB: true },
-      grads: ['da', 'db'],
-    },
-    {
-      name: 'batch 2, transA, transB, alpha, dA only',
-      shape: { batch: 2, M: 16, N: 20, K: 24, transA: true, transB: true },
-      alpha: 0.25,
-      grads: ['da'],
-    },
-    // a Linear over 700 tokens into 6 features: dW sums over the 700 tokens (split-K)
-    {
-      name: 'transB, 700 rows into 6 features, bias (dB by split-K)',
-      shape: { M: 700, N: 6, K: 10, transB: true },
-      bias: true,
-      grads: ['da', 'db', 'dbias'],
-    },
-  ];
-  for (const c of cases) {
-    it(c.name, async () => {
-      const seed = freshSeed();
-      const x = operands(c, seed);
-      const n = sizes(c.shape);
-      const dc = randn(n.c, rng(seed + 1));
-      const ep: MatmulEpilogueValues = { bias: x.bias, activation: c.activation, alpha: c.alpha };
-      const A = gpu.upload(x.a),
-        B = gpu.upload(x.b),
-        DC = gpu.upload(dc);
-      const PRE = c.activation ? gpu.upload(Float32Array.from(matmulPreActivationRef(x.a, x.b, c.shape, ep))) : undefined;
-      const out = { da: poisoned(gpu, n.a), db: poisoned(gpu, n.b), dbias: poisoned(gpu, c.shape.N) };
-      const grads = Object.fromEntries(c.grads.map((g) => [g, out[g]]));
-      matmulBackward(gpu, { a: A, b: B, dc: DC, preActivation: PRE, activation: c.activation, alpha: c.alpha, ...grads }, c.shape, SMALL);
-      const ref = matmulBackwardRef(x.a, x.b, dc, c.shape, ep);
-      for (const g of c.grads)
-        expectClose(`${c.name} ${g}`, await gpu.readF32(out[g], ref[g].length), ref[g], c.tol ?? TOLERANCE.f32Backward, seed);
-      if (!c.grads.includes('db')) expect(Number.isNaN((await gpu.readF32(out.db, 1))[0])).toBe(true);
-      [A, B, DC, PRE, out.da, out.db, out.dbias].forEach((b) => b && gpu.destroyBuffer(b));
-    });
-  }
-
-  it('reference backward agrees with finite differences', () => {
+  const f16 = async (c: Case, config?: MatmulConfig) => {
     const seed = freshSeed();
-    const shapes: [MatmulShape, MatmulEpilogueValues][] = [
-      [{ M: 3, N: 4, K: 5 }, {}],
-      [
-        { batch: 2, M: 3, N: 2, K: 4, transA: true, transB: true, broadcastB: true },
-        { activation: 'quickGelu', alpha: 0.7 },
-      ],
-      [{ batch: 3, M: 2, N: 3, K: 2, broadcastA: true }, { activation: 'gelu' }],
-    ];
-    for (const [s, e] of shapes) {
-      const r = rng(seed);
-      const n = sizes(s);
-      const a = randn(n.a, r),
-        b = randn(n.b, r),
-        bias = randn(s.N, r),
-        w = randn(n.c, r);
-      const ep = { ...e, bias };
-      const ref = matmulBackwardRef(a, b, w, s, ep);
-      const what = `${JSON.stringify(s)} seed ${seed}`;
-      expectClose(
-        `${what} da`,
-        ref.da,
-        finiteDifferences((p) => dot(matmulRef(p, b, s, ep), w), a),
-        TOLERANCE.finiteDifference,
-      );
-      expectClose(
-        `${what} db`,
-        ref.db,
-        finiteDifferences((p) => dot(matmulRef(a, p, s, ep), w), b),
-        TOLERANCE.finiteDifference,
-      );
-      expectClose(
-        `${what} dbias`,
-        ref.dbias,
-        finiteDifferences((p) => dot(matmulRef(a, b, s, { ...ep, bias: p }), w), bias),
-        TOLERANCE.finiteDifference,
-      );
-    }
-  });
+    const x = operands(c, seed);
+    const n = sizes(c.shape);
+    const A = gpu.upload(x.a),
+      B = gpu.upload(packF16(x.b)),
+      C = poisoned(gpu, n.c);
+    const BIAS = x.bias && gpu.upload(x.bias);
+    matmulF16(gpu, A, B, C, c.shape, { bias: BIAS, activation: c.activation }, config);
+    const ref = matmulRef(x.a, roundToF16(x.b), c.shape, { bias: x.bias, activation: c.activation });
+    expectClose(`${c.name}${label(config)} c`, await gpu.readF32(C, n.c), ref, TOLERANCE.f16Weights, seed);
+    [A, B, C, BIAS].forEach((b) => b && gpu.destroyBuffer(b));
+  };
+  for (const c of cases)
+    for (const config of configsOf(c.config))
+      it(c.name + label(config), () => onConfig(config, c.name, () => f16(c, config), attempt(c.shape, config)));
 });
 
 describe('wrong calls', () => {
@@ -325,24 +272,32 @@ describe('wrong calls', () => {
     const small = gpu.createBuffer(16);
     const big = gpu.createBuffer(4096);
     const other = gpu.createBuffer(4096);
-    expect(() => matmul(gpu, big, small, other, { M: 10, N: 10, K: 10 })).toThrow(/^matmul: buffer 'b' holds 16 bytes, needs 400$/);
-    expect(() => matmul(gpu, big, big, other, { M: 0, N: 4, K: 4 })).toThrow(/matmul: invalid shape: M must be a positive integer, got 0/);
-    expect(() => matmul(gpu, big, big, other, { M: 4, N: 2.5, K: 4 })).toThrow(
+    expectKernelError(() => matmul(gpu, big, small, other, { M: 10, N: 10, K: 10 }), /^matmul: buffer 'b' holds 16 bytes, needs 400$/);
+    expectKernelError(
+      () => matmul(gpu, big, big, other, { M: 0, N: 4, K: 4 }),
+      /matmul: invalid shape: M must be a positive integer, got 0/,
+    );
+    expectKernelError(
+      () => matmul(gpu, big, big, other, { M: 4, N: 2.5, K: 4 }),
       /matmul: invalid shape: N must be a positive integer, got 2.5/,
     );
-    expect(() => matmul(gpu, big, big, other, { batch: 0, M: 4, N: 4, K: 4 })).toThrow(/matmul: invalid shape: batch/);
-    expect(() => matmul(gpu, big, big, other, { M: 8, N: 8, K: 8 }, { residual: small })).toThrow(
+    expectKernelError(() => matmul(gpu, big, big, other, { batch: 0, M: 4, N: 4, K: 4 }), /matmul: invalid shape: batch/);
+    expectKernelError(
+      () => matmul(gpu, big, big, other, { M: 8, N: 8, K: 8 }, { residual: small }),
       /matmul: buffer 'residual' holds 16 bytes, needs 256/,
     );
-    expect(() => matmul(gpu, big, big, other, { M: 8, N: 8, K: 8 }, { bias: small, activation: 'gelu' })).toThrow(
+    expectKernelError(
+      () => matmul(gpu, big, big, other, { M: 8, N: 8, K: 8 }, { bias: small, activation: 'gelu' }),
       /matmul: buffer 'bias' holds 16 bytes, needs 32/,
     );
-    expect(() => matmul(gpu, big, big, other, { M: 4, N: 4, K: 4 }, { activation: 'swish' as MatmulActivation })).toThrow(
+    expectKernelError(
+      () => matmul(gpu, big, big, other, { M: 4, N: 4, K: 4 }, { activation: 'swish' as MatmulActivation }),
       /matmul: unknown activation 'swish'/,
     );
-    expect(() => matmul(gpu, big, big, big, { M: 4, N: 4, K: 4 })).toThrow(/matmul: output 'c' shares a buffer with 'a'/);
-    expect(() => matmulF16(gpu, big, small, other, { M: 4, N: 4, K: 9 })).toThrow(/^matmul_f16: buffer 'b' holds 16 bytes, needs 72$/);
-    expect(() => matmulBackward(gpu, { a: big, b: big, dc: big, da: other, activation: 'gelu' }, { M: 4, N: 4, K: 4 })).toThrow(
+    expectKernelError(() => matmul(gpu, big, big, big, { M: 4, N: 4, K: 4 }), /matmul: output 'c' shares a buffer with 'a'/);
+    expectKernelError(() => matmulF16(gpu, big, small, other, { M: 4, N: 4, K: 9 }), /^matmul_f16: buffer 'b' holds 16 bytes, needs 72$/);
+    expectKernelError(
+      () => matmulBackward(gpu, { a: big, b: big, dc: big, da: other, activation: 'gelu' }, { M: 4, N: 4, K: 4 }),
       /matmul_backward: activation 'gelu' needs 'preActivation'/,
     );
     [small, big, other].forEach((b) => gpu.destroyBuffer(b));

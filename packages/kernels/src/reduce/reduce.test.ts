@@ -1,8 +1,20 @@
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { KernelError } from '../program.js';
+import { describe, expect, it } from 'vitest';
 import { TOLERANCE } from '../tolerances.js';
-import { dot, expectClose, finiteDifferences, freshSeed, poisoned, randn, randu, rng, testGpu, expectCloseScaled } from '../testing.js';
-import { rowTuning } from './rows.js';
+import {
+  dot,
+  expectClose,
+  finiteDifferences,
+  freshSeed,
+  poisoned,
+  randn,
+  randu,
+  rng,
+  testGpu,
+  expectCloseScaled,
+  expectKernelError,
+  inRowLayout,
+  ROW_LAYOUTS,
+} from '../testing.js';
 import { reduceLastAxis, reduceLastAxisBackward, sumAll, type ReduceOp } from './reduce.js';
 import { reduceLastAxisBackwardRef, reduceLastAxisRef, sumAllRef, sumColumnsRef } from './reduce.ref.js';
 import { sumColumns } from './sum_columns.js';
@@ -33,48 +45,55 @@ describe('reduceLastAxis', () => {
     [50, 768],
     [2, 10007],
   ];
-  // the adapter's own row layout, and the hardware one (256 invocations per row) whatever the adapter
-  for (const [[rows, cols], maxPerRow] of SHAPES.flatMap(
-    (s) =>
-      [
-        [s, undefined],
-        [s, 256],
-      ] as const,
-  )) {
-    for (const op of OPS) {
-      it(`${op} forward and backward, ${rows}×${cols}${maxPerRow ? `, ≤ ${maxPerRow} invocations per row` : ''}`, async () => {
-        rowTuning.maxPerRow = maxPerRow;
-        onTestFinished(() => {
-          rowTuning.maxPerRow = undefined;
-        });
-        const seed = freshSeed();
-        const r = rng(seed);
-        const x = randn(rows * cols, r, 2);
-        if (op === 'l2norm' && rows > 1) x.fill(0, 0, cols); // ‖x‖ = 0 has gradient 0
-        if (op === 'max' && cols > 2) x[cols - 1] = x[1] = 10; // a tie: only the first argmax gets the gradient
-        const dout = randn(rows, r);
-        const X = gpu.upload(x),
-          DOUT = gpu.upload(dout);
-        const OUT = poisoned(gpu, rows),
-          DX = poisoned(gpu, rows * cols);
-        reduceLastAxis(gpu, op, X, OUT, rows, cols);
-        const out = await gpu.readF32(OUT, rows);
-        const refOut = reduceLastAxisRef(op, x, rows, cols);
-        if (op === 'sum' || op === 'mean')
-          expectCloseScaled(`${op} out`, out, refOut, absRowSums(x, rows, cols, op === 'mean'), tol(op), seed);
-        else expectClose(`${op} out`, out, refOut, tol(op), seed);
-        reduceLastAxisBackward(gpu, op, X, OUT, DOUT, DX, rows, cols);
-        expectClose(
-          `${op} dx`,
-          await gpu.readF32(DX, rows * cols),
-          reduceLastAxisBackwardRef(op, x, refOut, dout, rows, cols),
-          tol(op),
-          seed,
+  for (const [rows, cols] of SHAPES)
+    for (const layout of ROW_LAYOUTS) {
+      for (const op of OPS) {
+        const name = `${op} forward and backward, ${rows}×${cols}`;
+        const attempt = () => {
+          const [x, y] = [gpu.createBuffer(rows * cols * 4), gpu.createBuffer(rows * 4)];
+          try {
+            reduceLastAxis(gpu, op, x, y, rows, cols);
+          } finally {
+            [x, y].forEach((b) => gpu.destroyBuffer(b));
+          }
+        };
+        it(name + layout.label, () =>
+          inRowLayout(
+            gpu,
+            layout,
+            name,
+            async () => {
+              const seed = freshSeed();
+              const r = rng(seed);
+              const x = randn(rows * cols, r, 2);
+              if (op === 'l2norm' && rows > 1) x.fill(0, 0, cols); // ‖x‖ = 0 has gradient 0
+              if (op === 'max' && cols > 2) x[cols - 1] = x[1] = 10; // a tie: only the first argmax gets the gradient
+              const dout = randn(rows, r);
+              const X = gpu.upload(x),
+                DOUT = gpu.upload(dout);
+              const OUT = poisoned(gpu, rows),
+                DX = poisoned(gpu, rows * cols);
+              reduceLastAxis(gpu, op, X, OUT, rows, cols);
+              const out = await gpu.readF32(OUT, rows);
+              const refOut = reduceLastAxisRef(op, x, rows, cols);
+              if (op === 'sum' || op === 'mean')
+                expectCloseScaled(`${op} out`, out, refOut, absRowSums(x, rows, cols, op === 'mean'), tol(op), seed);
+              else expectClose(`${op} out`, out, refOut, tol(op), seed);
+              reduceLastAxisBackward(gpu, op, X, OUT, DOUT, DX, rows, cols);
+              expectClose(
+                `${op} dx`,
+                await gpu.readF32(DX, rows * cols),
+                reduceLastAxisBackwardRef(op, x, refOut, dout, rows, cols),
+                tol(op),
+                seed,
+              );
+              free(X, DOUT, OUT, DX);
+            },
+            attempt,
+          ),
         );
-        free(X, DOUT, OUT, DX);
-      });
+      }
     }
-  }
 
   it('backward references agree with finite differences', () => {
     const seed = freshSeed();
@@ -137,21 +156,17 @@ describe('wrong calls', () => {
   it('throw KernelError naming the kernel and the argument', () => {
     const small = gpu.createBuffer(16);
     const big = gpu.createBuffer(4096);
-    const throws = (f: () => void, msg: RegExp) => {
-      expect(f).toThrow(KernelError);
-      expect(f).toThrow(msg);
-    };
-    throws(() => reduceLastAxis(gpu, 'sum', small, big, 10, 10), /reduce_last_axis: buffer 'x' holds 16 bytes, needs 400/);
-    throws(() => reduceLastAxis(gpu, 'sum', big, big, 3, 0), /reduce_last_axis: 'cols' must be a positive integer, got 0/);
-    throws(() => reduceLastAxis(gpu, 'median' as ReduceOp, big, big, 1, 1), /reduce_last_axis: unknown op 'median'/);
-    throws(
+    expectKernelError(() => reduceLastAxis(gpu, 'sum', small, big, 10, 10), /reduce_last_axis: buffer 'x' holds 16 bytes, needs 400/);
+    expectKernelError(() => reduceLastAxis(gpu, 'sum', big, big, 3, 0), /reduce_last_axis: 'cols' must be a positive integer, got 0/);
+    expectKernelError(() => reduceLastAxis(gpu, 'median' as ReduceOp, big, big, 1, 1), /reduce_last_axis: unknown op 'median'/);
+    expectKernelError(
       () => reduceLastAxisBackward(gpu, 'max', big, big, big, small, 2, 8),
       /reduce_last_axis_backward: buffer 'dx' holds 16 bytes, needs 64/,
     );
-    throws(() => sumAll(gpu, small, big, 5), /sum_all: buffer 'x' holds 16 bytes, needs 20/);
-    throws(() => sumAll(gpu, big, big, 0), /sum_all: 'n' must be a positive integer, got 0/);
-    throws(() => sumColumns(gpu, big, small, 2, 5), /sum_columns: buffer 'out' holds 16 bytes, needs 20/);
-    throws(() => sumColumns(gpu, big, big, 1.5, 5), /sum_columns: 'rows' must be a positive integer, got 1.5/);
+    expectKernelError(() => sumAll(gpu, small, big, 5), /sum_all: buffer 'x' holds 16 bytes, needs 20/);
+    expectKernelError(() => sumAll(gpu, big, big, 0), /sum_all: 'n' must be a positive integer, got 0/);
+    expectKernelError(() => sumColumns(gpu, big, small, 2, 5), /sum_columns: buffer 'out' holds 16 bytes, needs 20/);
+    expectKernelError(() => sumColumns(gpu, big, big, 1.5, 5), /sum_columns: 'rows' must be a positive integer, got 1.5/);
     free(small, big);
   });
 });

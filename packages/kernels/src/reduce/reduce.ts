@@ -7,15 +7,16 @@ import { grid, KernelError, Program } from '../program.js';
 import backwardSource from './reduce_last_axis_backward.wgsl';
 import forwardSource from './reduce_last_axis.wgsl';
 import rowReduce from './row_reduce.wgsl';
-import { checkBytes, checkDims, rowLayout } from './rows.js';
+import { checkBytes, checkDims, RowProgram, rowLayout } from './rows.js';
 import sumAllSource from './sum_all.wgsl';
 
 export type ReduceOp = 'sum' | 'mean' | 'l2norm' | 'max' | 'logsumexp';
 const OP_CODE: Record<ReduceOp, number> = { sum: 0, mean: 1, l2norm: 2, max: 3, logsumexp: 4 };
 
 const programs = {
-  forward: new Program('reduce_last_axis', rowReduce + forwardSource),
-  backward: new Program('reduce_last_axis_backward', rowReduce + backwardSource),
+  forward: new RowProgram('reduce_last_axis', forwardSource),
+  backward: new RowProgram('reduce_last_axis_backward', backwardSource),
+  // one segment of 256 per workgroup: always the workgroup-memory build
   sumAll: new Program('sum_all', rowReduce + sumAllSource),
 };
 
@@ -33,8 +34,8 @@ export function reduceLastAxis(gpu: Gpu, op: ReduceOp, x: BufferArg, out: Buffer
   const kernel = programs.forward.name;
   const OP = opCode(kernel, op);
   checkDims(kernel, { rows, cols });
-  const { constants, workgroups } = rowLayout(gpu, rows, cols);
-  gpu.run(programs.forward, {
+  const { program, constants, workgroups } = rowLayout(gpu, programs.forward, rows, cols);
+  gpu.run(program, {
     buffers: { x, out },
     uniforms: { rows, cols },
     constants: { ...constants, OP },
@@ -61,8 +62,11 @@ export function reduceLastAxisBackward(
   const OP = opCode(kernel, op);
   checkDims(kernel, { rows, cols });
   // max reduces each row (first argmax); the others are elementwise (see the WGSL)
-  const { constants, workgroups } = op === 'max' ? rowLayout(gpu, rows, cols) : { constants: {}, workgroups: grid(rows * cols, 256) };
-  gpu.run(programs.backward, {
+  const { program, constants, workgroups } =
+    op === 'max'
+      ? rowLayout(gpu, programs.backward, rows, cols)
+      : { program: programs.backward.workgroup, constants: {}, workgroups: grid(rows * cols, 256) };
+  gpu.run(program, {
     buffers: { x, out, dout, dx },
     uniforms: { rows, cols },
     constants: { ...constants, OP },

@@ -14,32 +14,11 @@ struct Params { rows: u32, cols: u32 }
 @group(0) @binding(3) var<storage, read> dout: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dx: array<f32>;
 
-var<workgroup> firstIdx: array<u32, 256>;
-
-// The least index in the segment (two fixed levels, as segSum).
-fn segMinIndex(s: RowSlot, v: u32) -> u32 {
-  let width = min(RADIX, TPR);
-  let groups = TPR / width;
-  firstIdx[s.base + s.lane] = v;
-  workgroupBarrier();
-  if (s.lane < groups) {
-    let at = s.base + s.lane;
-    var t = firstIdx[at];
-    for (var i = 1u; i < width; i++) { t = min(t, firstIdx[at + i * groups]); }
-    firstIdx[at] = t;
-  }
-  workgroupBarrier();
-  var m = firstIdx[s.base];
-  for (var j = 1u; j < groups; j++) { m = min(m, firstIdx[s.base + j]); }
-  workgroupBarrier();
-  return m;
-}
-
 @compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(ids: Ids) {
   let cols = params.cols;
   if (OP == 3u) {
-    let s = rowSlot(wid, nwg, lid, params.rows, cols);
+    let s = rowSlot(ids, params.rows, cols);
     let last = min(s.row, params.rows - 1u);
     let o = out[last];
     let g = dout[last];
@@ -48,11 +27,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     for (var c = s.lane; c < s.n; c += TPR) {
       if (first == 0xffffffffu && x[s.off + c] == o) { first = c; }
     }
-    first = segMinIndex(s, first);
+    first = segMinU32(s, first);
     for (var c = s.lane; c < s.n; c += TPR) { dx[s.off + c] = select(0.0, g, c == first); }
     return;
   }
-  let i = (wid.x + wid.y * nwg.x) * WG + lid;
+  let i = (ids.wid.x + ids.wid.y * ids.nwg.x) * WG + ids.lid;
   if (i >= params.rows * cols) { return; }
   let r = i / cols;
   let g = dout[r];

@@ -2,7 +2,9 @@
 // argument checks that name the kernel and the argument, how many invocations share a row
 // (row_reduce.wgsl), and the row blocks of the deterministic two-stage column sums.
 import type { BufferArg, Gpu } from '../gpu.js';
-import { grid, KernelError } from '../program.js';
+import { grid, KernelError, Program } from '../program.js';
+import rowReduce from './row_reduce.wgsl';
+import rowReduceSubgroups from './row_reduce_subgroups.wgsl';
 
 export const WORKGROUP = 256;
 
@@ -28,20 +30,60 @@ export function checkBytes(kernel: string, need: Record<string, [BufferArg | und
   }
 }
 
-/** Tests and benchmarks pin the invocations per row here (e.g. the hardware layout on SwiftShader). */
-export const rowTuning: { maxPerRow?: number } = {};
+/**
+ * Tests and benchmarks pin the row layout here: at most `maxPerRow` invocations per row (e.g. the
+ * hardware layout on SwiftShader), and `subgroups` false for the workgroup-memory variant where
+ * the subgroup one would run (true: the subgroup one, refused where the adapter cannot run it).
+ */
+export const rowTuning: { maxPerRow?: number; subgroups?: boolean } = {};
+
+/** Whether this adapter can run row_reduce_subgroups.wgsl: the `subgroups` feature and the `subgroup_id` builtin. */
+export function rowSubgroupsSupported(gpu: Gpu): boolean {
+  return !!gpu.adapter.features?.includes('subgroups') && !!gpu.adapter.wgslFeatures?.includes('subgroup_id');
+}
+
+/** A row kernel's two builds: its WGSL behind row_reduce.wgsl (any adapter) or row_reduce_subgroups.wgsl. */
+export class RowProgram {
+  readonly workgroup: Program;
+  private onSubgroups?: Program;
+  constructor(
+    readonly name: string,
+    private readonly source: string,
+  ) {
+    this.workgroup = new Program(name, rowReduce + source);
+  }
+  /** Built on first use: most adapters never need it. */
+  get subgroups(): Program {
+    this.onSubgroups ??= new Program(this.name, rowReduceSubgroups + this.source);
+    return this.onSubgroups;
+  }
+}
 
 /**
- * TPR (invocations per row, a power of two ≤ 256, ~4 columns each) and the dispatch for `rows`.
- * A software adapter (SwiftShader) runs a workgroup's invocations as CPU coroutines that switch at
- * every barrier, so there few invocations per row win: at 257×1024 layernorm took 553 ms with 256
- * per row and 37 ms with 4.
+ * The build, TPR (invocations per row, a power of two ≤ 256, ~4 columns each) and the dispatch
+ * for `rows`. A software adapter (SwiftShader) runs a workgroup's invocations as CPU coroutines
+ * that switch at every barrier, so there few invocations per row win: at 257×1024 layernorm took
+ * 553 ms with 256 per row and 37 ms with 4. Where the adapter has subgroups (and `subgroup_id`)
+ * the subgroup build runs, with TPR at most its smallest subgroup size (4 where unreported).
  */
-export function rowLayout(gpu: Gpu, rows: number, cols: number): { constants: { TPR: number }; workgroups: [number, number] } {
-  const most = rowTuning.maxPerRow ?? (gpu.adapter.software ? 4 : WORKGROUP);
+export function rowLayout(
+  gpu: Gpu,
+  program: RowProgram,
+  rows: number,
+  cols: number,
+): { program: Program; constants: { TPR: number }; workgroups: [number, number] } {
+  const supported = rowSubgroupsSupported(gpu);
+  if (rowTuning.subgroups && !supported)
+    throw new KernelError(
+      program.name,
+      "the subgroup build needs the 'subgroups' feature and the 'subgroup_id' builtin, which this adapter lacks",
+    );
+  const subgroups = supported && rowTuning.subgroups !== false;
+  let most = rowTuning.maxPerRow ?? (gpu.adapter.software ? 4 : WORKGROUP);
+  if (subgroups) most = Math.min(most, gpu.adapter.subgroupMinSize ?? 4);
   let tpr = 1;
   while (tpr < most && tpr * 4 < cols) tpr *= 2;
-  return { constants: { TPR: tpr }, workgroups: grid(rows, WORKGROUP / tpr) };
+  return { program: subgroups ? program.subgroups : program.workgroup, constants: { TPR: tpr }, workgroups: grid(rows, WORKGROUP / tpr) };
 }
 
 /**

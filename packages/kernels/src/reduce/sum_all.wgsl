@@ -10,14 +10,14 @@ struct Params { n: u32 }
 @group(0) @binding(2) var<storage, read_write> partial: array<f32>;
 
 @compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(ids: Ids) {
   // x as rows of CHUNK elements, one per workgroup (TPR = 256)
-  let s = rowSlot(wid, nwg, lid, (params.n + CHUNK - 1u) / CHUNK, CHUNK);
+  let s = rowSlot(ids, (params.n + CHUNK - 1u) / CHUNK, CHUNK);
   var acc = 0.0;
   for (var k = 0u; k < CHUNK / WG; k++) {
-    let i = s.off + k * WG + lid;
+    let i = s.off + k * WG + ids.lid;
     if (i < params.n) { acc += x[i]; }
   }
   let total = segSum(s, acc);
-  if (lid == 0u && s.live) { partial[s.row] = total; }
+  if (ids.lid == 0u && s.live) { partial[s.row] = total; }
 }

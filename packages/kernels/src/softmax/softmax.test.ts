@@ -1,8 +1,19 @@
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { KernelError } from '../program.js';
+import { describe, expect, it } from 'vitest';
 import { TOLERANCE } from '../tolerances.js';
-import { dot, expectClose, finiteDifferences, freshSeed, poisoned, randn, rng, testGpu, expectCloseScaled } from '../testing.js';
-import { rowTuning } from '../reduce/rows.js';
+import {
+  dot,
+  expectClose,
+  finiteDifferences,
+  freshSeed,
+  poisoned,
+  randn,
+  rng,
+  testGpu,
+  expectCloseScaled,
+  expectKernelError,
+  inRowLayout,
+  ROW_LAYOUTS,
+} from '../testing.js';
 import { logSoftmax, logSoftmaxBackward, softmax, softmaxBackward } from './softmax.js';
 import { logSoftmaxBackwardRef, logSoftmaxRef, softmaxBackwardRef, softmaxRef } from './softmax.ref.js';
 
@@ -77,24 +88,31 @@ describe('softmax and logSoftmax', () => {
     [257, 257],
     [3, 5003],
   ];
-  // the adapter's own row layout, and the hardware one (256 invocations per row) whatever the adapter
-  for (const [[rows, cols], maxPerRow] of SHAPES.flatMap(
-    (s) =>
-      [
-        [s, undefined],
-        [s, 256],
-      ] as const,
-  )) {
-    it(`forward and backward, ${rows}×${cols}${maxPerRow ? `, ≤ ${maxPerRow} invocations per row` : ''}`, async () => {
-      rowTuning.maxPerRow = maxPerRow;
-      onTestFinished(() => {
-        rowTuning.maxPerRow = undefined;
-      });
-      const seed = freshSeed();
-      const r = rng(seed);
-      await check(rows, cols, randn(rows * cols, r, 3), randn(rows * cols, r), seed);
-    });
-  }
+  for (const [rows, cols] of SHAPES)
+    for (const layout of ROW_LAYOUTS) {
+      const name = `forward and backward, ${rows}×${cols}`;
+      const attempt = () => {
+        const b = gpu.createBuffer(rows * cols * 4);
+        try {
+          softmax(gpu, b, b, rows, cols);
+        } finally {
+          gpu.destroyBuffer(b);
+        }
+      };
+      it(name + layout.label, () =>
+        inRowLayout(
+          gpu,
+          layout,
+          name,
+          async () => {
+            const seed = freshSeed();
+            const r = rng(seed);
+            await check(rows, cols, randn(rows * cols, r, 3), randn(rows * cols, r), seed);
+          },
+          attempt,
+        ),
+      );
+    }
 
   it('InfoNCE logits: 32×32 at logit scale 100', async () => {
     const seed = freshSeed();
@@ -140,15 +158,14 @@ describe('wrong calls', () => {
   it('throw KernelError naming the kernel and the argument', () => {
     const small = gpu.createBuffer(16);
     const big = gpu.createBuffer(4096);
-    const throws = (f: () => void, msg: RegExp) => {
-      expect(f).toThrow(KernelError);
-      expect(f).toThrow(msg);
-    };
-    throws(() => softmax(gpu, big, big, 4, 0), /softmax: 'cols' must be a positive integer, got 0/);
-    throws(() => softmax(gpu, big, small, 4, 8), /softmax: buffer 'y' holds 16 bytes, needs 128/);
-    throws(() => logSoftmax(gpu, small, big, 2, 3), /log_softmax: buffer 'x' holds 16 bytes, needs 24/);
-    throws(() => softmaxBackward(gpu, big, small, big, 4, 8), /softmax_backward: buffer 'dy' holds 16 bytes, needs 128/);
-    throws(() => logSoftmaxBackward(gpu, big, big, big, -1, 8), /log_softmax_backward: 'rows' must be a positive integer, got -1/);
+    expectKernelError(() => softmax(gpu, big, big, 4, 0), /softmax: 'cols' must be a positive integer, got 0/);
+    expectKernelError(() => softmax(gpu, big, small, 4, 8), /softmax: buffer 'y' holds 16 bytes, needs 128/);
+    expectKernelError(() => logSoftmax(gpu, small, big, 2, 3), /log_softmax: buffer 'x' holds 16 bytes, needs 24/);
+    expectKernelError(() => softmaxBackward(gpu, big, small, big, 4, 8), /softmax_backward: buffer 'dy' holds 16 bytes, needs 128/);
+    expectKernelError(
+      () => logSoftmaxBackward(gpu, big, big, big, -1, 8),
+      /log_softmax_backward: 'rows' must be a positive integer, got -1/,
+    );
     free(small, big);
   });
 });

@@ -4,24 +4,22 @@
 // backward ≈ 7·rows·cols FLOPs (log-softmax 3, + rows·cols exp), bytes 12·rows·cols (y, dy, dx).
 // Memory-bound.
 import type { BufferArg, Gpu } from '../gpu.js';
-import { Program } from '../program.js';
-import rowReduce from '../reduce/row_reduce.wgsl';
-import { checkDims, rowLayout } from '../reduce/rows.js';
+import { checkDims, RowProgram, rowLayout } from '../reduce/rows.js';
 import forwardSource from './softmax.wgsl';
 import backwardSource from './softmax_backward.wgsl';
 
 // One source each, two programs: errors name the function that was called.
 const programs = {
-  softmax: new Program('softmax', rowReduce + forwardSource),
-  logSoftmax: new Program('log_softmax', rowReduce + forwardSource),
-  softmaxBackward: new Program('softmax_backward', rowReduce + backwardSource),
-  logSoftmaxBackward: new Program('log_softmax_backward', rowReduce + backwardSource),
+  softmax: new RowProgram('softmax', forwardSource),
+  logSoftmax: new RowProgram('log_softmax', forwardSource),
+  softmaxBackward: new RowProgram('softmax_backward', backwardSource),
+  logSoftmaxBackward: new RowProgram('log_softmax_backward', backwardSource),
 };
 
-function forward(gpu: Gpu, program: Program, log: boolean, x: BufferArg, y: BufferArg, rows: number, cols: number): void {
+function forward(gpu: Gpu, program: RowProgram, log: boolean, x: BufferArg, y: BufferArg, rows: number, cols: number): void {
   checkDims(program.name, { rows, cols });
-  const { constants, workgroups } = rowLayout(gpu, rows, cols);
-  gpu.run(program, {
+  const { program: build, constants, workgroups } = rowLayout(gpu, program, rows, cols);
+  gpu.run(build, {
     buffers: { x, y },
     uniforms: { rows, cols },
     constants: { ...constants, LOG: Number(log) },
@@ -30,10 +28,19 @@ function forward(gpu: Gpu, program: Program, log: boolean, x: BufferArg, y: Buff
   });
 }
 
-function backward(gpu: Gpu, program: Program, log: boolean, y: BufferArg, dy: BufferArg, dx: BufferArg, rows: number, cols: number): void {
+function backward(
+  gpu: Gpu,
+  program: RowProgram,
+  log: boolean,
+  y: BufferArg,
+  dy: BufferArg,
+  dx: BufferArg,
+  rows: number,
+  cols: number,
+): void {
   checkDims(program.name, { rows, cols });
-  const { constants, workgroups } = rowLayout(gpu, rows, cols);
-  gpu.run(program, {
+  const { program: build, constants, workgroups } = rowLayout(gpu, program, rows, cols);
+  gpu.run(build, {
     buffers: { y, dy, dx },
     uniforms: { rows, cols },
     constants: { ...constants, LOG: Number(log) },
@@ -61,3 +68,12 @@ export function logSoftmax(gpu: Gpu, x: BufferArg, y: BufferArg, rows: number, c
 export function logSoftmaxBackward(gpu: Gpu, y: BufferArg, dy: BufferArg, dx: BufferArg, rows: number, cols: number): void {
   backward(gpu, programs.logSoftmaxBackward, true, y, dy, dx, rows, cols);
 }
+
+// ---- napkin math (forward ≈ 5 FLOPs an element + exp, backward ≈ 4; memory-bound) ---------------
+
+export const softmaxFlops = (rows: number, cols: number): number => 5 * rows * cols;
+/** x read once, y written once. */
+export const softmaxBytes = (rows: number, cols: number): number => 8 * rows * cols;
+export const softmaxBackwardFlops = (rows: number, cols: number): number => 4 * rows * cols;
+/** y and dy read, dx written. */
+export const softmaxBackwardBytes = (rows: number, cols: number): number => 12 * rows * cols;

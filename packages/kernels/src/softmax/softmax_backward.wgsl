@@ -10,8 +10,8 @@ struct Params { rows: u32, cols: u32 }
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;
 
 @compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let s = rowSlot(wid, nwg, lid, params.rows, params.cols);
+fn main(ids: Ids) {
+  let s = rowSlot(ids, params.rows, params.cols);
   var acc = 0.0;
   for (var c = s.lane; c < s.n; c += TPR) {
     if (LOG) { acc += dy[s.off + c]; } else { acc += dy[s.off + c] * y[s.off + c]; }
