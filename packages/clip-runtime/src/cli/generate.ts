@@ -56,7 +56,7 @@ async function generatorFrom(spec: string, size: number | undefined): Promise<Ge
   const [name, ...rest] = spec.split(':');
   const file = rest.join(':');
   if (name === 'decoder') {
-    if (!file) return generators.decoder(undefined, size === undefined ? {} : { size }); // the embedded decoder-tiny
+    if (!file) return generators.decoder({ size }); // the embedded decoder-tiny
     if (!existsSync(file)) throw new UsageError(`--generator decoder: no such file '${file}'`);
     const weights = await readDecoderWeights(file);
     if (size === undefined) return generators.decoder(weights);

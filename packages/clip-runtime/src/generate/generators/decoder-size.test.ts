@@ -36,7 +36,7 @@ describe('decoder-tiny at 64 px', () => {
     const labels = JSON.parse(await (await embeddedModelFiles('clipgpu-tiny')).text('labels.json')).labels as string[];
     const run = generate(clip, {
       prompts: 'a red circle',
-      generator: decoder(undefined, { size: 64 }),
+      generator: decoder({ size: 64 }),
       steps: 40,
       cutn: 8,
       lr: 0.1,

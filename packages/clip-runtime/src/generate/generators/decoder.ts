@@ -295,9 +295,14 @@ export interface DecoderOptions {
 
 /**
  * A frozen decoder from a weights file (path, URL, bytes) or in-memory weights; without a source,
- * the embedded decoder-tiny, or random weights with `random: true`.
+ * the embedded decoder-tiny, or random weights with `random: true`. `decoder({ size: 64 })` is the
+ * embedded decoder drawing at 64 px.
  */
-export function decoder(source?: DecoderSource, opts: DecoderOptions = {}): GeneratorFactory {
+export function decoder(options?: DecoderOptions): GeneratorFactory;
+export function decoder(source?: DecoderSource, opts?: DecoderOptions): GeneratorFactory;
+export function decoder(first?: DecoderSource | DecoderOptions, second: DecoderOptions = {}): GeneratorFactory {
+  // decoder({ size }) is decoder(undefined, { size }): the embedded decoder with options
+  const [source, opts] = isOptions(first) ? [undefined, first] : [first, second];
   if (source === undefined && !opts.random) {
     // the embedded decoder's file, found when the generator is created
     return {
@@ -331,6 +336,11 @@ export function decoder(source?: DecoderSource, opts: DecoderOptions = {}): Gene
       return buildDecoder(w, ctx, opts);
     },
   };
+}
+
+/** An options object, not a source: a plain object that is neither weights nor a ByteSource. */
+function isOptions(x: unknown): x is DecoderOptions {
+  return !!x && typeof x === 'object' && !(x instanceof Uint8Array) && !(x instanceof ArrayBuffer) && !isWeights(x) && !('read' in x);
 }
 
 function isWeights(x: unknown): x is DecoderWeights {

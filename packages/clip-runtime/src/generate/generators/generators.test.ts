@@ -226,6 +226,9 @@ describe('decoder', () => {
     expect(() => decoder(conv, { size: 16 })).toThrow(/this conv decoder's weights fix its images at 8×8; it cannot draw 16×16/);
     await expect(decoder(writeDecoderWeights(conv), { size: 16 }).create(ctx())).rejects.toThrow(/fix its images at 8×8/);
     expect(() => decoder(conv, { size: 0 })).toThrow(/'size' must be a positive integer/);
+    // decoder({ size }) is the options form: the embedded decoder (or a random one) at that size
+    expect(decoder({ size: 48 }).size).toEqual([48, 48]);
+    expect(decoder({ random: true, size: 16, latentDim: 6 }).size).toEqual([16, 16]);
   });
 
   it('says what is wrong with a weights file or options', async () => {
